@@ -1,0 +1,36 @@
+# make report — the main job; make test — the test suite. Each sets up .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KERNEL := tradedeal
+STAMP := $(VENV)/.installed
+
+.PHONY: report test build bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tradedeal needs Python 3.11 or newer (set PYTHON=...)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (tradedeal)" > /dev/null
+	touch $(STAMP)
+
+report: $(STAMP)
+	@mkdir -p reports
+	$(BIN)/tradedeal tracker --year 2020 --as-of 2020-12
+	$(BIN)/tradedeal tracker --year 2021
+	@$(BIN)/tradedeal tracker --year 2020 --as-of 2020-12 --format csv > reports/.tracker.csv.tmp && mv reports/.tracker.csv.tmp reports/tracker.csv
+	@$(BIN)/tradedeal tracker --year 2021 --format csv > reports/.tracker_2021.csv.tmp && mv reports/.tracker_2021.csv.tmp reports/tracker_2021.csv
+	@echo "wrote reports/tracker.csv (2020) and reports/tracker_2021.csv"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+build: $(STAMP)
+	$(BIN)/tradedeal data build
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/build.py
+
+clean:
+	rm -rf data/processed reports

@@ -1,0 +1,5 @@
+"""``python -m tradedeal`` runs the command line."""
+
+from tradedeal.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,257 @@
+"""Build the tidy processed tables from the raw snapshot, and keep them in step with it.
+
+Layers, as in PUDL: ``data/raw`` (the sources' own files, never edited) → ``data/processed``
+(tidy parquet, one table per file, plus ``manifest.json`` with the sha256 of every raw file read).
+:func:`load_table` rebuilds whenever the raw files no longer match the manifest, so a stale
+table is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from tradedeal import sources
+from tradedeal.concordance import COVERAGES, classify, load_concordance
+from tradedeal.errors import SchemaError, TradedealError
+from tradedeal.paths import processed_dir, raw_dir
+
+log = logging.getLogger(__name__)
+
+#: Bump when a table's construction changes, so existing processed data is rebuilt.
+BUILD_VERSION = 1
+TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages")
+_MONTH_COLUMNS = {"month", "data_through"}
+
+#: The raw files the build reads, as glob patterns under ``data/raw``.
+RAW_PATTERNS = (
+    "agreement/annex_6_1.csv",
+    "census/exports_hs6_cty5700_*.json.gz",
+    "census/c5700_goods_trade_monthly_2001_2019.csv",
+    "census/phase1_category_ytd_vintages_2021.csv",
+    "fred/EXPCH.csv",
+    "fred/IMPCH.csv",
+)
+
+#: What each source is, and which release of it the snapshot holds: every table and chart cites it.
+VINTAGES = {
+    "census_hs6": "US Census Bureau, International Trade API (HS6 exports to China), pulled early 2021, "
+    "before the June-2021 annual revision",
+    "category_vintages": "US Census Bureau data, Phase One category year-to-date figures as released month "
+    "by month in 2021 (data through 2021-11)",
+    "c5700": "US Census Bureau, Trade in Goods with China (c5700), accessed 2025-05",
+    "fred": "FRED series EXPCH and IMPCH (US Census Bureau), downloaded 2026, data through 2026-01",
+}
+
+
+def raw_inputs(root: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The raw files a build reads, in a stable order; a missing one is an error."""
+    base = raw_dir(root)
+    paths: list[Path] = []
+    for pattern in RAW_PATTERNS:
+        found = sorted(base.glob(pattern))
+        if not found:
+            raise SchemaError(f"raw data missing: no file matches data/raw/{pattern}")
+        paths.extend(found)
+    return paths
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(root: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """sha256 of every raw input, keyed by its path relative to ``data/raw``."""
+    base = raw_dir(root)
+    return {p.relative_to(base).as_posix(): _sha256(p) for p in raw_inputs(root)}
+
+
+# --- tidy tables ------------------------------------------------------------------------------
+
+
+def exports_hs6(files: list[Path]) -> pd.DataFrame:
+    """Monthly HS6 exports to China from the Census API files, checked and stacked."""
+    frames = [sources.read_census_exports(p) for p in files]
+    out = pd.concat(frames, ignore_index=True)
+    dup = out.duplicated(["month", "hs6"])
+    if dup.any():
+        row = out.loc[dup].iloc[0]
+        raise SchemaError(f"census HS6 files: {row['month']} {row['hs6']} appears in two files")
+    return out.sort_values(["month", "hs6"], ignore_index=True)
+
+
+def exports_subcategory(hs6: pd.DataFrame, concordance: pd.DataFrame) -> pd.DataFrame:
+    """Monthly exports by coverage, Phase One category and sub-category (HS6 months only)."""
+    frames = []
+    for coverage in COVERAGES:
+        codes = classify(hs6["hs6"], concordance, coverage)
+        tagged = hs6[["month", "hs6", "value_usd"]].join(codes, on="hs6")
+        tagged["subcategory"] = tagged["subcategory"].fillna("")
+        grouped = tagged.groupby(["month", "category", "subcategory"], as_index=False)["value_usd"].sum()
+        grouped.insert(1, "coverage", coverage)
+        frames.append(grouped)
+    out = pd.concat(frames, ignore_index=True)
+    out["subcategory"] = out["subcategory"].replace("", pd.NA)
+    return out
+
+
+def monthly_from_vintages(vintages: pd.DataFrame, january: pd.Series) -> pd.DataFrame:
+    """Monthly 2021 category values from consecutive year-to-date releases.
+
+    ``january`` holds the HS6 January 2021 values by category: the February release builds on
+    them (agriculture reconciles to the dollar with the preliminary February lines), so they,
+    not the first preliminary January release, open the differences. Values therefore mix
+    releases; the snapshot README says so. Only covered categories are derived: the published
+    ``not_covered`` figures are not year-to-date.
+    """
+    covered = vintages[vintages["category"].isin(january.index)]
+    wide = covered.pivot(index="data_through", columns="category", values="value_2021_ytd_usd").sort_index()
+    months = wide.index
+    expected = pd.period_range(months.min(), months.max(), freq="M")
+    if len(months) != len(expected):
+        gap = expected.difference(months)[0]
+        raise SchemaError(f"phase1_category_ytd_vintages_2021.csv: no release with data through {gap}")
+    wide.loc[pd.Period("2021-01", "M")] = january.reindex(wide.columns).to_numpy()
+    monthly = wide.diff()
+    monthly.iloc[0] = wide.iloc[0]
+    long = monthly.stack().rename("value_usd").reset_index().rename(columns={"data_through": "month"})
+    long["value_usd"] = long["value_usd"].astype("int64")
+    return long
+
+
+def exports_category(subcategory: pd.DataFrame, vintages: pd.DataFrame) -> pd.DataFrame:
+    """Monthly exports by coverage and category, with the 2021 months only the releases give.
+
+    Columns ``month, coverage, category, value_usd, source``. From 2021-02 the only figures are
+    the published aggregates, whose coverage is ``annex_6_1_ex_civil_aircraft``.
+    """
+    by_category = subcategory.groupby(["month", "coverage", "category"], as_index=False)["value_usd"].sum()
+    by_category["source"] = "census_hs6"
+    aggregate = "annex_6_1_ex_civil_aircraft"
+    jan = by_category[(by_category["coverage"] == aggregate) & (by_category["month"] == pd.Period("2021-01", "M"))]
+    january = jan.set_index("category")["value_usd"].drop("not_covered", errors="ignore")
+    derived = monthly_from_vintages(vintages, january)
+    derived = derived[derived["month"] > pd.Period("2021-01", "M")]
+    derived.insert(1, "coverage", aggregate)
+    derived["source"] = "category_ytd_releases"
+    out = pd.concat([by_category, derived], ignore_index=True)
+    return out.sort_values(["coverage", "month", "category"], ignore_index=True)
+
+
+def total_goods(c5700: pd.DataFrame, expch: pd.DataFrame, impch: pd.DataFrame) -> pd.DataFrame:
+    """Total US goods trade with China: Census c5700 to 2015, FRED EXPCH/IMPCH from 2016."""
+    fred = pd.DataFrame(
+        {"month": expch["month"], "exports_usd": expch["value_usd"].to_numpy()}
+    ).merge(impch.rename(columns={"value_usd": "imports_usd"}), on="month", how="outer")
+    fred["source"] = "fred"
+    start = fred["month"].min()
+    census = c5700[c5700["month"] < start].assign(source="census_c5700")
+    out = pd.concat([census, fred], ignore_index=True).sort_values("month", ignore_index=True)
+    return out[["month", "exports_usd", "imports_usd", "source"]]
+
+
+# --- build and load ---------------------------------------------------------------------------
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` next to ``path`` and rename it into place (never a half-written file)."""
+    frame = frame.copy()
+    for column in _MONTH_COLUMNS & set(frame.columns):
+        frame[column] = frame[column].astype(str)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(root: str | os.PathLike[str] | None = None) -> dict:
+    """Parse the raw snapshot and write every processed table; return the manifest.
+
+    All tables are computed before anything is written, so bad raw data leaves the processed
+    folder as it was.
+    """
+    base = raw_dir(root)
+    hashes = fingerprint(root)
+    concordance = load_concordance(base / "agreement" / "annex_6_1.csv")
+    hs6 = exports_hs6(sorted(base.glob("census/exports_hs6_cty5700_*.json.gz")))
+    vintages = sources.read_category_vintages(base / "census" / "phase1_category_ytd_vintages_2021.csv")
+    subcategory = exports_subcategory(hs6, concordance)
+    tables = {
+        "exports_hs6": hs6,
+        "exports_subcategory": subcategory,
+        "exports_category": exports_category(subcategory, vintages),
+        "total_goods": total_goods(
+            sources.read_census_c5700(base / "census" / "c5700_goods_trade_monthly_2001_2019.csv"),
+            sources.read_fred(base / "fred" / "EXPCH.csv"),
+            sources.read_fred(base / "fred" / "IMPCH.csv"),
+        ),
+        "category_vintages": vintages,
+    }
+    out = processed_dir(root)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        _write_parquet(frame, out / f"{name}.parquet")
+    manifest = {
+        "build_version": BUILD_VERSION,
+        "raw_sha256": hashes,
+        "tables": {name: {"rows": len(frame)} for name, frame in tables.items()},
+        "vintages": VINTAGES,
+    }
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".manifest.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(manifest, fh, indent=2, sort_keys=True)
+    os.replace(tmp, out / "manifest.json")
+    return manifest
+
+
+def read_manifest(root: str | os.PathLike[str] | None = None) -> dict | None:
+    """The manifest of the processed data, or None when there is none."""
+    path = processed_dir(root) / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def is_current(root: str | os.PathLike[str] | None = None) -> bool:
+    """Whether the processed tables were built by this code from the raw files as they are now."""
+    manifest = read_manifest(root)
+    if manifest is None or manifest.get("build_version") != BUILD_VERSION:
+        return False
+    if not all((processed_dir(root) / f"{name}.parquet").exists() for name in TABLES):
+        return False
+    return manifest.get("raw_sha256") == fingerprint(root)
+
+
+def ensure_built(root: str | os.PathLike[str] | None = None) -> None:
+    """Build the processed tables if they are missing or stale."""
+    if not is_current(root):
+        log.info("building processed data from %s", raw_dir(root))
+        build(root)
+
+
+def load_table(name: str, root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Read one processed table (building it first if needed), months as Period[M]."""
+    if name not in TABLES:
+        raise TradedealError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
+    ensure_built(root)
+    frame = pd.read_parquet(processed_dir(root) / f"{name}.parquet")
+    for column in _MONTH_COLUMNS & set(frame.columns):
+        frame[column] = pd.PeriodIndex(frame[column], freq="M")
+    return frame
+
+

@@ -1,0 +1,111 @@
+"""Command line: ``tradedeal data build`` and ``tradedeal tracker``.
+
+The CLI only parses arguments, calls the library and formats what comes back. Every
+:class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
+and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from tradedeal.concordance import COVERAGES
+from tradedeal.errors import TradedealError
+from tradedeal.targets import PRORATIONS
+
+FORMATS = ("table", "csv", "json")
+
+
+class UsageError(TradedealError):
+    """The command line's words are off."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _year(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid year {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tradedeal", description="Track China's Phase One purchases of US goods.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    data = commands.add_parser("data", help="build the processed data from the raw snapshot")
+    data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
+    data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
+
+    tracker = commands.add_parser("tracker", help="purchases to date against the agreement's targets")
+    tracker.add_argument("--year", type=_year, required=True, help="2020 or 2021")
+    tracker.add_argument("--as-of", help="last month counted, YYYY-MM (default: latest in the data)")
+    tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal")
+    tracker.add_argument("--coverage", choices=list(COVERAGES), default=None)
+    tracker.add_argument("--format", choices=FORMATS, default="table")
+    return parser
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    """JSON-ready rows: NaN becomes null."""
+    rows = table.to_dict(orient="records")
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
+
+
+def format_table(result, fmt: str) -> str:
+    """Render a :class:`~tradedeal.tracker.Tracker` as ``table``, ``csv`` or ``json`` text."""
+    table = result.table
+    if fmt == "csv":
+        return table.to_csv(index=False)
+    if fmt == "json":
+        return json.dumps(_records(table), indent=2) + "\n"
+    shown = table.copy()
+    for column in shown.columns:
+        if column.endswith("_usd"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        elif column.startswith("pct_"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    lines = [*result.header(), "", shown.to_string(index=False), ""]
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "data":
+        from tradedeal.build import build
+
+        manifest = build()
+        for name, info in manifest["tables"].items():
+            print(f"{name}: {info['rows']} rows")
+    elif args.command == "tracker":
+        from tradedeal.tracker import tracker
+
+        result = tracker(args.year, args.as_of, proration=args.proration, coverage=args.coverage)
+        sys.stdout.write(format_table(result, args.format))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tradedeal`` console script; returns the exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+        _run(args)
+    except TradedealError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if not message.startswith("tradedeal"):
+            message = f"tradedeal: error: {message}"
+        print(message, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""Where tradedeal finds its data.
+
+The data folder is ``data/`` at the root of the checkout (the package is installed in editable
+mode), or the folder named by the environment variable ``TRADEDEAL_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """Return the data folder: ``path`` if given, else ``$TRADEDEAL_DATA_DIR``, else ``data/``."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("TRADEDEAL_DATA_DIR")
+    return Path(env) if env else _CHECKOUT_ROOT / "data"
+
+
+def raw_dir(root: str | os.PathLike[str] | None = None) -> Path:
+    """The shipped raw snapshot, in the sources' own layouts."""
+    return data_dir(root) / "raw"
+
+
+def processed_dir(root: str | os.PathLike[str] | None = None) -> Path:
+    """Tidy parquet built from :func:`raw_dir` by :mod:`tradedeal.build`."""
+    return data_dir(root) / "processed"

@@ -1,0 +1,44 @@
+"""Shared fixtures: a private copy of the shipped snapshot, built once per test session."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tradedeal.build import build
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def root(tmp_path_factory) -> Path:
+    """A data folder holding a copy of data/raw, with processed tables built from it."""
+    base = tmp_path_factory.mktemp("data")
+    shutil.copytree(RAW, base / "raw")
+    build(base)
+    return base
+
+
+@pytest.fixture
+def fresh_root(tmp_path) -> Path:
+    """A data folder with a copy of data/raw and nothing processed: tests may change it."""
+    shutil.copytree(RAW, tmp_path / "raw")
+    return tmp_path
+
+
+def census_rows(year: int) -> list[list[str]]:
+    """The rows (header first) of the shipped Census API response for ``year``."""
+    with gzip.open(RAW / "census" / f"exports_hs6_cty5700_{year}.json.gz", "rt") as fh:
+        return json.load(fh)
+
+
+def write_census(path: Path, rows) -> Path:
+    """Write rows as a gzipped Census API response."""
+    with gzip.open(path, "wt") as fh:
+        json.dump(rows, fh)
+    return path
