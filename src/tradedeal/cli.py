@@ -17,7 +17,8 @@ import pandas as pd
 
 from tradedeal.concordance import COVERAGES
 from tradedeal.errors import TradedealError
-from tradedeal.targets import PRORATIONS
+from tradedeal.projection import CHOICES
+from tradedeal.targets import GOODS, PRORATIONS
 
 FORMATS = ("table", "csv", "json")
 
@@ -52,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal")
     tracker.add_argument("--coverage", choices=list(COVERAGES), default=None)
     tracker.add_argument("--format", choices=FORMATS, default="table")
+
+    forecast = commands.add_parser("forecast", help="year-end projections against the targets")
+    forecast.add_argument("--year", type=_year, required=True, help="2020 or 2021")
+    forecast.add_argument("--as-of", help="last month of data used, YYYY-MM (default: latest in the data)")
+    forecast.add_argument("--category", choices=GOODS, default=None, help="one category (default: all four)")
+    forecast.add_argument("--model", choices=CHOICES, default="auto")
+    forecast.add_argument("--coverage", choices=list(COVERAGES), default=None)
+    forecast.add_argument("--format", choices=FORMATS, default="table")
     return parser
 
 
@@ -61,9 +70,8 @@ def _records(table: pd.DataFrame) -> list[dict]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
 
 
-def format_table(result, fmt: str) -> str:
-    """Render a :class:`~tradedeal.tracker.Tracker` as ``table``, ``csv`` or ``json`` text."""
-    table = result.table
+def format_table(table: pd.DataFrame, fmt: str, header: list[str] = (), notes: list[str] = ()) -> str:
+    """Render a result table as ``table`` (with its header and notes), ``csv`` or ``json`` text."""
     if fmt == "csv":
         return table.to_csv(index=False)
     if fmt == "json":
@@ -72,10 +80,10 @@ def format_table(result, fmt: str) -> str:
     for column in shown.columns:
         if column.endswith("_usd"):
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-        elif column.startswith("pct_"):
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
-    lines = [*result.header(), "", shown.to_string(index=False), ""]
-    lines += [f"note: {n}" for n in result.notes]
+        elif column.startswith("pct_") or column.startswith("prob_"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.{1 if column.startswith('pct_') else 3}f}")
+    lines = [*header, "", shown.to_string(index=False), ""]
+    lines += [f"note: {n}" for n in notes]
     return "\n".join(lines) + "\n"
 
 
@@ -90,7 +98,15 @@ def _run(args: argparse.Namespace) -> None:
         from tradedeal.tracker import tracker
 
         result = tracker(args.year, args.as_of, proration=args.proration, coverage=args.coverage)
-        sys.stdout.write(format_table(result, args.format))
+        sys.stdout.write(format_table(result.table, args.format, result.header(), list(result.notes)))
+    elif args.command == "forecast":
+        from tradedeal.projection import forecast_table
+
+        table, notes = forecast_table(
+            args.year, args.as_of, category=args.category, model=args.model, coverage=args.coverage
+        )
+        header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD"]
+        sys.stdout.write(format_table(table, args.format, header, notes))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from tradedeal.build import VINTAGES, load_table
 from tradedeal.concordance import CATEGORIES, COVERED_TOTAL, DEFAULT_COVERAGE, NOT_COVERED, get_coverage
+from tradedeal.errors import ParameterError
 
 Root = str | os.PathLike[str] | None
 
@@ -79,3 +80,55 @@ def vintage_note(coverage: str) -> str:
     if coverage == "annex_6_1_ex_civil_aircraft":
         note += "; from 2021-02: " + VINTAGES["category_vintages"]
     return note
+
+
+#: Products an economist asks for by name, with the HS or Census code they are reported under.
+PRODUCTS = {
+    "soybeans": "1201",
+    "crude_oil": "2709",
+    "lng": "271111",
+    "pork": "0203",
+    "sorghum": "1007",
+    "corn": "1005",
+    "wheat": "1001",
+    "cotton": "5201",
+    "civil_aircraft": "880000",
+    "semiconductors": "8542",
+}
+TOTALS = {"total_exports": "exports_usd", "total_imports": "imports_usd"}
+
+
+def series(name: str, *, coverage: str = DEFAULT_COVERAGE, root: Root = None) -> pd.Series:
+    """One monthly series (USD, month PeriodIndex) by name.
+
+    ``name`` is, in this order: ``total_exports`` / ``total_imports`` (all goods, 2001 on); a
+    category, ``covered_total`` or ``not_covered`` (under ``coverage``); a product from
+    :data:`PRODUCTS` (``soybeans``, ``crude_oil``, …); an Annex 6.1 sub-category (``Oilseeds``,
+    ``Crude oil``, case-insensitive); or an HS code of 2 to 6 digits (or a Census special code),
+    summed over the HS6 lines it heads. Census omits lines with no exports in a month, so within
+    the HS6 months (2013-01 to 2021-01) an absent line is zero.
+    """
+    key = name.strip()
+    if key in TOTALS:
+        return total_goods(root=root)[TOTALS[key]].rename(key)
+    if key in (*CATEGORIES, COVERED_TOTAL, NOT_COVERED):
+        return exports_by_category(coverage, root=root)[key].dropna().rename(key)
+    code = PRODUCTS.get(key.lower(), key)
+    if code.isdigit() and 2 <= len(code) <= 6:
+        hs6 = exports_hs6(root=root)
+        months = pd.period_range(hs6["month"].min(), hs6["month"].max(), freq="M", name="month")
+        picked = hs6[hs6["hs6"].str.startswith(code)]
+        if picked.empty:
+            raise ParameterError(f"series: no HS6 line starts with {code!r}")
+        out = picked.groupby("month")["value_usd"].sum().reindex(months, fill_value=0)
+        return out.astype("float64").rename(key)
+    sub = exports_by_subcategory(coverage, root=root)
+    match = sub[sub["subcategory"].str.lower() == key.lower()]
+    if match.empty:
+        raise ParameterError(
+            f"series: unknown name {name!r} (a category, total_exports, a product such as soybeans, "
+            "an Annex 6.1 sub-category or an HS code)"
+        )
+    out = match.groupby("month")["value_usd"].sum()
+    months = pd.period_range(sub["month"].min(), sub["month"].max(), freq="M", name="month")
+    return out.reindex(months, fill_value=0).astype("float64").rename(key)

@@ -1,0 +1,336 @@
+"""Forecast models for monthly purchases, one interface for all.
+
+``fit(series, model, as_of=...)`` returns a :class:`Fitted` whose ``forecast(h)`` gives the
+columns ``mean, lower, upper`` (USD) and ``simulate(h, repetitions, seed)`` sample paths.
+Models (all but ``ratio`` through statsmodels, all on logs):
+
+- ``snaive``: seasonal naive, each month = the same month a year earlier (the benchmark);
+- ``ets``: exponential smoothing, damped additive trend, additive seasonality (state space);
+- ``sarimax``: airline model (0,1,1)(0,1,1)12 with intervention terms for the 2018 tariffs and
+  the 2020 shock and recovery;
+- ``uc``: unobserved components, local linear trend + seasonal, same interventions;
+- ``ratio``: the economist's rule, each month = the same month of 2017 × the ratio of the last
+  ``k`` months to the same months of 2017, with intervals from the historical spread of that
+  rule's errors.
+
+An intervention enters a model only once three months of it have been observed: nobody could
+estimate the 2020 shock before it happened.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+from statsmodels.tsa.statespace.mlemodel import MLEResults
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+from tradedeal.errors import ParameterError
+from tradedeal.targets import BASELINE_YEAR
+
+MODELS = ("snaive", "ets", "sarimax", "uc", "ratio")
+MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
+#: Known events, dated before the fact: (kind, first month, last month or None).
+INTERVENTIONS = {
+    "tariffs_2018": ("step", "2018-07", None),
+    "shock_2020": ("pulse", "2020-02", "2020-04"),
+    "recovery_2020": ("step", "2020-05", None),
+}
+_MIN_EVENT_MONTHS = 3
+
+
+def interventions(index: pd.PeriodIndex, *, observed_through: pd.Period) -> pd.DataFrame:
+    """Intervention dummies over ``index``, keeping those with three observed months by then."""
+    columns = {}
+    for name, (kind, first, last) in INTERVENTIONS.items():
+        lo = pd.Period(first, "M")
+        hi = pd.Period(last, "M") if last else None
+        on = (index >= lo) & ((index <= hi) if hi is not None else True)
+        seen = ((index >= lo) & (index <= observed_through) & ((index <= hi) if hi is not None else True)).sum()
+        if seen >= _MIN_EVENT_MONTHS:
+            columns[name] = on.astype(float)
+    return pd.DataFrame(columns, index=index)
+
+
+def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.Series:
+    if model not in MODELS:
+        raise ParameterError(f"model must be one of {', '.join(MODELS)}; got {model!r}")
+    if not isinstance(series.index, pd.PeriodIndex):
+        raise ParameterError("series must have a monthly PeriodIndex")
+    s = series.dropna().astype("float64")
+    if as_of is not None:
+        if as_of < s.index.min() or as_of > s.index.max():
+            raise ParameterError(f"as_of {as_of} is outside the data ({s.index.min()} to {s.index.max()})")
+        s = s.loc[:as_of]
+    expected = pd.period_range(s.index.min(), s.index.max(), freq="M")
+    if len(expected) != len(s):
+        raise ParameterError("series has missing months; forecasts need an unbroken history")
+    if len(s) < MIN_MONTHS[model]:
+        raise ParameterError(f"series too short for model {model!r}: {len(s)} months, needs {MIN_MONTHS[model]}")
+    if (s <= 0).any():
+        raise ParameterError("series must be positive (models work on logs)")
+    return s
+
+
+def _future(as_of: pd.Period, h: int) -> pd.PeriodIndex:
+    if h < 1:
+        raise ParameterError(f"horizon must be at least 1; got {h}")
+    return pd.period_range(as_of + 1, periods=h, freq="M", name="month")
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A model fitted on data up to ``as_of``: forecasts and simulated paths in USD."""
+
+    model: str
+    as_of: pd.Period
+    history: pd.Series
+    params: dict = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    _state: object = field(default=None, repr=False, compare=False)
+
+    def forecast(self, h: int, *, alpha: float = 0.2) -> pd.DataFrame:
+        """Point forecast and (1 − alpha) prediction interval, columns ``mean, lower, upper``."""
+        if not 0 < alpha < 1:
+            raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
+        months = _future(self.as_of, h)
+        mean, lower, upper = _ENGINES[self.model].forecast(self, h, alpha)
+        return pd.DataFrame({"mean": mean, "lower": lower, "upper": upper}, index=months)
+
+    def simulate(self, h: int, *, repetitions: int = 1000, seed: int = 0) -> pd.DataFrame:
+        """``repetitions`` sample paths of the next ``h`` months (rows: months), USD."""
+        if repetitions < 1:
+            raise ParameterError(f"repetitions must be at least 1; got {repetitions}")
+        months = _future(self.as_of, h)
+        rng = np.random.default_rng(seed)
+        paths = _ENGINES[self.model].simulate(self, h, repetitions, rng)
+        return pd.DataFrame(paths, index=months)
+
+    def extend(self, series: pd.Series, as_of: pd.Period) -> Fitted:
+        """The same model and parameters, with the data up to a later ``as_of`` (no refit)."""
+        return _ENGINES[self.model].extend(self, series, as_of)
+
+
+# --- seasonal naive ---------------------------------------------------------------------------
+
+
+class _SeasonalNaive:
+    """log y(T+j) = log y(T+j−12) + e, e ~ N(0, σ²) with σ from in-sample seasonal differences."""
+
+    @staticmethod
+    def fit(s: pd.Series, **_) -> Fitted:
+        logs = np.log(s.to_numpy())
+        sigma = float(np.std(logs[12:] - logs[:-12], ddof=1))
+        return Fitted("snaive", s.index[-1], s, {"sigma": sigma})
+
+    extend = staticmethod(lambda fitted, series, as_of: _SeasonalNaive.fit(series.loc[:as_of]))
+
+    @staticmethod
+    def forecast(f: Fitted, h: int, alpha: float):
+        logs = np.log(f.history.to_numpy())
+        j = np.arange(1, h + 1)
+        years = np.ceil(j / 12).astype(int)
+        point = logs[len(logs) - 12 + ((j - 1) % 12)]
+        sd = f.params["sigma"] * np.sqrt(years)
+        z = stats.norm.ppf(1 - alpha / 2)
+        return np.exp(point), np.exp(point - z * sd), np.exp(point + z * sd)
+
+    @staticmethod
+    def simulate(f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
+        logs = np.log(f.history.to_numpy()[-12:])
+        paths = np.empty((h + 12, repetitions))
+        paths[:12] = logs[:, None]
+        shocks = rng.normal(0.0, f.params["sigma"], size=(h, repetitions))
+        for j in range(h):
+            paths[12 + j] = paths[j] + shocks[j]
+        return np.exp(paths[12:])
+
+
+# --- state space models -----------------------------------------------------------------------
+
+
+# statsmodels 0.15 renamed ``random_state`` to ``rng`` in ``simulate``.
+_RNG_KEYWORD = "rng" if "rng" in inspect.signature(MLEResults.simulate).parameters else "random_state"
+
+
+def _endog(s: pd.Series) -> pd.Series:
+    out = pd.Series(np.log(s.to_numpy()), index=s.index.to_timestamp(), name="log_usd")
+    out.index.freq = "MS"
+    return out
+
+
+class _StateSpace:
+    """ETS, SARIMAX and UC share this: fit once, then ``apply`` the parameters to more data."""
+
+    uses_exog = {"ets": False, "sarimax": True, "uc": True}
+
+    @staticmethod
+    def _model(name: str, endog: pd.Series, exog: pd.DataFrame | None):
+        if name == "ets":
+            return ExponentialSmoothing(endog, trend=True, damped_trend=True, seasonal=12)
+        if name == "sarimax":
+            return SARIMAX(endog, exog=exog, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
+        return UnobservedComponents(endog, level="local linear trend", seasonal=12, exog=exog)
+
+    @classmethod
+    def _exog(cls, name: str, index: pd.PeriodIndex, as_of: pd.Period) -> pd.DataFrame | None:
+        if not cls.uses_exog[name]:
+            return None
+        exog = interventions(index, observed_through=as_of)
+        if exog.empty:
+            return None
+        exog.index = index.to_timestamp()
+        return exog
+
+    @classmethod
+    def fit(cls, s: pd.Series, *, name: str, **_) -> Fitted:
+        as_of = s.index[-1]
+        exog = cls._exog(name, s.index, as_of)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = cls._model(name, _endog(s), exog).fit(disp=False, maxiter=200)
+        notes = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
+        columns = tuple(exog.columns) if exog is not None else ()
+        return Fitted(name, as_of, s, {"params": results.params.to_dict(), "interventions": columns}, notes, results)
+
+    @classmethod
+    def extend(cls, f: Fitted, series: pd.Series, as_of: pd.Period) -> Fitted:
+        s = series.loc[:as_of]
+        exog = cls._exog(f.model, s.index, as_of)
+        columns = tuple(exog.columns) if exog is not None else ()
+        if columns != f.params["interventions"]:
+            return cls.fit(s, name=f.model)  # a new intervention became estimable: refit
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            results = f._state.apply(_endog(s), exog=exog)
+        return replace(f, as_of=as_of, history=s, _state=results)
+
+    @classmethod
+    def _future_exog(cls, f: Fitted, h: int) -> pd.DataFrame | None:
+        if not f.params["interventions"]:
+            return None
+        index = pd.period_range(f.history.index[0], f.as_of + h, freq="M")
+        exog = interventions(index, observed_through=f.as_of)[list(f.params["interventions"])].iloc[-h:]
+        exog.index = exog.index.to_timestamp()
+        return exog
+
+    @classmethod
+    def forecast(cls, f: Fitted, h: int, alpha: float):
+        frame = f._state.get_forecast(h, exog=cls._future_exog(f, h)).summary_frame(alpha=alpha)
+        return (np.exp(frame["mean"].to_numpy()), np.exp(frame["mean_ci_lower"].to_numpy()),
+                np.exp(frame["mean_ci_upper"].to_numpy()))
+
+    @classmethod
+    def simulate(cls, f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
+        seed = {_RNG_KEYWORD: rng}
+        sims = f._state.simulate(h, repetitions=repetitions, anchor="end", exog=cls._future_exog(f, h), **seed)
+        return np.exp(np.asarray(sims).reshape(h, repetitions))
+
+
+class _Engine:
+    def __init__(self, name: str):
+        self.name = name
+
+    def fit(self, s, **kw):
+        return _StateSpace.fit(s, name=self.name, **kw)
+
+    def extend(self, f, series, as_of):
+        return _StateSpace.extend(f, series, as_of)
+
+    def forecast(self, f, h, alpha):
+        return _StateSpace.forecast(f, h, alpha)
+
+    def simulate(self, f, h, repetitions, rng):
+        return _StateSpace.simulate(f, h, repetitions, rng)
+
+
+# --- the baseline-ratio rule ------------------------------------------------------------------
+
+
+class _Ratio:
+    """y(T+j) = y2017(month of T+j) × Σ last k months / Σ same months of 2017.
+
+    Errors: for every past origin t, e(t, j) = log y(t+j) − log rule(t, j). Intervals are their
+    per-horizon quantiles; simulations draw whole error vectors of past origins (keeping the
+    correlation across horizons).
+    """
+
+    @staticmethod
+    def _baseline(s: pd.Series, year: int) -> np.ndarray:
+        base = s[s.index.year == year]
+        if len(base) != 12:
+            raise ParameterError(f"model 'ratio' needs all of {year} observed (as_of from {year}-12)")
+        return base.to_numpy()
+
+    @staticmethod
+    def fit(s: pd.Series, *, k: int = 3, baseline_year: int = BASELINE_YEAR, **_) -> Fitted:
+        if not 1 <= k <= 12:
+            raise ParameterError(f"k must be between 1 and 12; got {k}")
+        base = _Ratio._baseline(s, baseline_year)
+        values = s.to_numpy()
+        months = s.index.month.to_numpy() - 1
+        base_m = base[months]
+        rolled = pd.Series(values).rolling(k).sum().to_numpy() / pd.Series(base_m).rolling(k).sum().to_numpy()
+        n, horizon = len(values), 12
+        errors = np.full((n, horizon), np.nan)
+        for j in range(1, horizon + 1):
+            t = np.arange(k - 1, n - j)
+            errors[t, j - 1] = np.log(values[t + j]) - np.log(base[months[t + j]] * rolled[t])
+        errors = errors[~np.isnan(errors[:, 0])]
+        if len(errors) < 12:
+            raise ParameterError("series too short for model 'ratio': fewer than 12 past origins to judge its errors")
+        return Fitted("ratio", s.index[-1], s, {"k": k, "baseline_year": baseline_year, "ratio": float(rolled[-1])},
+                      _state={"base": base, "errors": errors})
+
+    extend = staticmethod(lambda f, series, as_of: _Ratio.fit(series.loc[:as_of], k=f.params["k"],
+                                                               baseline_year=f.params["baseline_year"]))
+
+    @staticmethod
+    def _point(f: Fitted, h: int) -> np.ndarray:
+        months = (f.as_of.month + np.arange(h)) % 12  # calendar month index (0 = Jan) of T+1..T+h
+        return f._state["base"][months] * f.params["ratio"]
+
+    @staticmethod
+    def forecast(f: Fitted, h: int, alpha: float):
+        point = _Ratio._point(f, h)
+        errors = f._state["errors"]
+        lower, upper = np.empty(h), np.empty(h)
+        for j in range(h):
+            col = errors[:, min(j, errors.shape[1] - 1)]
+            col = col[~np.isnan(col)]
+            lower[j], upper[j] = np.quantile(col, [alpha / 2, 1 - alpha / 2])
+        return point, point * np.exp(lower), point * np.exp(upper)
+
+    @staticmethod
+    def simulate(f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
+        point = _Ratio._point(f, h)
+        errors = f._state["errors"][:, : min(h, 12)]
+        complete = errors[~np.isnan(errors).any(axis=1)]
+        if len(complete) == 0:
+            complete = np.nan_to_num(errors)
+        draws = complete[rng.integers(0, len(complete), size=repetitions)].T  # (h', reps)
+        if h > draws.shape[0]:
+            draws = np.vstack([draws, np.repeat(draws[-1:], h - draws.shape[0], axis=0)])
+        return point[:, None] * np.exp(draws)
+
+
+_ENGINES = {"snaive": _SeasonalNaive, "ets": _Engine("ets"), "sarimax": _Engine("sarimax"), "uc": _Engine("uc"),
+            "ratio": _Ratio}
+
+
+def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
+        baseline_year: int = BASELINE_YEAR) -> Fitted:
+    """Fit ``model`` on ``series`` (USD, month PeriodIndex) up to ``as_of`` (default: its end).
+
+    Raises :class:`~tradedeal.errors.ParameterError` (a ``ValueError``) naming the parameter:
+    unknown model, ``as_of`` outside the data, a series too short for the model.
+    """
+    month = None if as_of is None else pd.Period(as_of, "M")
+    s = _check_series(series, model, month)
+    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year)

@@ -1,0 +1,242 @@
+"""Purchase momentum: growth measures, the pace needed to reach a target, a recovery test and
+contributions to a change.
+
+Every function takes a monthly series (USD, month PeriodIndex) or a tidy long frame, and
+returns pandas objects; percentages are 0–100.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from statsmodels.tsa.seasonal import STL
+
+from tradedeal.errors import ParameterError
+from tradedeal.targets import BASELINE_YEAR
+
+
+def _monthly(series: pd.Series, name: str = "series") -> pd.Series:
+    if not isinstance(series.index, pd.PeriodIndex) or series.index.freqstr not in ("M", "ME"):
+        raise ParameterError(f"{name} must have a monthly PeriodIndex")
+    expected = pd.period_range(series.index.min(), series.index.max(), freq="M")
+    if len(expected) != len(series) or series.isna().any():
+        missing = expected.difference(series.dropna().index)
+        raise ParameterError(f"{name} has missing months ({', '.join(map(str, missing[:3]))}…); fill nothing, choose a shorter span")
+    return series.astype("float64")
+
+
+def yoy_growth(series: pd.Series) -> pd.Series:
+    """Growth on the same month a year earlier, %."""
+    s = _monthly(series)
+    return (100 * (s / s.shift(12) - 1)).rename("yoy_pct")
+
+
+def vs_baseline_month(series: pd.Series, *, baseline_year: int = BASELINE_YEAR) -> pd.Series:
+    """Change on the same calendar month of the baseline year (2017 in the agreement), %."""
+    s = _monthly(series)
+    base = s[s.index.year == baseline_year]
+    if len(base) != 12:
+        raise ParameterError(f"baseline_year {baseline_year} must have twelve months in the series")
+    by_month = pd.Series(base.to_numpy(), index=base.index.month)
+    return (100 * (s / by_month.reindex(s.index.month).to_numpy() - 1)).rename(f"vs_{baseline_year}_pct")
+
+
+def seasonally_adjust(series: pd.Series, *, robust: bool = True) -> pd.Series:
+    """Seasonally adjusted series by STL on logs (period 12): ``exp(log y - seasonal)``.
+
+    STL runs without external binaries (X-13 would need ``x13as``). Needs positive values and
+    at least three years of months.
+    """
+    s = _monthly(series)
+    if len(s) < 36:
+        raise ParameterError(f"series must have at least 36 months to seasonally adjust; got {len(s)}")
+    if (s <= 0).any():
+        raise ParameterError("series must be positive to seasonally adjust (STL on logs)")
+    logs = np.log(s.to_numpy())
+    fit = STL(logs, period=12, robust=robust).fit()
+    return pd.Series(np.exp(logs - fit.seasonal), index=s.index, name="sa_usd")
+
+
+def annualized_3m3m(series: pd.Series, *, adjusted: bool = True) -> pd.Series:
+    """3-month over previous 3-month growth, annualized, %, of the seasonally adjusted series."""
+    s = seasonally_adjust(series) if adjusted else _monthly(series)
+    three = s.rolling(3).sum()
+    return (100 * ((three / three.shift(3)) ** 4 - 1)).rename("ann_3m3m_pct")
+
+
+def rolling_12m(series: pd.Series, annual_target_usd: float | None = None) -> pd.DataFrame:
+    """12-month rolling sum, and against an annual target run rate (%, when a target is given)."""
+    s = _monthly(series)
+    out = pd.DataFrame({"rolling_12m_usd": s.rolling(12).sum()})
+    if annual_target_usd is not None:
+        out["pct_of_target_run_rate"] = 100 * out["rolling_12m_usd"] / annual_target_usd
+    return out
+
+
+def required_run_rate(series: pd.Series, target_usd: float, *, year: int, as_of: str | pd.Period) -> pd.Series:
+    """What must be bought per remaining month to reach a year-end target, against recent pace.
+
+    Returns ``ytd_usd``, ``remaining_months``, ``required_per_month_usd``, ``pace_3m_usd`` and
+    ``pace_6m_usd`` (average monthly purchases over the last 3 and 6 months), and the required
+    rate as a multiple of each pace.
+    """
+    s = _monthly(series)
+    month = pd.Period(as_of, "M")
+    if month.year != year or month not in s.index:
+        raise ParameterError(f"as_of {month} must be a month of {year} within the series")
+    ytd = s.loc[pd.Period(f"{year}-01", "M") : month].sum()
+    remaining = 12 - month.month
+    required = (target_usd - ytd) / remaining if remaining else float("nan")
+    pace3 = s.loc[:month].iloc[-3:].mean()
+    pace6 = s.loc[:month].iloc[-6:].mean()
+    return pd.Series(
+        {
+            "ytd_usd": ytd,
+            "target_usd": target_usd,
+            "remaining_months": remaining,
+            "required_per_month_usd": required,
+            "pace_3m_usd": pace3,
+            "pace_6m_usd": pace6,
+            "required_vs_pace_3m": required / pace3,
+            "required_vs_pace_6m": required / pace6,
+        },
+        name=str(month),
+    )
+
+
+@dataclass(frozen=True)
+class RecoveryTest:
+    """Segmented regression of the log seasonally adjusted series around a recovery month.
+
+    ``log y_t = a + b·t + c·after_t + d·(t − t0)·after_t + e_t`` with HAC (Newey–West)
+    standard errors; ``d`` is the change in monthly trend growth after the recovery.
+    """
+
+    params: pd.Series
+    conf_int: pd.DataFrame
+    pvalues: pd.Series
+    recovery_month: pd.Period
+    start: pd.Period
+    end: pd.Period
+    alpha: float
+    maxlags: int
+    verdict: str
+
+    def summary(self) -> str:
+        """One plain-language sentence."""
+        d = self.params["slope_change"]
+        lo, hi = self.conf_int.loc["slope_change"]
+        return (
+            f"After {self.recovery_month} the trend {self.verdict} "
+            f"(change in monthly log growth {d:+.4f}, {100 * (1 - self.alpha):.0f}% CI {lo:+.4f} to {hi:+.4f}, "
+            f"p = {self.pvalues['slope_change']:.3f}; HAC, {self.maxlags} lags; sample {self.start} to {self.end})."
+        )
+
+
+def recovery_test(
+    series: pd.Series,
+    *,
+    recovery_month: str | pd.Period = "2020-05",
+    start: str | pd.Period | None = None,
+    end: str | pd.Period | None = None,
+    alpha: float = 0.05,
+    maxlags: int | None = None,
+    adjusted: bool = True,
+) -> RecoveryTest:
+    """Did the trend speed up after the recovery? Segmented regression with HAC errors.
+
+    Parameters
+    ----------
+    series
+        Monthly series (USD). It is seasonally adjusted by :func:`seasonally_adjust` first
+        (over its whole span), unless ``adjusted=False`` (then it is used as given).
+    recovery_month
+        First month of the new segment (default 2020-05, the trough of the 2020 shock).
+    start, end
+        Sample (default: whole series).
+    alpha
+        Level of the test and of the confidence intervals.
+    maxlags
+        Newey–West lags (default ``floor(4 (n/100)^(2/9))``).
+    """
+    if not 0 < alpha < 1:
+        raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
+    s = seasonally_adjust(series) if adjusted else _monthly(series)
+    if (s <= 0).any():
+        raise ParameterError("series must be positive (the test is on logs)")
+    t0 = pd.Period(recovery_month, "M")
+    s = s.loc[start:end]
+    before, after = (s.index < t0).sum(), (s.index >= t0).sum()
+    if before < 12 or after < 6:
+        raise ParameterError(
+            f"recovery_month {t0} needs at least 12 months before and 6 after in the sample; got {before} and {after}"
+        )
+    t = np.arange(len(s), dtype=float)
+    k0 = int(np.flatnonzero(s.index >= t0)[0])
+    post = (t >= k0).astype(float)
+    X = pd.DataFrame(
+        {"const": 1.0, "trend": t, "level_change": post, "slope_change": post * (t - k0)}, index=s.index
+    )
+    lags = maxlags if maxlags is not None else int(np.floor(4 * (len(s) / 100) ** (2 / 9)))
+    fit = sm.OLS(np.log(s.to_numpy()), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    d, p = fit.params["slope_change"], fit.pvalues["slope_change"]
+    if p >= alpha:
+        verdict = f"showed no significant change at the {100 * alpha:g}% level"
+    else:
+        verdict = f"{'accelerated' if d > 0 else 'slowed'} (significant at the {100 * alpha:g}% level)"
+    ci = fit.conf_int(alpha=alpha)
+    ci.columns = ["lower", "upper"]
+    return RecoveryTest(
+        params=fit.params, conf_int=ci, pvalues=fit.pvalues, recovery_month=t0, start=s.index[0], end=s.index[-1],
+        alpha=alpha, maxlags=lags, verdict=verdict,
+    )
+
+
+def contributions(
+    frame: pd.DataFrame,
+    *,
+    by: str,
+    base: tuple[str, str],
+    current: tuple[str, str],
+    value: str = "value_usd",
+) -> pd.DataFrame:
+    """Which groups drove the change between two periods, in USD and as shares of the change.
+
+    Parameters
+    ----------
+    frame
+        Tidy long frame with ``month`` (Period[M]), the group column ``by`` and ``value``.
+    by
+        Group column (``subcategory``, ``hs6``, ``category`` …).
+    base, current
+        Periods as (first month, last month), inclusive; they must have the same length.
+
+    Returns
+    -------
+    One row per group, sorted by the size of its change: ``base_usd``, ``current_usd``,
+    ``change_usd``, ``share_of_change_pct``; the rows add up to the total change.
+    """
+    spans = []
+    for label, (first, last) in (("base", base), ("current", current)):
+        lo, hi = pd.Period(first, "M"), pd.Period(last, "M")
+        if hi < lo:
+            raise ParameterError(f"{label} period ends before it starts: {lo} to {hi}")
+        spans.append((lo, hi))
+    if (spans[0][1] - spans[0][0]).n != (spans[1][1] - spans[1][0]).n:
+        raise ParameterError("base and current periods must have the same number of months")
+    for name in ("month", by, value):
+        if name not in frame.columns:
+            raise ParameterError(f"frame has no column {name!r}")
+    sums = {}
+    for label, (lo, hi) in zip(("base_usd", "current_usd"), spans):
+        part = frame[(frame["month"] >= lo) & (frame["month"] <= hi)]
+        sums[label] = part.groupby(by)[value].sum()
+    out = pd.DataFrame(sums).fillna(0.0)
+    out["change_usd"] = out["current_usd"] - out["base_usd"]
+    total = out["change_usd"].sum()
+    out["share_of_change_pct"] = 100 * out["change_usd"] / total if total else np.nan
+    order = out["change_usd"].abs().sort_values(ascending=False).index
+    return out.loc[order]
