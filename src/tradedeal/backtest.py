@@ -239,3 +239,18 @@ def _with_auto(forecasts: pd.DataFrame, projections: pd.DataFrame, models: list[
     if not projections.empty:
         projections = pd.concat([projections.assign(chosen=projections["model"]), *auto_proj], ignore_index=True)
     return forecasts, projections
+
+
+def run_backtests(series: list[pd.Series], *, jobs: int = 1, **options) -> dict[str, Backtest]:
+    """:func:`run_backtest` for several series, in ``jobs`` parallel processes; keyed by name."""
+    if jobs < 1:
+        raise ParameterError(f"jobs must be at least 1; got {jobs}")
+    if jobs == 1:
+        results = [run_backtest(s, **options) for s in series]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(partial(run_backtest, **options), series))
+    return {r.name: r for r in results}

@@ -1,0 +1,59 @@
+"""Wall time of the full backtest: all models × the three categories + covered total.
+
+Origins 2016-01 to the month before the last, horizons 1–12, year-total projections for 2020
+and 2021, on the coverage whose data runs longest (annex_6_1_ex_civil_aircraft, to 2021-11).
+Prints the time, the covered_total score table (horizons 1–6, origins 2017-01 to 2021-05) and
+the real-time projection of the 2020 total with data through 2020-07 (coverage annex_6_1).
+Goal: under 20 s on 2 cores.
+
+    .venv/bin/python benchmarks/forecast.py [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import pandas as pd  # noqa: E402
+
+from tradedeal import data  # noqa: E402
+from tradedeal.backtest import run_backtest, run_backtests  # noqa: E402
+from tradedeal.targets import GOODS, annual_targets  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    pd.set_option("display.width", 200)
+    coverage = "annex_6_1_ex_civil_aircraft"
+    monthly = data.exports_by_category(coverage)
+    targets = {y: annual_targets(monthly, y) for y in (2020, 2021)}
+    series = [monthly[c].dropna().rename(c) for c in GOODS]
+    start = time.perf_counter()
+    results = run_backtests(series, jobs=args.jobs, targets=None)
+    wall = time.perf_counter() - start
+    print(f"full backtest, 5 models + auto × {len(series)} series, {args.jobs} processes: {wall:.1f} s (goal < 20 s)")
+    score = results["covered_total"].score(horizons=range(1, 7), origins=("2017-01", "2021-05"))
+    print(f"\ncovered_total ({coverage}), horizons 1-6, origins 2017-01 to 2021-05, 80% intervals:")
+    print(score.to_string(float_format=lambda v: f"{v:,.3f}" if abs(v) < 1e3 else f"{v / 1e9:,.3f}bn"))
+
+    full = data.exports_by_category("annex_6_1")
+    target = annual_targets(full, 2020)["covered_total"]
+    covered = full["covered_total"].dropna().rename("covered_total")
+    bt = run_backtest(covered, targets={2020: target}, projection_years=(2020,))
+    p = bt.projections[bt.projections["as_of"] == pd.Period("2020-07", "M")].set_index("model")
+    p["error_pct"] = 100 * (p["median_usd"] / p["observed_total_usd"] - 1)
+    p["inside_80"] = (p["p10_usd"] <= p["observed_total_usd"]) & (p["observed_total_usd"] <= p["p90_usd"])
+    print(f"\nreal-time projection of the 2020 covered total (annex_6_1) with data through 2020-07; observed "
+          f"{p['observed_total_usd'].iloc[0] / 1e9:.2f}bn, target {target / 1e9:.2f}bn:")
+    cols = ["chosen", "median_usd", "p10_usd", "p90_usd", "error_pct", "inside_80", "prob_reach_target"]
+    print(p[cols].to_string(float_format=lambda v: f"{v:,.2f}" if abs(v) < 1e3 else f"{v / 1e9:,.2f}bn"))
+
+
+if __name__ == "__main__":
+    main()

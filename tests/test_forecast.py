@@ -1,0 +1,127 @@
+"""Forecast models, backtest and projections: known answers, determinism, real figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tradedeal import data
+from tradedeal.backtest import choose, run_backtest
+from tradedeal.errors import ParameterError
+from tradedeal.forecast import MODELS, fit
+from tradedeal.projection import forecast_table, project_year
+
+
+def periodic(n: int = 72) -> pd.Series:
+    pattern = np.array([5, 4, 6, 7, 6, 5, 4, 5, 6, 8, 9, 7], dtype=float) * 1e8
+    return pd.Series(np.tile(pattern, n // 12), index=pd.period_range("2014-01", periods=n, freq="M"), name="p")
+
+
+@pytest.fixture(scope="module")
+def covered(root) -> pd.Series:
+    return data.series("covered_total", root=root)
+
+
+def test_seasonal_naive_of_a_periodic_series_is_exact():
+    s = periodic()
+    fc = fit(s, "snaive").forecast(18)
+    expected = np.concatenate([s.to_numpy()[:12], s.to_numpy()[:6]])
+    assert fc["mean"].to_numpy() == pytest.approx(expected)
+    assert fc["lower"].to_numpy() == pytest.approx(expected)  # no seasonal change: no uncertainty
+    assert str(fc.index[0]) == "2020-01"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_intervals_widen_with_the_horizon(covered, model):
+    fc = fit(covered, model, as_of="2019-12").forecast(24)
+    width = np.log(fc["upper"] / fc["lower"]).to_numpy()
+    assert list(fc.columns) == ["mean", "lower", "upper"]
+    assert (fc["lower"] <= fc["mean"]).all() and (fc["mean"] <= fc["upper"]).all()
+    if model == "ratio":  # empirical quantiles: wider at a year than at a month
+        assert width[11] > width[0]
+    else:
+        assert np.all(np.diff(width) >= -1e-9) and width[23] > width[0]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_simulations_are_deterministic(covered, model):
+    f = fit(covered, model, as_of="2020-07")
+    a = f.simulate(5, repetitions=50, seed=7)
+    b = f.simulate(5, repetitions=50, seed=7)
+    c = f.simulate(5, repetitions=50, seed=8)
+    assert a.shape == (5, 50) and (a > 0).all().all()
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_parameter_errors_name_the_parameter(covered):
+    with pytest.raises(ParameterError, match="model must be one of snaive, ets, sarimax, uc, ratio; got 'arima'"):
+        fit(covered, "arima")
+    with pytest.raises(ParameterError, match="horizon must be at least 1; got 0"):
+        fit(covered, "snaive").forecast(0)
+    with pytest.raises(ParameterError, match="as_of 2022-01 is outside the data"):
+        fit(covered, "ets", as_of="2022-01")
+    with pytest.raises(ParameterError, match="series too short for model 'sarimax': 30 months, needs 36"):
+        fit(covered.loc[:"2015-06"], "sarimax")
+    with pytest.raises(ParameterError, match="model 'ratio' needs all of 2017 observed"):
+        fit(covered, "ratio", as_of="2017-06")
+    with pytest.raises(ValueError):  # ParameterError is a ValueError
+        fit(covered, "uc", as_of="2012-01")
+
+
+def test_interventions_enter_once_observed(covered):
+    assert fit(covered, "sarimax", as_of="2018-08").params["interventions"] == ()
+    assert fit(covered, "sarimax", as_of="2018-09").params["interventions"] == ("tariffs_2018",)
+    assert fit(covered, "uc", as_of="2020-07").params["interventions"] == ("tariffs_2018", "shock_2020", "recovery_2020")
+
+
+def test_backtest_of_a_periodic_series():
+    bt = run_backtest(periodic(), models=("snaive",), start="2016-01", end="2019-06", projection_years=())
+    score = bt.score()
+    assert score.loc["snaive", "mae_usd"] == pytest.approx(0, abs=1e-3)
+    assert set(bt.forecasts["model"]) == {"snaive", "auto"}
+
+
+def test_auto_uses_only_what_was_known():
+    months = pd.period_range("2018-01", periods=24, freq="M")
+    rows = []
+    for model, err_before, err_after in (("ets", 1.0, 9.0), ("uc", 5.0, 0.0)):
+        for origin in months:
+            m = origin + 1
+            err = err_before if m <= pd.Period("2018-12", "M") else err_after
+            rows.append({"model": model, "origin": origin, "horizon": 1, "month": m, "actual": 10.0,
+                         "mean": 10.0 + err, "lower": 0.0, "upper": 20.0, "scale": 1.0})
+    forecasts = pd.DataFrame(rows)
+    assert choose(forecasts, pd.Period("2018-12", "M"), ["ets", "uc"]) == "ets"
+    assert choose(forecasts, pd.Period("2019-12", "M"), ["ets", "uc"]) == "uc"
+    assert choose(forecasts.iloc[:0], pd.Period("2019-12", "M"), ["ets", "uc"]) == "snaive"
+
+
+def test_real_time_projection_in_july_2020(covered):
+    observed = covered.loc["2020"].sum()
+    assert observed == 93_651_664_966
+    ratio = project_year(covered, year=2020, as_of="2020-07", model="ratio", target_usd=158_934_939_609, seed=0)
+    assert ratio.observed_ytd_usd == covered.loc["2020-01":"2020-07"].sum()
+    assert abs(ratio.median_usd / observed - 1) < 0.10
+    assert ratio.quantile(0.1) <= observed <= ratio.quantile(0.9)
+    assert ratio.prob_reach_target == 0.0
+    again = project_year(covered, year=2020, as_of="2020-07", model="ratio", seed=0)
+    assert np.array_equal(again.totals, ratio.totals)
+    # a model fitted on the pre-deal history misses the post-recovery surge
+    snaive = project_year(covered, year=2020, as_of="2020-07", model="snaive", seed=0)
+    assert snaive.median_usd < 0.85 * observed
+
+
+def test_forecast_table_columns_and_targets(root):
+    table, notes = forecast_table(2020, "2020-10", category="agriculture", model="ratio", root=root)
+    assert list(table.columns) == [
+        "category", "coverage", "model", "as_of", "year", "observed_ytd_usd", "projected_total_usd",
+        "p10_usd", "p90_usd", "target_usd", "prob_reach_target",
+    ]
+    row = table.iloc[0]
+    assert row["target_usd"] == 20_969_792_856 + 12.5e9
+    assert row["p10_usd"] <= row["projected_total_usd"] <= row["p90_usd"]
+    assert any("forecasts" in n for n in notes)
+    with pytest.raises(ParameterError, match="category must be one of"):
+        forecast_table(2020, "2020-10", category="services", root=root)
