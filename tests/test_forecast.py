@@ -114,7 +114,7 @@ def test_real_time_projection_in_july_2020(covered):
 
 
 def test_forecast_table_columns_and_targets(root):
-    table, notes = forecast_table(2020, "2020-10", category="agriculture", model="ratio", root=root)
+    table, notes = forecast_table(2020, "2020-10", category="agriculture", model="ratio", repetitions=500, root=root)
     assert list(table.columns) == [
         "category", "coverage", "model", "as_of", "year", "observed_ytd_usd", "projected_total_usd",
         "p10_usd", "p90_usd", "target_usd", "prob_reach_target",
@@ -125,3 +125,22 @@ def test_forecast_table_columns_and_targets(root):
     assert any("forecasts" in n for n in notes)
     with pytest.raises(ParameterError, match="category must be one of"):
         forecast_table(2020, "2020-10", category="services", root=root)
+
+
+def test_covered_total_is_forecast_bottom_up(root):
+    monthly = data.exports_by_category("annex_6_1", root=root)
+    from tradedeal.backtest import backtest_categories
+
+    res = backtest_categories(monthly, models=("snaive", "ratio"), start="2020-05", end="2020-07", horizon=3,
+                              projection_origins=["2020-07"], repetitions=200)
+    parts = [res[c].forecasts for c in ("agriculture", "manufactures", "energy")]
+    total = res["covered_total"].forecasts
+    key = dict(model="ratio", origin=pd.Period("2020-07", "M"), horizon=2)
+
+    def pick(f):
+        return f[(f["model"] == key["model"]) & (f["origin"] == key["origin"]) & (f["horizon"] == key["horizon"])].iloc[0]
+
+    assert pick(total)["mean"] == pytest.approx(sum(pick(p)["mean"] for p in parts))
+    assert pick(total)["actual"] == monthly.loc["2020-09", "covered_total"]
+    paths = res["covered_total"].paths[("ratio", key["origin"])]
+    assert np.allclose(paths, sum(res[c].paths[("ratio", key["origin"])] for c in ("agriculture", "manufactures", "energy")))

@@ -3,14 +3,21 @@
 At every origin each model sees only the data up to that month. State space models are
 re-estimated once a year (or when a new intervention becomes estimable) and otherwise
 ``apply`` their parameters to the longer history, as a forecaster would run them.
+
+A total (``covered_total``) is forecast bottom-up: the sum of its categories' forecasts
+(:func:`combine`). Categories move for different reasons (soybean seasons, crude oil prices,
+aircraft deliveries); in the backtest the sum of category forecasts beats forecasting the
+total directly for every model.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from tradedeal.errors import ParameterError
 from tradedeal.forecast import MODELS, Fitted, fit
@@ -18,7 +25,7 @@ from tradedeal.forecast import MODELS, Fitted, fit
 AUTO = "auto"
 _MIN_COMMON = 12
 #: ``auto`` judges models on the forecasts of the last WINDOW months, at horizons 1..JUDGE_HORIZON.
-WINDOW = 12
+WINDOW = 24
 JUDGE_HORIZON = 3
 
 
@@ -26,11 +33,12 @@ JUDGE_HORIZON = 3
 class Backtest:
     """Forecasts made at every origin, and year-total projections, for one series.
 
-    ``forecasts``: ``model, origin, horizon, month, actual, mean, lower, upper, scale`` (USD;
-    ``scale`` is the in-sample mean absolute seasonal difference at the origin, the MASE
-    denominator). ``projections``: ``model, as_of, year, through, observed_ytd_usd, p10_usd,
-    median_usd, p90_usd, observed_total_usd`` and ``prob_reach_target`` where a target was given.
-    ``auto`` rows name the model chosen in ``chosen``.
+    ``forecasts``: ``model, origin, horizon, month, actual, mean, lower, upper, scale, chosen``
+    (USD; ``scale`` is the in-sample mean absolute seasonal difference at the origin, the MASE
+    denominator; ``chosen`` is the model behind an ``auto`` row). ``projections``: ``model,
+    as_of, year, through, observed_ytd_usd, p10_usd, median_usd, p90_usd, observed_total_usd,
+    prob_reach_target, chosen``; ``paths`` holds the simulated totals behind each projection,
+    keyed by (model, as_of). Projections are forecasts, not data.
     """
 
     name: str
@@ -38,6 +46,7 @@ class Backtest:
     projections: pd.DataFrame
     alpha: float
     refit_every: int
+    paths: dict = field(default_factory=dict, repr=False, compare=False)
 
     def errors(self) -> pd.DataFrame:
         """Forecast rows with an observed outcome, with their errors."""
@@ -79,6 +88,11 @@ class Backtest:
         table.index.name = "model"
         return table.sort_values("mase")
 
+    def chosen(self) -> pd.Series:
+        """The model ``auto`` used at each origin."""
+        auto = self.forecasts[self.forecasts["model"] == AUTO]
+        return auto.groupby("origin")["chosen"].first()
+
 
 def _seasonal_scale(history: pd.Series) -> float:
     values = history.to_numpy()
@@ -110,8 +124,7 @@ def choose(
     judged = judged.dropna(subset=["actual"])
     if judged.empty:
         return "snaive"
-    first = judged.groupby("model")["origin"].min().sort_values()
-    pool = list(first.index)
+    pool = list(judged.groupby("model")["origin"].min().sort_values().index)
     while pool:
         part = judged[judged["model"].isin(pool)]
         counts = part.groupby(["origin", "horizon"])["model"].nunique()
@@ -136,6 +149,8 @@ def run_backtest(
     refit_every: int = 12,
     k: int = 3,
     projection_years=(2020, 2021),
+    projection_origins=None,
+    through_december: bool = False,
     targets: dict[int, float] | None = None,
     repetitions: int = 1000,
     seed: int = 0,
@@ -154,9 +169,11 @@ def run_backtest(
         Prediction intervals are (1 − alpha); 0.2 gives 80 % intervals.
     refit_every
         Months between re-estimations of the state space models.
-    projection_years
-        At origins in these years, also project the year's total (through December, or the
-        last month of the data if earlier) by simulation, ``repetitions`` paths, ``seed``.
+    projection_years, projection_origins
+        At origins in these years (or at exactly these origins), also project the year's total
+        by simulating ``repetitions`` paths (``seed``): through December when
+        ``through_december``, else through the last month of the data if that comes earlier
+        (so that the projection can be judged).
     targets
         Annual targets by year, for ``prob_reach_target``.
     """
@@ -165,19 +182,23 @@ def run_backtest(
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ParameterError(f"model must be one of {', '.join(MODELS)}; got {unknown[0]!r}")
+    name = name or str(series.name)
     s = series.dropna().astype("float64")
     last = s.index.max()
     first_origin = pd.Period(start, "M")
     last_origin = pd.Period(end, "M") if end else last - 1
     if first_origin > last_origin or last_origin > last:
         raise ParameterError(f"origins {first_origin} to {last_origin} are outside the data (to {last})")
+    wanted = None if projection_origins is None else {pd.Period(o, "M") for o in projection_origins}
+    series_seed = seed + zlib.crc32(name.encode())  # categories get independent draws
     fitted: dict[str, tuple[Fitted, pd.Period]] = {}
-    rows, projections = [], []
+    rows, projections, paths = [], [], {}
     for origin in pd.period_range(first_origin, last_origin, freq="M"):
         history = s.loc[:origin]
         scale = _seasonal_scale(history)
         months = pd.period_range(origin + 1, periods=horizon, freq="M")
         actual = s.reindex(months).to_numpy()
+        project = origin in wanted if wanted is not None else origin.year in projection_years
         for model in models:
             current = _advance(fitted.get(model), s, model, origin, refit_every, k)
             if current is None:
@@ -189,13 +210,15 @@ def run_backtest(
                 "actual": actual, "mean": fc["mean"].to_numpy(), "lower": fc["lower"].to_numpy(),
                 "upper": fc["upper"].to_numpy(), "scale": scale,
             }))
-            if origin.year in projection_years:
-                row = _project(current[0], s, origin, targets, repetitions, seed)
-                if row is not None:
+            if project:
+                result = _project(current[0], s, origin, repetitions, series_seed, through_december)
+                if result is not None:
+                    row, totals = result
                     projections.append({"model": model, **row})
+                    paths[(model, origin)] = totals
     forecasts = pd.concat(rows, ignore_index=True)
-    forecasts, projections = _with_auto(forecasts, pd.DataFrame(projections), list(models))
-    return Backtest(name or str(series.name), forecasts, projections, alpha, refit_every)
+    projections = _with_targets(pd.DataFrame(projections), paths, targets)
+    return _with_auto(Backtest(name, forecasts, projections, alpha, refit_every, paths), list(models), targets)
 
 
 def _advance(previous, s, model, origin, refit_every, k):
@@ -208,37 +231,115 @@ def _advance(previous, s, model, origin, refit_every, k):
         return None  # too little data for this model at this origin
 
 
-def _project(fitted: Fitted, s: pd.Series, origin: pd.Period, targets, repetitions: int, seed: int):
+def _project(fitted: Fitted, s: pd.Series, origin: pd.Period, repetitions: int, seed: int, through_december: bool):
     year = origin.year
-    through = min(pd.Period(f"{year}-12", "M"), s.index.max())
+    december = pd.Period(f"{year}-12", "M")
+    through = december if through_december else min(december, s.index.max())
+    ytd = s.loc[pd.Period(f"{year}-01", "M"):origin].sum()
     h = (through - origin).n
     if h < 1:
-        return None
-    ytd = s.loc[pd.Period(f"{year}-01", "M"):origin].sum()
-    totals = ytd + fitted.simulate(h, repetitions=repetitions, seed=seed).sum(axis=0).to_numpy()
-    row = {
+        totals = np.full(repetitions, ytd)
+    else:
+        totals = ytd + fitted.simulate(h, repetitions=repetitions, seed=seed).sum(axis=0).to_numpy()
+    observed = s.loc[pd.Period(f"{year}-01", "M"):through]
+    complete = len(observed) == (through - pd.Period(f"{year}-01", "M")).n + 1
+    return _summary(origin, year, through, ytd, totals, observed.sum() if complete else np.nan), totals
+
+
+def _summary(origin, year, through, ytd, totals, observed_total) -> dict:
+    return {
         "as_of": origin, "year": year, "through": through, "observed_ytd_usd": ytd,
         "p10_usd": np.quantile(totals, 0.1), "median_usd": np.median(totals), "p90_usd": np.quantile(totals, 0.9),
-        "observed_total_usd": s.loc[pd.Period(f"{year}-01", "M"):through].sum(),
+        "observed_total_usd": observed_total,
     }
-    if targets and year in targets:
-        row["prob_reach_target"] = float(np.mean(totals >= targets[year]))
-    return row
 
 
-def _with_auto(forecasts: pd.DataFrame, projections: pd.DataFrame, models: list[str]):
+def _with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFrame:
+    if projections.empty:
+        return projections
+    projections["prob_reach_target"] = [
+        float(np.mean(paths[(m, o)] >= targets[y])) if targets and y in targets else np.nan
+        for m, o, y in zip(projections["model"], projections["as_of"], projections["year"])
+    ]
+    return projections
+
+
+def _with_auto(bt: Backtest, models: list[str], targets) -> Backtest:
     """Add ``auto`` rows: at each origin, the model chosen from what was known then."""
-    auto_rows, auto_proj = [], []
+    forecasts, projections = bt.forecasts, bt.projections
+    forecasts = forecasts[forecasts["model"] != AUTO]
+    auto_rows, auto_proj, paths = [], [], dict(bt.paths)
     for origin, at in forecasts.groupby("origin", sort=True):
         chosen = choose(forecasts, origin, list(at["model"].unique()))
         auto_rows.append(at[at["model"] == chosen].assign(model=AUTO, chosen=chosen))
-        if not projections.empty:
+        if (chosen, origin) in bt.paths:
+            paths[(AUTO, origin)] = bt.paths[(chosen, origin)]
             p = projections[(projections["as_of"] == origin) & (projections["model"] == chosen)]
             auto_proj.append(p.assign(model=AUTO, chosen=chosen))
     forecasts = pd.concat([forecasts.assign(chosen=forecasts["model"]), *auto_rows], ignore_index=True)
     if not projections.empty:
+        projections = projections[projections["model"] != AUTO]
         projections = pd.concat([projections.assign(chosen=projections["model"]), *auto_proj], ignore_index=True)
-    return forecasts, projections
+    return Backtest(bt.name, forecasts, projections, bt.alpha, bt.refit_every, paths)
+
+
+def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict[int, float] | None = None) -> Backtest:
+    """The bottom-up backtest of a total from its parts' backtests.
+
+    For each model and origin, the total's forecast is the sum of the parts' forecasts; its
+    interval treats the parts as independent log-normals (Fenton–Wilkinson); its simulated year
+    totals are the sums of the parts' paths. ``auto`` then chooses among these bottom-up
+    models on the total's own record. ``total`` is the observed total (for actuals and scale).
+    """
+    if not parts:
+        raise ParameterError("combine needs at least one part")
+    alpha = parts[0].alpha
+    z = stats.norm.ppf(1 - alpha / 2)
+    frames = [p.forecasts[p.forecasts["model"] != AUTO].set_index(["model", "origin", "horizon"]) for p in parts]
+    keys = frames[0].index
+    for frame in frames[1:]:
+        keys = keys.intersection(frame.index)
+    median = sum(f.loc[keys, "mean"] for f in frames)
+    mean = sum(_lognormal_mean(f.loc[keys], z) for f in frames)
+    var = sum(_lognormal_var(f.loc[keys], z) for f in frames)
+    sigma2 = np.log1p(var / mean**2)
+    mu = np.log(mean) - sigma2 / 2
+    out = pd.DataFrame({
+        "month": frames[0].loc[keys, "month"], "mean": median,
+        "lower": np.exp(mu - z * np.sqrt(sigma2)), "upper": np.exp(mu + z * np.sqrt(sigma2)),
+    }).reset_index()
+    s = total.dropna().astype("float64")
+    out["actual"] = s.reindex(pd.PeriodIndex(out["month"], freq="M")).to_numpy()
+    scales = {o: _seasonal_scale(s.loc[:o]) for o in out["origin"].unique()}
+    out["scale"] = out["origin"].map(scales)
+    paths, rows = {}, []
+    common = set.intersection(*(set(p.paths) for p in parts)) if all(p.paths for p in parts) else set()
+    for model, origin in sorted(k for k in common if k[0] != AUTO):
+        totals = sum(p.paths[(model, origin)] for p in parts)
+        ref = parts[0].projections
+        ref = ref[(ref["model"] == model) & (ref["as_of"] == origin)].iloc[0]
+        year, through = ref["year"], ref["through"]
+        observed = s.loc[pd.Period(f"{year}-01", "M"):through]
+        complete = len(observed) == (through - pd.Period(f"{year}-01", "M")).n + 1
+        ytd = float(s.loc[pd.Period(f"{year}-01", "M"):origin].sum())
+        rows.append({"model": model, **_summary(origin, year, through, ytd, totals, observed.sum() if complete else np.nan)})
+        paths[(model, origin)] = totals
+    projections = _with_targets(pd.DataFrame(rows), paths, targets)
+    bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths)
+    return _with_auto(bt, list(out["model"].unique()), targets)
+
+
+def _lognormal_sigma(frame: pd.DataFrame, z: float) -> pd.Series:
+    return np.log(frame["upper"] / frame["lower"]) / (2 * z)
+
+
+def _lognormal_mean(frame: pd.DataFrame, z: float) -> pd.Series:
+    return frame["mean"] * np.exp(_lognormal_sigma(frame, z) ** 2 / 2)
+
+
+def _lognormal_var(frame: pd.DataFrame, z: float) -> pd.Series:
+    s2 = _lognormal_sigma(frame, z) ** 2
+    return (np.exp(s2) - 1) * frame["mean"] ** 2 * np.exp(s2)
 
 
 def run_backtests(series: list[pd.Series], *, jobs: int = 1, **options) -> dict[str, Backtest]:
@@ -254,3 +355,32 @@ def run_backtests(series: list[pd.Series], *, jobs: int = 1, **options) -> dict[
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(partial(run_backtest, **options), series))
     return {r.name: r for r in results}
+
+
+def backtest_categories(
+    monthly: pd.DataFrame, *, categories=("agriculture", "manufactures", "energy"), jobs: int = 1,
+    targets: dict[int, pd.Series] | None = None, **options
+) -> dict[str, Backtest]:
+    """Backtests of each category of a monthly category frame, plus ``covered_total`` bottom-up.
+
+    ``targets`` maps a year to the annual targets by category (as from
+    :func:`tradedeal.targets.annual_targets`).
+    """
+    def target_of(name):
+        return {y: float(t[name]) for y, t in targets.items()} if targets else None
+
+    series = [monthly[c].dropna().rename(c) for c in categories]
+    results = {}
+    if jobs == 1:
+        for s in series:
+            results[s.name] = run_backtest(s, targets=target_of(s.name), **options)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {s.name: pool.submit(run_backtest, s, targets=target_of(s.name), **options) for s in series}
+            results = {n: f.result() for n, f in futures.items()}
+    total = monthly["covered_total"].dropna()
+    results["covered_total"] = combine(list(results.values()), name="covered_total", total=total,
+                                       targets=target_of("covered_total"))
+    return results

@@ -10,15 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from collections.abc import Sequence
 
-import pandas as pd
+# The models work on small matrices: one BLAS thread per process beats threads fighting over
+# two cores (set before numpy loads; a caller's own setting wins).
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from tradedeal.concordance import COVERAGES
-from tradedeal.errors import TradedealError
-from tradedeal.projection import CHOICES
-from tradedeal.targets import GOODS, PRORATIONS
+import pandas as pd  # noqa: E402
+
+from tradedeal.concordance import COVERAGES  # noqa: E402
+from tradedeal.errors import TradedealError  # noqa: E402
+from tradedeal.projection import CHOICES  # noqa: E402
+from tradedeal.targets import GOODS, PRORATIONS  # noqa: E402
 
 FORMATS = ("table", "csv", "json")
 
@@ -103,7 +109,7 @@ def _run(args: argparse.Namespace) -> None:
         from tradedeal.projection import forecast_table
 
         table, notes = forecast_table(
-            args.year, args.as_of, category=args.category, model=args.model, coverage=args.coverage
+            args.year, args.as_of, category=args.category, model=args.model, coverage=args.coverage, jobs=2
         )
         header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD"]
         sys.stdout.write(format_table(table, args.format, header, notes))

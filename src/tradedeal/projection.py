@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradedeal.backtest import AUTO, choose, run_backtest
+from tradedeal.backtest import AUTO, JUDGE_HORIZON, WINDOW, choose, run_backtest
 from tradedeal.errors import ParameterError
 from tradedeal.forecast import MODELS, fit
 
@@ -53,10 +53,10 @@ def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
     if model != AUTO:
         return model
     history = series.loc[:as_of]
-    start = max(pd.Period("2016-01", "M"), history.index.min() + 36)
+    start = max(history.index.min() + 36, as_of - WINDOW - JUDGE_HORIZON)
     if start >= as_of:
         return "snaive"
-    bt = run_backtest(history, start=str(start), end=str(as_of - 1), horizon=3, projection_years=())
+    bt = run_backtest(history, start=str(start), end=str(as_of - 1), horizon=JUDGE_HORIZON, projection_years=())
     candidates = [m for m in MODELS if _fits(history, m)]
     return choose(bt.forecasts[bt.forecasts["model"] != AUTO], as_of, candidates)
 
@@ -126,22 +126,26 @@ def forecast_table(
     coverage: str | None = None,
     repetitions: int = 2000,
     seed: int = 0,
+    jobs: int = 1,
     root=None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Year-end projections per category against the year's targets (all four by default).
 
-    Returns the table (columns :data:`FORECAST_COLUMNS`; ``projected_total_usd`` is the median
-    of the simulated totals) and notes on coverage and vintage. Coverage is chosen as for the
-    tracker table (:func:`tradedeal.tracker.choose_coverage`).
+    Each category is projected from its own model; ``covered_total`` bottom-up, as the sum of
+    the categories' simulated paths (:func:`tradedeal.backtest.combine`). With ``auto`` each
+    series gets the model its recent backtest record favours, judged with data up to
+    ``as_of`` only. Returns the table (columns :data:`FORECAST_COLUMNS`;
+    ``projected_total_usd`` is the median of the simulated totals) and notes on coverage,
+    vintage and method. Coverage is chosen as for the tracker table.
     """
     from tradedeal import data
+    from tradedeal.backtest import JUDGE_HORIZON, WINDOW, backtest_categories
     from tradedeal.targets import GOODS, annual_targets, check_year
     from tradedeal.tracker import choose_coverage, parse_month
 
     check_year(year)
     if model not in CHOICES:
         raise ParameterError(f"model must be one of {', '.join(CHOICES)}; got {model!r}")
-    categories = list(GOODS) if category is None else [category]
     if category is not None and category not in GOODS:
         raise ParameterError(f"category must be one of {', '.join(GOODS)}; got {category!r}")
     month = None if as_of is None else parse_month(as_of)
@@ -157,17 +161,70 @@ def forecast_table(
             f"as_of {month} is outside the data: {chosen} figures run {observed.index.min()} to {observed.index.max()}"
         )
     targets = annual_targets(monthly, year)
+    known = monthly.loc[:month]  # nothing after as_of is seen
+    if model == AUTO:
+        models, start = MODELS, max(known.index.min() + 36, month - WINDOW - JUDGE_HORIZON)
+    else:
+        models, start = (model,), month
+    results = backtest_categories(
+        known, models=models, start=str(start), end=str(month), horizon=JUDGE_HORIZON,
+        projection_origins=[month], through_december=True, targets={year: targets},
+        repetitions=repetitions, seed=seed, jobs=jobs,
+    )
     rows = []
-    for name in categories:
-        series = monthly[name].dropna().rename(name)
-        p = project_year(series, year=year, as_of=month, model=model, target_usd=float(targets[name]),
-                         repetitions=repetitions, seed=seed)
+    for name in GOODS if category is None else (category,):
+        projections = results[name].projections
+        row = projections[(projections["model"] == model) & (projections["as_of"] == month)]
+        if row.empty:
+            raise ParameterError(f"model {model!r} cannot forecast {name} with data through {month} (series too short)")
+        row = row.iloc[0]
         rows.append({
-            "category": name, "coverage": chosen, "model": p.model, "as_of": str(month), "year": year,
-            "observed_ytd_usd": p.observed_ytd_usd, "projected_total_usd": p.median_usd,
-            "p10_usd": p.quantile(0.1), "p90_usd": p.quantile(0.9), "target_usd": float(targets[name]),
-            "prob_reach_target": p.prob_reach_target,
+            "category": name, "coverage": chosen,
+            "model": f"{AUTO}:{row['chosen']}" if model == AUTO else model,
+            "as_of": str(month), "year": year, "observed_ytd_usd": row["observed_ytd_usd"],
+            "projected_total_usd": row["median_usd"], "p10_usd": row["p10_usd"], "p90_usd": row["p90_usd"],
+            "target_usd": float(targets[name]), "prob_reach_target": row["prob_reach_target"],
         })
     notes.append(f"data: {data.vintage_note(chosen)}")
-    notes.append(f"projections are forecasts (median and 10th/90th percentiles of {repetitions} simulated paths, seed {seed}), not data")
+    notes.append(
+        f"projections are forecasts, not data: median and 10th/90th percentiles of {repetitions} simulated "
+        f"paths (seed {seed}); covered_total is the sum of the category paths"
+    )
     return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS)), notes
+
+
+def realtime_evaluation(
+    year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0, jobs: int = 1, root=None
+) -> pd.DataFrame:
+    """"Could we have known?": each month's projection of ``year``'s total against the outcome.
+
+    For every ``as_of`` from January of ``year`` to the month before the data end, every model
+    (and ``auto``) projects the year's total with data up to ``as_of`` only; the outcome is the
+    observed total through December, or through the last month of the data when December is
+    not in it (``through``). Tidy frame with ``series, model, chosen, as_of, year, through,
+    observed_ytd_usd, p10_usd, median_usd, p90_usd, observed_total_usd, prob_reach_target,
+    error_pct, inside_80``.
+    """
+    from tradedeal import data
+    from tradedeal.backtest import backtest_categories
+    from tradedeal.targets import annual_targets, check_year
+    from tradedeal.tracker import choose_coverage
+
+    check_year(year)
+    chosen, _ = choose_coverage(year, None, coverage, root=root)
+    monthly = data.exports_by_category(chosen, root=root)
+    last = monthly["covered_total"].dropna().index.max()
+    end = min(pd.Period(f"{year}-12", "M"), last) - 1
+    results = backtest_categories(
+        monthly.loc[:last], start="2016-01", end=str(end), projection_years=(year,),
+        targets={year: annual_targets(monthly, year)}, repetitions=repetitions, seed=seed, jobs=jobs,
+    )
+    frames = [r.projections.assign(series=name) for name, r in results.items()]
+    out = pd.concat(frames, ignore_index=True)
+    out = out[out["as_of"].dt.year == year]
+    out["coverage"] = chosen
+    out["error_pct"] = 100 * (out["median_usd"] / out["observed_total_usd"] - 1)
+    out["inside_80"] = (out["p10_usd"] <= out["observed_total_usd"]) & (out["observed_total_usd"] <= out["p90_usd"])
+    columns = ["series", "coverage", "model", "chosen", "as_of", "year", "through", "observed_ytd_usd", "p10_usd",
+               "median_usd", "p90_usd", "observed_total_usd", "prob_reach_target", "error_pct", "inside_80"]
+    return out[columns].sort_values(["series", "model", "as_of"], ignore_index=True)
