@@ -67,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--model", choices=CHOICES, default="auto")
     forecast.add_argument("--coverage", choices=list(COVERAGES), default=None)
     forecast.add_argument("--format", choices=FORMATS, default="table")
+
+    report = commands.add_parser("report", help="run the report notebooks with papermill")
+    report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
+    report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    report.add_argument("-f", "--file", help="YAML file: a parameter set, or a list of them")
+    report.add_argument("--out", default="reports", help="folder for reports/<run-id>/ (default: reports)")
+    report.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
+    report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
     return parser
 
 
@@ -115,10 +123,32 @@ def _run(args: argparse.Namespace) -> None:
         sys.stdout.write(format_table(table, args.format, header, notes))
 
 
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tradedeal import report
+
+    sets = report.load_batch(args.file) if args.file else [{}]
+    given = {name: report.coerce(value) for name, value in args.parameter}
+    sets = [{**s, **given} for s in sets]
+    if args.jobs < 1:
+        raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")
+    runs = report.plan(args.notebooks, sets)  # every parameter checked before any kernel starts
+    out = report.new_run_dir(args.out)
+    outcomes = report.run_report(runs, out, jobs=args.jobs, kernel=args.kernel, progress=sys.stderr.isatty())
+    failed = [o for o in outcomes if not o.ok]
+    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} reports ok; index: {Path(out) / 'index.html'}")
+    for o in failed:
+        print(f"FAILED {o.run.label}: {o.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tradedeal`` console script; returns the exit code."""
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "report":
+            return _report(args)
         _run(args)
     except TradedealError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -132,3 +132,74 @@ def series(name: str, *, coverage: str = DEFAULT_COVERAGE, root: Root = None) ->
     out = match.groupby("month")["value_usd"].sum()
     months = pd.period_range(sub["month"].min(), sub["month"].max(), freq="M", name="month")
     return out.reindex(months, fill_value=0).astype("float64").rename(key)
+
+
+def annual(monthly: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Calendar-year sums; a year without all twelve months is missing, never a partial sum."""
+    grouped = monthly.groupby(monthly.index.year)
+    sums = grouped.sum(min_count=1)
+    complete = grouped.count() == 12
+    out = sums.where(complete)
+    out.index.name = "year"
+    return out
+
+
+def exports_hs6_classified(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> pd.DataFrame:
+    """HS6 exports with each code's Phase One ``category`` and ``subcategory`` under ``coverage``."""
+    from tradedeal.concordance import classify, load_concordance
+    from tradedeal.paths import raw_dir
+
+    hs6 = exports_hs6(root=root)
+    codes = classify(hs6["hs6"], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage)
+    return hs6.join(codes, on="hs6")
+
+
+def product_code(name: str) -> str:
+    """The HS or Census code behind a product name (``soybeans`` → ``1201``); codes pass through."""
+    code = PRODUCTS.get(name.strip().lower(), name.strip())
+    if not (code.isdigit() and 2 <= len(code) <= 6):
+        raise ParameterError(f"product {name!r} is not a known product or an HS code of 2-6 digits")
+    return code
+
+
+def product_frame(name: str, *, root: Root = None) -> pd.DataFrame:
+    """Monthly value, quantity and unit value of one product (HS6 months: 2013-01 to 2021-01).
+
+    Quantity is summed over the product's HS6 lines only where Census reports one unit for all
+    of them in that month (the API fills quantities for energy lines); elsewhere it is missing,
+    as is the unit value (``value_usd / qty``).
+    """
+    code = product_code(name)
+    hs6 = exports_hs6(root=root)
+    picked = hs6[hs6["hs6"].str.startswith(code)]
+    if picked.empty:
+        raise ParameterError(f"product {name!r}: no HS6 line starts with {code}")
+    months = pd.period_range(hs6["month"].min(), hs6["month"].max(), freq="M", name="month")
+    grouped = picked.groupby("month")
+    value = grouped["value_usd"].sum().reindex(months, fill_value=0).astype("float64")
+    units = grouped["qty_unit"].agg(lambda u: u.dropna().unique().tolist())
+    single = units.map(len) == 1
+    qty = grouped["qty"].sum().where(single & (grouped["qty"].sum() > 0))
+    out = pd.DataFrame({"value_usd": value, "qty": qty.reindex(months)})
+    out["qty_unit"] = units.where(single).map(lambda u: u[0] if isinstance(u, list) else None).reindex(months)
+    out["unit_value_usd"] = out["value_usd"] / out["qty"]
+    return out
+
+
+def product_category(name: str, coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> tuple[str, str | None]:
+    """The Phase One category and sub-category of a product under ``coverage``."""
+    from tradedeal.concordance import classify, load_concordance
+    from tradedeal.paths import raw_dir
+
+    code = product_code(name)
+    probe = code if len(code) == 6 else code.ljust(6, "0")[:6] if len(code) < 4 else code
+    got = classify([probe], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage).iloc[0]
+    return got["category"], None if pd.isna(got["subcategory"]) else got["subcategory"]
+
+
+def source_line(coverage: str) -> str:
+    """A short source caption for charts (the report header gives the full vintage)."""
+    text = "Source: US Census Bureau exports to China (HS6, API pull of early 2021"
+    if coverage == "annex_6_1_ex_civil_aircraft":
+        text += "; 2021 category releases to 2021-11"
+    return text + f"). Coverage: {coverage}. tradedeal."

@@ -240,3 +240,60 @@ def contributions(
     out["share_of_change_pct"] = 100 * out["change_usd"] / total if total else np.nan
     order = out["change_usd"].abs().sort_values(ascending=False).index
     return out.loc[order]
+
+
+def growth_table(series: pd.Series, *, months: int = 6) -> pd.DataFrame:
+    """The last ``months`` months: value and the growth measures side by side."""
+    s = _monthly(series)
+    table = pd.DataFrame({
+        "value_usd": s,
+        "yoy_pct": yoy_growth(s),
+        f"vs_{BASELINE_YEAR}_pct": vs_baseline_month(s) if (s.index.year == BASELINE_YEAR).sum() == 12 else np.nan,
+        "sa_usd": seasonally_adjust(s),
+        "ann_3m3m_sa_pct": annualized_3m3m(s),
+    })
+    return table.tail(months)
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Contributions to the change between two periods, by sub-category and by HS6 code."""
+
+    base: str
+    current: str
+    by_subcategory: pd.DataFrame
+    by_hs6: pd.DataFrame
+
+
+def recovery_drivers(
+    subcategories: pd.DataFrame,
+    hs6: pd.DataFrame,
+    *,
+    category: str,
+    recovery_month: str | pd.Period = "2020-05",
+    months: int = 6,
+    baseline_year: int = BASELINE_YEAR,
+) -> Drivers:
+    """What drove purchases in the ``months`` from the recovery against the same months of 2017.
+
+    ``subcategories`` is a tidy frame as from :func:`tradedeal.data.exports_by_subcategory`,
+    ``hs6`` one with ``category`` as from :func:`tradedeal.data.exports_hs6_classified`;
+    ``category`` may be ``covered_total`` (every covered category). The window is cut at the
+    end of the HS6 data, and the base period shortened alike.
+    """
+    start = pd.Period(recovery_month, "M")
+    end = min(start + months - 1, hs6["month"].max())
+    if end < start:
+        raise ParameterError(f"recovery_month {start} is after the end of the HS6 data ({hs6['month'].max()})")
+    shift = (start.year - baseline_year) * 12
+    base = (start - shift, end - shift)
+    covered = ["agriculture", "manufactures", "energy"] if category == "covered_total" else [category]
+    sub = subcategories[subcategories["category"].isin(covered)]
+    codes = hs6[hs6["category"].isin(covered)]
+    kw = dict(base=(str(base[0]), str(base[1])), current=(str(start), str(end)))
+    return Drivers(
+        base=f"{base[0]} to {base[1]}",
+        current=f"{start} to {end}",
+        by_subcategory=contributions(sub, by="subcategory", **kw),
+        by_hs6=contributions(codes, by="hs6", **kw),
+    )

@@ -28,3 +28,13 @@ def raw_dir(root: str | os.PathLike[str] | None = None) -> Path:
 def processed_dir(root: str | os.PathLike[str] | None = None) -> Path:
     """Tidy parquet built from :func:`raw_dir` by :mod:`tradedeal.build`."""
     return data_dir(root) / "processed"
+
+
+def notebooks_dir() -> Path:
+    """The parameterized report notebooks."""
+    return _CHECKOUT_ROOT / "notebooks"
+
+
+def checkout_root() -> Path:
+    """The root of the checkout (for stripping machine paths from executed notebooks)."""
+    return _CHECKOUT_ROOT

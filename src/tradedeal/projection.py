@@ -228,3 +228,11 @@ def realtime_evaluation(
     columns = ["series", "coverage", "model", "chosen", "as_of", "year", "through", "observed_ytd_usd", "p10_usd",
                "median_usd", "p90_usd", "observed_total_usd", "prob_reach_target", "error_pct", "inside_80"]
     return out[columns].sort_values(["series", "model", "as_of"], ignore_index=True)
+
+
+def monthly_forecast(series: pd.Series, *, as_of: str | pd.Period, model: str = AUTO, horizon: int = 12,
+                     alpha: float = 0.2) -> tuple[pd.DataFrame, str]:
+    """Monthly forecast (``mean, lower, upper``) for ``horizon`` months after ``as_of``, and the model used."""
+    month = pd.Period(as_of, "M")
+    chosen = resolve_model(series, model, month)
+    return fit(series, chosen, as_of=month).forecast(horizon, alpha=alpha), chosen

@@ -56,6 +56,32 @@ def parse_month(value: str | pd.Period, name: str = "as_of") -> pd.Period:
         raise ParameterError(f"{name} must be a month YYYY-MM; got {value!r}") from None
 
 
+def coverage_for_month(
+    as_of: str | pd.Period | None, coverage: str | None, *, root=None
+) -> tuple[str, pd.Period, list[str]]:
+    """The coverage for figures through ``as_of`` (default: the latest month), and that month.
+
+    With no coverage named, the full Annex 6.1 coverage if its data reaches ``as_of``, else the
+    published aggregates without civil aircraft. Raises if ``as_of`` is outside the data.
+    """
+    month = None if as_of is None else parse_month(as_of)
+    if coverage is None:
+        last = data.available_through(DEFAULT_COVERAGE, root=root)
+        fallback = "annex_6_1_ex_civil_aircraft"
+        if month is not None and month <= last:
+            chosen, notes = DEFAULT_COVERAGE, []
+        else:
+            chosen = fallback
+            notes = [f"{DEFAULT_COVERAGE} figures end in {last}; these figures use {fallback}"]
+    else:
+        chosen, notes = get_coverage(coverage).name, []
+    end = data.available_through(chosen, root=root)
+    month = end if month is None else month
+    if month > end:
+        raise DataNotAvailableError(f"as_of {month} is outside the data: {chosen} figures end in {end}")
+    return chosen, month, notes
+
+
 def choose_coverage(year: int, as_of: pd.Period | None, coverage: str | None, *, root=None) -> tuple[str, list[str]]:
     """The coverage a table for ``year`` through ``as_of`` can use, and notes saying why.
 
@@ -172,3 +198,16 @@ def largest_uncovered(year: int, *, coverage: str = DEFAULT_COVERAGE, n: int = 2
     out = totals.head(n).rename("value_usd").reset_index()
     out["share_of_uncovered_pct"] = 100 * out["value_usd"] / totals.sum()
     return out
+
+
+def compare_prorations(year: int, as_of: str | pd.Period | None = None, *, coverage: str | None = None,
+                       root=None) -> pd.DataFrame:
+    """Year-to-date target and attainment under each proration, by category (long frame)."""
+    from tradedeal.targets import PRORATIONS
+
+    frames = []
+    for proration in PRORATIONS:
+        t = tracker(year, as_of, proration=proration, coverage=coverage, root=root).table
+        frames.append(t[["category", "purchases_ytd_usd", "target_ytd_usd", "pct_of_ytd_target"]].assign(proration=proration))
+    out = pd.concat(frames, ignore_index=True)
+    return out.pivot(index="category", columns="proration", values="pct_of_ytd_target").reindex(list(GOODS))

@@ -1,0 +1,167 @@
+"""Figures: each takes pandas objects and ``ax=None``, returns the Axes, never calls show().
+
+Every figure is titled, labelled in $bn and carries a caption with its source and vintage.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+BN = 1e9
+PALETTE = {"agriculture": "#4c9a2a", "manufactures": "#1f5fa8", "energy": "#d1761b", "covered_total": "#333333"}
+
+
+def _axes(ax, figsize=(9, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def caption(ax, text: str, width: int | None = None) -> None:
+    """Put a source/vintage caption under the axes (below any x label), wrapped to its width."""
+    import textwrap
+
+    if width is None:
+        inches = ax.get_position().width * ax.figure.get_figwidth()
+        width = max(40, int(inches * 15))
+    label = ax.get_xlabel()
+    wrapped = "\n".join(textwrap.wrap(text, width))
+    ax.set_xlabel(f"{label}\n{wrapped}" if label else wrapped, fontsize=7, color="#555555", loc="left")
+
+
+def _dates(index: pd.PeriodIndex):
+    return index.to_timestamp()
+
+
+def _date_axis(ax) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def cumulative_vs_target(
+    purchases: pd.Series, target_path: pd.DataFrame, *, title: str, source: str, ax=None
+) -> plt.Axes:
+    """Cumulative purchases in a year against the year-to-date target paths ($bn).
+
+    ``purchases``: monthly USD of the year (observed months only). ``target_path``: cumulative
+    target by month, one column per proration (missing values are not drawn).
+    """
+    ax = _axes(ax)
+    for name, path in target_path.items():
+        ax.plot(_dates(path.index), path.to_numpy() / BN, linestyle="--", marker="." if name == "annual" else None,
+                label=f"target ({name} proration)")
+    ax.plot(_dates(purchases.index), purchases.cumsum().to_numpy() / BN, color="black", lw=2, label="purchases (cumulative)")
+    _date_axis(ax)
+    ax.set(title=title, ylabel="$bn, cumulative", xlabel="")
+    ax.legend(fontsize=8, loc="upper left")
+    caption(ax, source)
+    return ax
+
+
+def monthly_against_baseline(series: pd.Series, *, year: int, title: str, source: str, baseline_year: int = 2017,
+                             ax=None) -> plt.Axes:
+    """Monthly purchases in ``year`` beside the same months of the baseline year ($bn)."""
+    ax = _axes(ax)
+    frame = pd.DataFrame({
+        str(baseline_year): series[series.index.year == baseline_year].to_numpy() / BN,
+    }, index=range(1, 13))
+    this = series[series.index.year == year]
+    frame[str(year)] = pd.Series(this.to_numpy() / BN, index=this.index.month).reindex(frame.index)
+    long = frame.rename_axis("month").reset_index().melt("month", var_name="year", value_name="usd_bn")
+    sns.barplot(long, x="month", y="usd_bn", hue="year", ax=ax, palette=["#bbbbbb", "#1f5fa8"])
+    ax.set(title=title, ylabel="$bn per month", xlabel="month")
+    caption(ax, source)
+    return ax
+
+
+def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn per month", scale: float = BN,
+          ax=None, shade: tuple[str, str] | None = None) -> plt.Axes:
+    """Monthly series (columns) as lines; ``shade`` marks a span of months (e.g. the agreement)."""
+    ax = _axes(ax)
+    for name, s in frame.items():
+        s = s.dropna()
+        ax.plot(_dates(s.index), s.to_numpy() / scale, label=str(name), color=PALETTE.get(str(name)))
+    if shade:
+        lo, hi = (pd.Period(m, "M").to_timestamp() for m in shade)
+        ax.axvspan(lo, hi, color="#f2e6c9", alpha=0.6, label="agreement in force")
+    _date_axis(ax)
+    ax.set(title=title, ylabel=ylabel, xlabel="")
+    ax.legend(fontsize=8, loc="upper left")
+    caption(ax, source)
+    return ax
+
+
+def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
+    """History and a labelled forecast with its interval (``mean, lower, upper``), $bn per month."""
+    ax = _axes(ax)
+    ax.plot(_dates(history.index), history.to_numpy() / BN, color="black", label="observed")
+    x = _dates(forecast.index)
+    ax.fill_between(x, forecast["lower"] / BN, forecast["upper"] / BN, color="#1f5fa8", alpha=0.25,
+                    label="forecast, 80% interval")
+    ax.plot(x, forecast["mean"] / BN, color="#1f5fa8", linestyle="--", label="forecast")
+    _date_axis(ax)
+    ax.set(title=title, ylabel="$bn per month", xlabel="")
+    ax.legend(fontsize=8, loc="upper left")
+    caption(ax, source)
+    return ax
+
+
+def contributions_bar(table: pd.DataFrame, *, title: str, source: str, n: int = 10, ax=None) -> plt.Axes:
+    """Horizontal bars of the ``n`` largest contributions (``change_usd``), $bn."""
+    ax = _axes(ax, figsize=(8, 0.35 * min(n, len(table)) + 1.2))
+    top = table.head(n).iloc[::-1]
+    colors = np.where(top["change_usd"] >= 0, "#4c9a2a", "#b03a2e")
+    ax.barh([str(i) for i in top.index], top["change_usd"] / BN, color=colors)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set(title=title, xlabel="change, $bn", ylabel="")
+    caption(ax, source)
+    return ax
+
+
+def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
+    """Real-time projections of a year's total by ``as_of`` month, per model, against the outcome."""
+    ax = _axes(ax)
+    for model, part in frame.groupby("model"):
+        ax.plot(_dates(pd.PeriodIndex(part["as_of"])), part["median_usd"] / BN, marker=".",
+                lw=2.5 if model == "auto" else 1, label=model)
+    observed = frame["observed_total_usd"].iloc[0]
+    ax.axhline(observed / BN, color="black", lw=1.5, linestyle=":", label="observed total")
+    _date_axis(ax)
+    ax.set(title=title, ylabel="$bn, projected year total", xlabel="data through")
+    ax.legend(fontsize=8, ncol=3)
+    caption(ax, source)
+    return ax
+
+
+def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
+    """Three panels: each category's cumulative purchases against its three target paths."""
+    from tradedeal.targets import PRORATIONS, target_path
+
+    paths = {p: target_path(monthly, year, proration=p) for p in PRORATIONS}
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
+    for ax, category in zip(axes, ("agriculture", "manufactures", "energy")):
+        purchases = monthly.loc[f"{year}-01":str(as_of), category]
+        frame = pd.DataFrame({p: paths[p][category] for p in PRORATIONS})
+        cumulative_vs_target(purchases, frame, title=f"{category}, {year}", source=source, ax=ax)
+    return fig
+
+
+def fan_figure(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int, source: str):
+    """One fan chart per category row of a forecast table (each with the model the table used)."""
+    from tradedeal.projection import monthly_forecast
+
+    table = table[table["category"] != "covered_total"]
+    fig, axes = plt.subplots(1, len(table), figsize=(4.2 * len(table), 4), layout="constrained", squeeze=False)
+    for ax, row in zip(axes[0], table.itertuples()):
+        series = monthly[row.category].dropna()
+        model = row.model.split(":")[-1]
+        forecast, used = monthly_forecast(series.rename(row.category), as_of=row.as_of, model=model, horizon=horizon)
+        history = series.loc[: row.as_of].iloc[-36:]
+        fan_chart(history, forecast, title=f"{row.category} ({used})", source=source, ax=ax)
+    return fig

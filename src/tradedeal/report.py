@@ -1,0 +1,398 @@
+"""Parameterized report notebooks: parameter checks, and the papermill report run.
+
+``tradedeal report`` runs notebooks with papermill into ``reports/<run-id>/`` (executed
+``.ipynb`` and code-free HTML, plus ``index.html``). Parameters are checked here, before any
+kernel starts; each notebook's first cell after its parameters calls
+:func:`check_parameters` again, so a notebook opened by hand gets the same checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from tradedeal.concordance import COVERAGES
+from tradedeal.errors import ParameterError
+from tradedeal.paths import checkout_root, notebooks_dir
+from tradedeal.targets import GOODS, PRORATIONS, YEARS
+
+KERNEL = "tradedeal"
+MODEL_CHOICES = ("auto", "snaive", "ets", "sarimax", "uc", "ratio")
+
+
+# --- parameters -------------------------------------------------------------------------------
+
+
+def _month(name: str, value, *, optional: bool = True):
+    if value is None and optional:
+        return None
+    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, pd.Period):
+        return str(value.asfreq("M"))
+    text = str(value)
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])(-\d{2})?", text):
+        raise ParameterError(f"{name} must be a month YYYY-MM; got {value!r}")
+    return text[:7]
+
+
+def _choice(name: str, value, choices, *, optional: bool = True):
+    if value is None and optional:
+        return None
+    if value not in choices:
+        raise ParameterError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
+    return value
+
+
+def _integer(name: str, value, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise ParameterError(f"{name} must be a whole number from {lo} to {hi}; got {value!r}")
+    number = int(value)
+    if not lo <= number <= hi:
+        raise ParameterError(f"{name} must be a whole number from {lo} to {hi}; got {value!r}")
+    return number
+
+
+def _product(name: str, value) -> str:
+    from tradedeal.data import PRODUCTS
+
+    if not isinstance(value, (str, int)) or not str(value).strip():
+        raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
+    text = str(value).strip()
+    if text.lower() in PRODUCTS or (text.isdigit() and 2 <= len(text) <= 6):
+        return text.lower() if text.lower() in PRODUCTS else text
+    from tradedeal.concordance import load_concordance
+
+    subcategories = {s.lower(): s for s in load_concordance()["subcategory"].unique()}
+    if text.lower() in subcategories:
+        return subcategories[text.lower()]
+    raise ParameterError(
+        f"{name} must be one of {', '.join(PRODUCTS)}, an Annex 6.1 sub-category or an HS code of 2-6 digits; got {value!r}"
+    )
+
+
+#: How each shared parameter is checked and normalised.
+CHECKS = {
+    "as_of": lambda v: _month("as_of", v),
+    "year": lambda v: int(_choice("year", _integer("year", v, 2000, 2100), YEARS, optional=False)),
+    "category": lambda v: _choice("category", v, GOODS),
+    "coverage": lambda v: _choice("coverage", v, tuple(COVERAGES)),
+    "proration": lambda v: _choice("proration", v, PRORATIONS, optional=False),
+    "recovery_month": lambda v: _month("recovery_month", v, optional=False),
+    "model": lambda v: _choice("model", v, MODEL_CHOICES, optional=False),
+    "horizon": lambda v: _integer("horizon", v, 1, 24),
+    "product": lambda v: _product("product", v),
+}
+
+
+def check_parameters(notebook: str, **values) -> dict:
+    """Check and normalise a notebook's parameters; raise ParameterError naming the first bad one."""
+    out = {}
+    for name, value in values.items():
+        if name not in CHECKS:
+            raise ParameterError(f"{notebook}: unknown parameter {name!r}")
+        out[name] = CHECKS[name](value)
+    return out
+
+
+def describe(params: dict, *, coverage: str | None = None, vintage: str | None = None) -> str:
+    """The lines every report opens with: its parameters, coverage and data vintage."""
+    lines = ["Parameters: " + ", ".join(f"{k} = {v if v is not None else 'default'}" for k, v in params.items())]
+    if coverage:
+        lines.append(f"Coverage: {coverage} — {COVERAGES[coverage].description}")
+    if vintage:
+        lines.append(f"Data: {vintage}")
+    return "\n".join(lines)
+
+
+def _fmt(name: str, value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if name.endswith("_usd"):
+            return f"{value / 1e9:,.2f}"
+        if name.startswith("prob"):
+            return f"{value:.3f}"
+        if name.endswith("_pct") or name.startswith("pct"):
+            return f"{value:,.1f}"
+        return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
+    return str(value)
+
+
+def fmt_table(frame: pd.DataFrame | pd.Series) -> str:
+    """Plain-text table for reports: ``_usd`` figures in $bn (2 decimals), ``_pct`` with 1 decimal.
+
+    A Series is shown as one column, its index naming the figures. Plain text keeps executed
+    notebooks stable across pandas versions (nbval compares them).
+    """
+    if isinstance(frame, pd.Series):
+        labels = [str(i)[:-4] + "_bn" if str(i).endswith("_usd") else str(i) for i in frame.index]
+        values = [_fmt(str(i), v) for i, v in frame.items()]
+        return pd.Series(values, index=labels, name=frame.name).to_frame().to_string()
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        name = str(column)
+        label = name[:-4] + "_bn" if name.endswith("_usd") else name
+        shown[label] = [_fmt(name, v) for v in frame[column]]
+    return shown.to_string()
+
+
+def coerce(text: str):
+    """A command-line parameter value as YAML reads it (``2021`` → int, ``null`` → None)."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+# --- the report run ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One notebook with one parameter set."""
+
+    notebook: str
+    parameters: dict = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run: Run
+    ok: bool
+    ipynb: Path
+    html: Path | None
+    error: str = ""
+
+
+def available_notebooks() -> dict[str, Path]:
+    """Report notebooks by name (file stem), in order."""
+    return {p.stem: p for p in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))}
+
+
+def notebook_parameters(path: Path) -> dict:
+    """The names and defaults of a notebook's ``parameters`` cell (read without a kernel)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ParameterError(f"{path.name}: needs exactly one cell tagged 'parameters'; has {len(cells)}")
+    names = {}
+    for line in cells[0].source.splitlines():
+        match = re.match(r"^([A-Za-z_]\w*)\s*=\s*(.+?)\s*(#.*)?$", line)
+        if match:
+            names[match.group(1)] = match.group(2)
+    return names
+
+
+def load_batch(path: str | os.PathLike[str]) -> list[dict]:
+    """Parameter sets from a YAML file: one mapping, or a list of mappings (each a report).
+
+    A mapping may name its ``notebook``; the others apply to every notebook selected.
+    """
+    import yaml
+
+    try:
+        content = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ParameterError(f"{path}: cannot read parameter file ({exc})".splitlines()[0]) from None
+    sets = content if isinstance(content, list) else [content or {}]
+    if not all(isinstance(s, dict) for s in sets):
+        raise ParameterError(f"{path}: a parameter file holds a mapping or a list of mappings")
+    return sets
+
+
+def plan(notebooks: Iterable[str] | None, parameter_sets: list[dict]) -> list[Run]:
+    """The runs to make, with every parameter checked; raises ParameterError before any kernel."""
+    known = available_notebooks()
+    chosen = list(notebooks) if notebooks else list(known)
+    for name in chosen:
+        if Path(name).stem not in known:
+            raise ParameterError(f"unknown notebook {name!r}; notebooks are {', '.join(known)}")
+    chosen = [Path(n).stem for n in chosen]
+    accepted = {n: notebook_parameters(known[n]) for n in chosen}
+    runs: list[Run] = []
+    for values in parameter_sets or [{}]:
+        values = dict(values)
+        target = values.pop("notebook", None)
+        targets = [Path(str(target)).stem] if target else chosen
+        for name in targets:
+            if name not in known:
+                raise ParameterError(f"unknown notebook {target!r}; notebooks are {', '.join(known)}")
+            if name not in accepted:
+                accepted[name] = notebook_parameters(known[name])
+        for key in values:
+            if not any(key in accepted[n] for n in targets):
+                raise ParameterError(f"unknown parameter {key!r} for {', '.join(targets)}")
+        for name in targets:
+            own = {k: v for k, v in values.items() if k in accepted[name]}
+            checked = check_parameters(name, **own)
+            suffix = "-".join(re.sub(r"[^\w.-]+", "_", str(v)) for v in checked.values() if v is not None)
+            runs.append(Run(name, checked, f"{name}-{suffix}" if suffix else name))
+    labels: dict[str, int] = {}
+    unique = []
+    for run in runs:
+        n = labels.get(run.label, 0)
+        labels[run.label] = n + 1
+        unique.append(run if n == 0 else Run(run.notebook, run.parameters, f"{run.label}-{n + 1}"))
+    return unique
+
+
+def _scrub(text: str) -> str:
+    """Remove machine paths and the Census API key from one piece of text."""
+    key = os.environ.get("CENSUS_API_KEY")
+    if key:
+        text = text.replace(key, "[redacted]")
+    for path in sorted({str(checkout_root()), str(Path.home()), tempfile.gettempdir()}, key=len, reverse=True):
+        if len(path) > 1:
+            text = text.replace(path + os.sep, "").replace(path, ".")
+    return text
+
+
+def scrub_notebook(nb) -> None:
+    """Scrub every text a notebook carries (sources, text outputs, tracebacks), not its images."""
+    for cell in nb.cells:
+        cell.source = _scrub(cell.source)
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = _scrub(output["text"])
+            if "traceback" in output:
+                output["traceback"] = [_scrub(line) for line in output["traceback"]]
+            if "evalue" in output:
+                output["evalue"] = _scrub(output["evalue"])
+            for mime, value in output.get("data", {}).items():
+                if not mime.startswith("image/") and isinstance(value, str):
+                    output["data"][mime] = _scrub(value)
+    papermill = nb.metadata.get("papermill", {})
+    for key in ("input_path", "output_path", "cwd"):
+        if isinstance(papermill.get(key), str):
+            papermill[key] = _scrub(papermill[key])
+    if isinstance(papermill.get("parameters"), dict):
+        papermill["parameters"] = {k: _scrub(v) if isinstance(v, str) else v for k, v in papermill["parameters"].items()}
+
+
+def _write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
+    """Run one notebook with papermill, then write it scrubbed, and its code-free HTML."""
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    source = available_notebooks()[run.notebook]
+    ipynb = out_dir / f"{run.label}.ipynb"
+    error = ""
+    # kernels inherit this process's environment: one BLAS thread each, or they fight for the cores
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    try:
+        pm.execute_notebook(
+            str(source), str(ipynb), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
+            cwd=str(source.parent), log_output=False,
+        )
+    except pm.PapermillExecutionError as exc:
+        error = f"cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
+    except Exception as exc:  # kernel failed to start, notebook unreadable …
+        error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if not ipynb.exists():
+        return Outcome(run, False, ipynb, None, error or "no output written")
+    nb = nbformat.read(ipynb, as_version=4)
+    scrub_notebook(nb)
+    meta = nb.metadata.get("papermill", {})
+    meta["input_path"], meta["output_path"] = f"notebooks/{source.name}", ipynb.name
+    _write(ipynb, nbformat.writes(nb))
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    html = ipynb.with_suffix(".html")
+    _write(html, body)
+    return Outcome(run, not error, ipynb, html, error)
+
+
+def _index(outcomes: list[Outcome], run_id: str) -> str:
+    rows = []
+    for o in outcomes:
+        params = ", ".join(f"{k}={v}" for k, v in o.run.parameters.items() if v is not None) or "defaults"
+        link = f'<a href="{o.html.name}">{o.run.label}</a>' if o.html else o.run.label
+        status = "ok" if o.ok else f"FAILED — {o.error}"
+        rows.append(f"<tr><td>{link}</td><td>{params}</td><td>{status}</td></tr>")
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>tradedeal reports " + run_id + "</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em 1em;text-align:left}</style></head><body>"
+        f"<h1>tradedeal reports</h1><p>Run {run_id}. Phase One purchases of US goods: tracker, momentum, "
+        "forecasts and products. Each report states its parameters, coverage and data vintage.</p>"
+        "<table><tr><th>report</th><th>parameters</th><th>status</th></tr>" + "".join(rows) + "</table></body></html>\n"
+    )
+
+
+def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = KERNEL, progress: bool = True) -> list[Outcome]:
+    """Execute ``runs`` (in ``jobs`` processes) into ``out_dir`` and write ``index.html``.
+
+    A failing notebook does not stop the others: its outcome carries the error.
+    """
+    from tqdm import tqdm
+
+    if jobs < 1:
+        raise ParameterError(f"jobs must be at least 1; got {jobs}")
+    _check_kernel(kernel)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(runs), desc="reports", unit="notebook", disable=not progress)
+    outcomes: list[Outcome] = []
+    if jobs == 1:
+        for run in runs:
+            outcomes.append(execute(run, out_dir, kernel))
+            bar.update()
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(execute, run, out_dir, kernel): run for run in runs}
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                bar.update()
+        order = {run.label: i for i, run in enumerate(runs)}
+        outcomes.sort(key=lambda o: order[o.run.label])
+    bar.close()
+    _write(out_dir / "index.html", _index(outcomes, out_dir.name))
+    return outcomes
+
+
+def _check_kernel(kernel: str) -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    if kernel not in KernelSpecManager().find_kernel_specs():
+        raise ParameterError(
+            f"Jupyter kernel {kernel!r} is not installed; run: python -m ipykernel install --sys-prefix --name {kernel}"
+        )
+
+
+def new_run_dir(base: str | os.PathLike[str] = "reports") -> Path:
+    """``reports/<run-id>/`` with a UTC timestamp run id (made unique if needed)."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    path = Path(base) / stamp
+    n = 1
+    while path.exists():
+        n += 1
+        path = Path(base) / f"{stamp}-{n}"
+    return path
+
+
+def summary_json(outcomes: list[Outcome]) -> str:
+    """Outcomes as JSON (for scripts)."""
+    return json.dumps([{"report": o.run.label, "ok": o.ok, "error": o.error} for o in outcomes], indent=2)
