@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 KERNEL := tradedeal
 STAMP := $(VENV)/.installed
 
-.PHONY: report test build bench clean
+.PHONY: report test build bench clean notebooks
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tradedeal needs Python 3.11 or newer (set PYTHON=...)")'
@@ -18,13 +18,14 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	@mkdir -p reports
 	$(BIN)/tradedeal tracker --year 2020 --as-of 2020-12
-	$(BIN)/tradedeal tracker --year 2021
 	@$(BIN)/tradedeal tracker --year 2020 --as-of 2020-12 --format csv > reports/.tracker.csv.tmp && mv reports/.tracker.csv.tmp reports/tracker.csv
-	@$(BIN)/tradedeal tracker --year 2021 --format csv > reports/.tracker_2021.csv.tmp && mv reports/.tracker_2021.csv.tmp reports/tracker_2021.csv
-	@echo "wrote reports/tracker.csv (2020) and reports/tracker_2021.csv"
+	$(BIN)/tradedeal report -f notebooks/report.yaml --jobs 2
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+notebooks: $(STAMP)
+	$(BIN)/python scripts/refresh_notebooks.py
 
 build: $(STAMP)
 	$(BIN)/tradedeal data build

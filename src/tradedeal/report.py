@@ -182,19 +182,15 @@ def available_notebooks() -> dict[str, Path]:
 
 
 def notebook_parameters(path: Path) -> dict:
-    """The names and defaults of a notebook's ``parameters`` cell (read without a kernel)."""
+    """The names and defaults of a notebook's ``parameters`` cell (read by papermill, no kernel)."""
     import nbformat
+    from papermill.inspection import inspect_notebook
 
     nb = nbformat.read(path, as_version=4)
     cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
         raise ParameterError(f"{path.name}: needs exactly one cell tagged 'parameters'; has {len(cells)}")
-    names = {}
-    for line in cells[0].source.splitlines():
-        match = re.match(r"^([A-Za-z_]\w*)\s*=\s*(.+?)\s*(#.*)?$", line)
-        if match:
-            names[match.group(1)] = match.group(2)
-    return names
+    return {name: spec["default"] for name, spec in inspect_notebook(str(path)).items()}
 
 
 def load_batch(path: str | os.PathLike[str]) -> list[dict]:

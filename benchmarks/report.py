@@ -1,0 +1,74 @@
+"""Wall time of `make report` with a warm .venv, against its floor.
+
+The floor: papermill running, once per report of the run, a notebook that only imports the
+libraries the reports use (kernel start + imports + papermill and nbconvert overhead), with the
+same number of parallel jobs. Goal: report time under 1.5 × the floor.
+
+    .venv/bin/python benchmarks/report.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from tradedeal import report
+
+REPO = Path(__file__).resolve().parents[1]
+IMPORTS = """
+%matplotlib inline
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn
+import statsmodels.api
+from tradedeal import data, momentum, plots, report, targets
+from tradedeal.projection import forecast_table
+"""
+
+
+def floor(n_runs: int, jobs: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        book = nbformat.v4.new_notebook()
+        book.metadata["kernelspec"] = {"name": report.KERNEL, "display_name": "Python (tradedeal)", "language": "python"}
+        book.cells = [nbformat.v4.new_code_cell(IMPORTS.strip())]
+        src = Path(tmp) / "empty.ipynb"
+        nbformat.write(book, src)
+        from concurrent.futures import ProcessPoolExecutor
+
+        def one(i: int) -> None:
+            import papermill as pm
+            from nbconvert import HTMLExporter
+
+            out = Path(tmp) / f"out{i}.ipynb"
+            pm.execute_notebook(str(src), str(out), kernel_name=report.KERNEL, progress_bar=False)
+            HTMLExporter(exclude_input=True).from_notebook_node(nbformat.read(out, as_version=4))
+
+        start = time.perf_counter()
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(_call, [(one, i) for i in range(n_runs)]))
+        return time.perf_counter() - start
+
+
+def _call(args):
+    fn, i = args
+    return fn(i)
+
+
+def main() -> None:
+    runs = report.plan(None, report.load_batch(REPO / "notebooks" / "report.yaml"))
+    start = time.perf_counter()
+    subprocess.run(["make", "-s", "report"], cwd=REPO, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    full = time.perf_counter() - start
+    base = floor(len(runs), jobs=2)
+    print(f"make report ({len(runs)} reports, 2 jobs, warm .venv): {full:.1f} s")
+    print(f"floor (papermill + nbconvert, import-only notebook, {len(runs)} runs, 2 jobs): {base:.1f} s")
+    print(f"ratio: {full / base:.2f} (goal < 1.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Report notebooks: parameter checks before any kernel, papermill runs with other parameters,
+failures that do not stop the others, and executed notebooks free of secrets and machine paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from tradedeal import cli, report
+from tradedeal.errors import ParameterError
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def row(text: str, *cells: str) -> bool:
+    """Whether a printed table has a row with these cells, in order, separated by spaces."""
+    return re.search(r"\s+".join(re.escape(c) for c in cells), text) is not None
+
+
+def outputs(path: Path) -> str:
+    """All text outputs of an executed notebook."""
+    nb = nbformat.read(path, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            texts.append(out.get("text", ""))
+            texts.append(out.get("data", {}).get("text/plain", ""))
+            texts.append(" ".join(out.get("traceback", [])))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_has_one_parameters_cell_then_a_check(path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    names = report.notebook_parameters(path)
+    assert names and set(names) <= set(report.CHECKS)
+    following = next(c for c in nb.cells[tagged[0] + 1 :] if c.cell_type == "code")
+    assert f'report.check_parameters("{path.stem}"' in following.source
+    assert "def " not in "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert nb.metadata["kernelspec"]["name"] == "tradedeal"
+
+
+def test_parameter_checks_normalise_and_reject():
+    got = report.check_parameters("x", as_of=dt.date(2020, 7, 1), year="2021", horizon=6, product="LNG")
+    assert got == {"as_of": "2020-07", "year": 2021, "horizon": 6, "product": "lng"}
+    assert report.check_parameters("x", product="Crude oil")["product"] == "Crude oil"
+    for values, message in [
+        ({"as_of": "July 2020"}, "as_of must be a month YYYY-MM; got 'July 2020'"),
+        ({"year": 2019}, "year must be one of 2020, 2021; got 2019"),
+        ({"horizon": 0}, "horizon must be a whole number from 1 to 24; got 0"),
+        ({"horizon": 2.5}, "horizon must be a whole number from 1 to 24; got 2.5"),
+        ({"category": "services"}, "category must be one of agriculture, manufactures, energy, covered_total"),
+        ({"product": "tofu"}, "product must be one of soybeans"),
+        ({"model": "prophet"}, "model must be one of auto, snaive"),
+        ({"colour": "red"}, "unknown parameter 'colour'"),
+    ]:
+        with pytest.raises(ParameterError, match=values and message.replace("(", r"\(").replace(")", r"\)")):
+            report.check_parameters("x", **values)
+
+
+def test_plan_expands_batch_files(tmp_path):
+    batch = tmp_path / "batch.yaml"
+    batch.write_text("- {}\n- notebook: 04_product\n  product: pork\n- notebook: 04_product\n  product: 2709\n")
+    runs = report.plan(None, report.load_batch(batch))
+    labels = [r.label for r in runs]
+    assert labels == ["01_tracker", "02_momentum", "03_forecast", "04_product", "04_product-pork", "04_product-2709"]
+    assert runs[-1].parameters == {"product": "2709"}
+    with pytest.raises(ParameterError, match="unknown parameter 'product' for 01_tracker"):
+        report.plan(["01_tracker"], [{"product": "pork"}])
+    with pytest.raises(ParameterError, match="unknown notebook '05_trade'"):
+        report.plan(["05_trade"], [{}])
+
+
+def test_bad_parameter_exits_2_before_any_kernel(tmp_path, capsys):
+    code = cli.main(["report", "01_tracker", "-p", "year", "2019", "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == "tradedeal: error: year must be one of 2020, 2021; got 2019"
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.fixture(scope="module")
+def nondefault_run(tmp_path_factory):
+    """One report run of every notebook with other parameters, plus one that fails."""
+    out = tmp_path_factory.mktemp("reports")
+    os.environ["CENSUS_API_KEY"] = "k3y" * 10  # must never reach an output
+    try:
+        sets = [
+            {"notebook": "01_tracker", "year": 2021, "as_of": "2021-06", "proration": "flat"},
+            {"notebook": "02_momentum", "category": "agriculture", "as_of": "2020-12"},
+            {"notebook": "03_forecast", "year": 2020, "as_of": "2020-07", "model": "ratio", "category": "energy"},
+            {"notebook": "04_product", "product": "crude_oil", "year": 2020},
+            {"notebook": "01_tracker", "year": 2020, "as_of": "2019-05"},  # checked in the notebook: fails there
+        ]
+        runs = report.plan(None, sets)
+        outcomes = report.run_report(runs, out, jobs=2, progress=False)
+    finally:
+        del os.environ["CENSUS_API_KEY"]
+    return out, {o.run.label: o for o in outcomes}
+
+
+def test_tracker_notebook_with_2021_parameters(nondefault_run):
+    _, outcomes = nondefault_run
+    o = outcomes["01_tracker-2021-2021-06-flat"]
+    assert o.ok, o.error
+    text = outputs(o.ipynb)
+    assert "Coverage: annex_6_1_ex_civil_aircraft" in text
+    # covered total purchases Jan-Jun 2021 as published: $51,497,817,209
+    assert row(text, "covered_total", "78.77", "176.97", "51.50", "88.49", "58.2", "29.1")
+
+
+def test_momentum_notebook_for_agriculture(nondefault_run):
+    _, outcomes = nondefault_run
+    o = outcomes["02_momentum-agriculture-2020-12"]
+    assert o.ok, o.error
+    text = outputs(o.ipynb)
+    assert "Series: agriculture, 2013-01 to 2020-12" in text
+    assert "Coverage: annex_6_1 " in text
+    assert "Oilseeds" in text and "Meat" in text
+
+
+def test_forecast_notebook_with_ratio_model(nondefault_run):
+    _, outcomes = nondefault_run
+    o = outcomes["03_forecast-2020-2020-07-ratio-energy"]
+    assert o.ok, o.error
+    text = outputs(o.ipynb)
+    assert row(text, "energy", "ratio", "2020-07", "2020", "3.81")  # energy Jan-Jul 2020: $3.81bn
+    assert "2020: covered total through 2020-12" in text
+
+
+def test_product_notebook_for_crude_oil(nondefault_run):
+    _, outcomes = nondefault_run
+    o = outcomes["04_product-crude_oil-2020"]
+    assert o.ok, o.error
+    text = outputs(o.ipynb)
+    assert "energy / Crude oil" in text
+    assert row(text, "2017", "4.38", "0.0")  # 2017 crude oil exports: $4,378.7m
+    assert "qty_BBL" in text
+
+
+def test_a_failing_notebook_does_not_stop_the_others(nondefault_run):
+    out, outcomes = nondefault_run
+    failed = outcomes["01_tracker-2020-2019-05"]
+    assert not failed.ok
+    assert "ParameterError: as_of must be a month of 2020; got 2019-05" in failed.error
+    assert sum(o.ok for o in outcomes.values()) == 4
+    index = (out / "index.html").read_text()
+    assert "FAILED" in index and index.count("<tr>") == 6
+    assert all(o.html and o.html.exists() for o in outcomes.values())
+
+
+def test_executed_notebooks_carry_no_secret_and_no_machine_path(nondefault_run):
+    out, _ = nondefault_run
+    for path in list(out.glob("*.ipynb")) + list(out.glob("*.html")):
+        text = path.read_text()
+        assert "k3y" * 10 not in text, path.name
+        for machine in (str(REPO), str(Path.home()) + "/"):
+            assert machine not in text, (path.name, machine)
+    nb = json.loads(next(out.glob("04_product*.ipynb")).read_text())
+    assert nb["metadata"]["papermill"]["input_path"] == "notebooks/04_product.ipynb"
+
+
+def test_scrub_keeps_images(monkeypatch):
+    monkeypatch.setenv("CENSUS_API_KEY", "abc123abc123abc123")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    png = "iVBORw0KGgo/tmp/abc123abc123abc123" + str(Path.home())
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": f"{REPO}/data abc123abc123abc123"})]
+    nb.cells = [cell]
+    report.scrub_notebook(nb)
+    data = nb.cells[0].outputs[0]["data"]
+    assert data["image/png"] == png
+    assert data["text/plain"] == "data [redacted]"
