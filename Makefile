@@ -16,9 +16,6 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 report: $(STAMP)
-	@mkdir -p reports
-	$(BIN)/tradedeal tracker --year 2020 --as-of 2020-12
-	@$(BIN)/tradedeal tracker --year 2020 --as-of 2020-12 --format csv > reports/.tracker.csv.tmp && mv reports/.tracker.csv.tmp reports/tracker.csv
 	$(BIN)/tradedeal report -f notebooks/report.yaml --jobs 2
 
 test: $(STAMP)

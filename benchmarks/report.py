@@ -9,7 +9,6 @@ same number of parallel jobs. Goal: report time under 1.5 × the floor.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 import time
@@ -31,32 +30,28 @@ from tradedeal.projection import forecast_table
 """
 
 
+def _one(args: tuple[str, str]) -> None:
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    src, out = args
+    pm.execute_notebook(src, out, kernel_name=report.KERNEL, progress_bar=False)
+    HTMLExporter(exclude_input=True).from_notebook_node(nbformat.read(out, as_version=4))
+
+
 def floor(n_runs: int, jobs: int) -> float:
+    from concurrent.futures import ProcessPoolExecutor
+
     with tempfile.TemporaryDirectory() as tmp:
         book = nbformat.v4.new_notebook()
         book.metadata["kernelspec"] = {"name": report.KERNEL, "display_name": "Python (tradedeal)", "language": "python"}
         book.cells = [nbformat.v4.new_code_cell(IMPORTS.strip())]
         src = Path(tmp) / "empty.ipynb"
         nbformat.write(book, src)
-        from concurrent.futures import ProcessPoolExecutor
-
-        def one(i: int) -> None:
-            import papermill as pm
-            from nbconvert import HTMLExporter
-
-            out = Path(tmp) / f"out{i}.ipynb"
-            pm.execute_notebook(str(src), str(out), kernel_name=report.KERNEL, progress_bar=False)
-            HTMLExporter(exclude_input=True).from_notebook_node(nbformat.read(out, as_version=4))
-
         start = time.perf_counter()
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            list(pool.map(_call, [(one, i) for i in range(n_runs)]))
+            list(pool.map(_one, [(str(src), str(Path(tmp) / f"out{i}.ipynb")) for i in range(n_runs)]))
         return time.perf_counter() - start
-
-
-def _call(args):
-    fn, i = args
-    return fn(i)
 
 
 def main() -> None:

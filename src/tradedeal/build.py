@@ -25,7 +25,7 @@ from tradedeal.paths import processed_dir, raw_dir
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages")
 _MONTH_COLUMNS = {"month", "data_through"}
 
@@ -167,7 +167,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` next to ``path`` and rename it into place (never a half-written file)."""
     frame = frame.copy()
     for column in _MONTH_COLUMNS & set(frame.columns):
-        frame[column] = frame[column].astype(str)
+        frame[column] = frame[column].dt.to_timestamp()  # parquet has no month type; read back fast
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -251,7 +251,7 @@ def load_table(name: str, root: str | os.PathLike[str] | None = None) -> pd.Data
     ensure_built(root)
     frame = pd.read_parquet(processed_dir(root) / f"{name}.parquet")
     for column in _MONTH_COLUMNS & set(frame.columns):
-        frame[column] = pd.PeriodIndex(frame[column], freq="M")
+        frame[column] = frame[column].dt.to_period("M")
     return frame
 
 

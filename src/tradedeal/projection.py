@@ -140,6 +140,7 @@ def forecast_table(
     """
     from tradedeal import data
     from tradedeal.backtest import JUDGE_HORIZON, WINDOW, backtest_categories
+    from tradedeal.cache import cached
     from tradedeal.targets import GOODS, annual_targets, check_year
     from tradedeal.tracker import choose_coverage, parse_month
 
@@ -166,10 +167,15 @@ def forecast_table(
         models, start = MODELS, max(known.index.min() + 36, month - WINDOW - JUDGE_HORIZON)
     else:
         models, start = (model,), month
-    results = backtest_categories(
-        known, models=models, start=str(start), end=str(month), horizon=JUDGE_HORIZON,
-        projection_origins=[month], through_december=True, targets={year: targets},
-        repetitions=repetitions, seed=seed, jobs=jobs,
+    results = cached(
+        "forecast",
+        lambda: backtest_categories(
+            known, models=models, start=str(start), end=str(month), horizon=JUDGE_HORIZON,
+            projection_origins=[month], through_december=True, targets={year: targets},
+            repetitions=repetitions, seed=seed, jobs=jobs,
+        ),
+        key=(year, str(month), chosen, models, repetitions, seed),
+        root=root,
     )
     rows = []
     for name in GOODS if category is None else (category,):
@@ -193,20 +199,16 @@ def forecast_table(
     return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS)), notes
 
 
-def realtime_evaluation(
-    year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0, jobs: int = 1, root=None
-) -> pd.DataFrame:
-    """"Could we have known?": each month's projection of ``year``'s total against the outcome.
+def realtime_backtests(year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0,
+                       jobs: int = 1, root=None) -> dict:
+    """The category and covered-total backtests behind :func:`realtime_evaluation` (cached).
 
-    For every ``as_of`` from January of ``year`` to the month before the data end, every model
-    (and ``auto``) projects the year's total with data up to ``as_of`` only; the outcome is the
-    observed total through December, or through the last month of the data when December is
-    not in it (``through``). Tidy frame with ``series, model, chosen, as_of, year, through,
-    observed_ytd_usd, p10_usd, median_usd, p90_usd, observed_total_usd, prob_reach_target,
-    error_pct, inside_80``.
+    Origins run from 2016-01 to the month before the data end, with year-total projections at
+    the origins in ``year``; their scores serve the backtest tables too.
     """
     from tradedeal import data
     from tradedeal.backtest import backtest_categories
+    from tradedeal.cache import cached
     from tradedeal.targets import annual_targets, check_year
     from tradedeal.tracker import choose_coverage
 
@@ -214,15 +216,34 @@ def realtime_evaluation(
     chosen, _ = choose_coverage(year, None, coverage, root=root)
     monthly = data.exports_by_category(chosen, root=root)
     last = monthly["covered_total"].dropna().index.max()
-    end = min(pd.Period(f"{year}-12", "M"), last) - 1
-    results = backtest_categories(
-        monthly.loc[:last], start="2016-01", end=str(end), projection_years=(year,),
-        targets={year: annual_targets(monthly, year)}, repetitions=repetitions, seed=seed, jobs=jobs,
-    )
-    frames = [r.projections.assign(series=name) for name, r in results.items()]
+
+    def compute():
+        results = backtest_categories(
+            monthly.loc[:last], start="2016-01", end=str(last - 1), projection_years=(year,),
+            targets={year: annual_targets(monthly, year)}, repetitions=repetitions, seed=seed, jobs=jobs,
+        )
+        return {"coverage": chosen, "backtests": results}
+
+    return cached("realtime", compute, key=(year, chosen, repetitions, seed), root=root)
+
+
+def realtime_evaluation(
+    year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0, jobs: int = 1, root=None
+) -> pd.DataFrame:
+    """"Could we have known?": each month's projection of ``year``'s total against the outcome.
+
+    For every ``as_of`` in ``year`` up to the month before the data end, every model (and
+    ``auto``) projects the year's total with data up to ``as_of`` only; the outcome is the
+    observed total through December, or through the last month of the data when December is
+    not in it (``through``). Tidy frame with ``series, coverage, model, chosen, as_of, year,
+    through, observed_ytd_usd, p10_usd, median_usd, p90_usd, observed_total_usd,
+    prob_reach_target, error_pct, inside_80``.
+    """
+    run = realtime_backtests(year, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs, root=root)
+    frames = [r.projections.assign(series=name) for name, r in run["backtests"].items()]
     out = pd.concat(frames, ignore_index=True)
-    out = out[out["as_of"].dt.year == year]
-    out["coverage"] = chosen
+    out = out[out["as_of"].dt.year == year].copy()
+    out["coverage"] = run["coverage"]
     out["error_pct"] = 100 * (out["median_usd"] / out["observed_total_usd"] - 1)
     out["inside_80"] = (out["p10_usd"] <= out["observed_total_usd"]) & (out["observed_total_usd"] <= out["p90_usd"])
     columns = ["series", "coverage", "model", "chosen", "as_of", "year", "through", "observed_ytd_usd", "p10_usd",

@@ -1,0 +1,56 @@
+"""A disk cache for results that take seconds to compute (backtests), in ``data/processed/cache``.
+
+A result is keyed by the raw data's fingerprint, the source code of the package and the call's
+arguments, so a change to any of them computes it afresh; nothing stale is ever served. Files
+are written to a temporary name and renamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from tradedeal.build import read_manifest
+from tradedeal.paths import processed_dir
+
+T = TypeVar("T")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _code_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def cached(name: str, compute: Callable[[], T], *, key: tuple, root=None) -> T:
+    """Return ``compute()``, from the cache when the same data, code and ``key`` produced it."""
+    manifest = read_manifest(root) or {}
+    parts = (name, repr(key), repr(sorted(manifest.get("raw_sha256", {}).items())), _code_hash())
+    digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
+    folder = processed_dir(root) / "cache"
+    path = folder / f"{name}-{digest}.pkl"
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            path.unlink(missing_ok=True)  # unreadable: compute again
+    result = compute()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result
