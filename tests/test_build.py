@@ -126,6 +126,6 @@ def test_bad_raw_data_leaves_processed_data_untouched(fresh_root):
 
 def test_missing_raw_file_is_named(fresh_root):
     (fresh_root / "raw" / "fred" / "IMPCH.csv").unlink()
-    with pytest.raises(SchemaError, match="no file matches data/raw/fred/IMPCH.csv"):
+    with pytest.raises(SchemaError, match="raw data missing: fred/IMPCH.csv"):
         builder.build(fresh_root)
     assert not Path(fresh_root / "processed" / "manifest.json").exists()

@@ -8,7 +8,6 @@ table is never used.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal import sources
+from tradedeal import sources, vintages
 from tradedeal.concordance import COVERAGES, classify, load_concordance
 from tradedeal.errors import SchemaError, TradedealError
 from tradedeal.paths import processed_dir, raw_dir
@@ -25,18 +24,15 @@ from tradedeal.paths import processed_dir, raw_dir
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages")
 _MONTH_COLUMNS = {"month", "data_through"}
 
-#: The raw files the build reads, as glob patterns under ``data/raw``.
-RAW_PATTERNS = (
+#: Raw files every build reads, under ``data/raw`` (Census HS6 and FRED files come from the vintage).
+FIXED_INPUTS = (
     "agreement/annex_6_1.csv",
-    "census/exports_hs6_cty5700_*.json.gz",
     "census/c5700_goods_trade_monthly_2001_2019.csv",
     "census/phase1_category_ytd_vintages_2021.csv",
-    "fred/EXPCH.csv",
-    "fred/IMPCH.csv",
 )
 
 #: What each source is, and which release of it the snapshot holds: every table and chart cites it.
@@ -50,43 +46,54 @@ VINTAGES = {
 }
 
 
-def raw_inputs(root: str | os.PathLike[str] | None = None) -> list[Path]:
-    """The raw files a build reads, in a stable order; a missing one is an error."""
+def raw_inputs(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> list[Path]:
+    """The raw files a build of ``vintage`` reads, in a stable order; a missing one is an error."""
     base = raw_dir(root)
-    paths: list[Path] = []
-    for pattern in RAW_PATTERNS:
-        found = sorted(base.glob(pattern))
-        if not found:
-            raise SchemaError(f"raw data missing: no file matches data/raw/{pattern}")
-        paths.extend(found)
+    paths = [base / name for name in FIXED_INPUTS]
+    paths += [p for _, p in vintages.census_files(vintage, root)]
+    paths += list(vintages.fred_files(vintage, root).values())
+    paths += vintages.manifest_files(vintage, root)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise SchemaError(f"raw data missing: {missing[0].relative_to(base).as_posix()}")
+    if not any(p.name.endswith(".json.gz") for p in paths):
+        raise SchemaError("raw data missing: no Census HS6 file in data/raw/census")
     return paths
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return vintages.sha256(path)
 
 
-def fingerprint(root: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """sha256 of every raw input, keyed by its path relative to ``data/raw``."""
+def fingerprint(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict[str, str]:
+    """sha256 of every raw input of ``vintage``, keyed by its path relative to ``data/raw``."""
     base = raw_dir(root)
-    return {p.relative_to(base).as_posix(): _sha256(p) for p in raw_inputs(root)}
+    return {p.relative_to(base).as_posix(): _sha256(p) for p in raw_inputs(root, vintage)}
 
 
 # --- tidy tables ------------------------------------------------------------------------------
 
 
-def exports_hs6(files: list[Path]) -> pd.DataFrame:
-    """Monthly HS6 exports to China from the Census API files, checked and stacked."""
-    frames = [sources.read_census_exports(p) for p in files]
+def exports_hs6(files: list[Path] | list[tuple[int, Path]]) -> pd.DataFrame:
+    """Monthly HS6 exports to China from the Census API files, checked and stacked.
+
+    ``files`` may carry priorities (a later pull replaces the months it holds). Within one
+    priority a record may appear once; the months must run without a gap.
+    """
+    ranked = [f if isinstance(f, tuple) else (0, f) for f in files]
+    frames = [sources.read_census_exports(p).assign(_rank=rank) for rank, p in ranked]
     out = pd.concat(frames, ignore_index=True)
-    dup = out.duplicated(["month", "hs6"])
+    dup = out.duplicated(["_rank", "month", "hs6"])
     if dup.any():
         row = out.loc[dup].iloc[0]
         raise SchemaError(f"census HS6 files: {row['month']} {row['hs6']} appears in two files")
+    newest = out.groupby("month")["_rank"].transform("max")
+    out = out[out["_rank"] == newest].drop(columns="_rank")
+    months = pd.PeriodIndex(out["month"].unique(), freq="M").sort_values()
+    expected = pd.period_range(months.min(), months.max(), freq="M")
+    if len(months) != len(expected):
+        gap = expected.difference(months)[0]
+        raise SchemaError(f"census HS6 data: month {gap} is missing between {months.min()} and {months.max()}")
     return out.sort_values(["month", "hs6"], ignore_index=True)
 
 
@@ -178,80 +185,87 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def build(root: str | os.PathLike[str] | None = None) -> dict:
-    """Parse the raw snapshot and write every processed table; return the manifest.
+def _processed(root, vintage: str | None) -> Path:
+    """Processed tables of the latest data in ``data/processed``; of an earlier vintage below it."""
+    base = processed_dir(root)
+    if vintage is None or vintage == vintages.label(None, root):
+        return base
+    return base / "vintages" / vintage
+
+
+def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict:
+    """Parse the raw data of ``vintage`` (default: the latest) and write every processed table.
 
     All tables are computed before anything is written, so bad raw data leaves the processed
-    folder as it was.
+    folder as it was. Returns the manifest.
     """
     base = raw_dir(root)
-    hashes = fingerprint(root)
+    hashes = fingerprint(root, vintage)
     concordance = load_concordance(base / "agreement" / "annex_6_1.csv")
-    hs6 = exports_hs6(sorted(base.glob("census/exports_hs6_cty5700_*.json.gz")))
-    vintages = sources.read_category_vintages(base / "census" / "phase1_category_ytd_vintages_2021.csv")
+    hs6 = exports_hs6(vintages.census_files(vintage, root))
+    releases = sources.read_category_vintages(base / "census" / "phase1_category_ytd_vintages_2021.csv")
     subcategory = exports_subcategory(hs6, concordance)
+    fred = vintages.fred_files(vintage, root)
     tables = {
         "exports_hs6": hs6,
         "exports_subcategory": subcategory,
-        "exports_category": exports_category(subcategory, vintages),
+        "exports_category": exports_category(subcategory, releases),
         "total_goods": total_goods(
             sources.read_census_c5700(base / "census" / "c5700_goods_trade_monthly_2001_2019.csv"),
-            sources.read_fred(base / "fred" / "EXPCH.csv"),
-            sources.read_fred(base / "fred" / "IMPCH.csv"),
+            sources.read_fred(fred["EXPCH"], "EXPCH"),
+            sources.read_fred(fred["IMPCH"], "IMPCH"),
         ),
-        "category_vintages": vintages,
+        "category_vintages": releases,
     }
-    out = processed_dir(root)
+    out = _processed(root, vintage)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         _write_parquet(frame, out / f"{name}.parquet")
     manifest = {
         "build_version": BUILD_VERSION,
+        "vintage": vintages.label(vintage, root),
+        "pulls": vintages.resolve(vintage, root),
         "raw_sha256": hashes,
         "tables": {name: {"rows": len(frame)} for name, frame in tables.items()},
+        "hs6_months": [str(hs6["month"].min()), str(hs6["month"].max())],
         "vintages": VINTAGES,
     }
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".manifest.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(manifest, fh, indent=2, sort_keys=True)
-    os.replace(tmp, out / "manifest.json")
+    vintages.write_json(out / "manifest.json", manifest)
     return manifest
 
 
-def read_manifest(root: str | os.PathLike[str] | None = None) -> dict | None:
-    """The manifest of the processed data, or None when there is none."""
-    path = processed_dir(root) / "manifest.json"
+def read_manifest(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict | None:
+    """The manifest of the processed data of ``vintage``, or None when there is none."""
+    path = _processed(root, vintage) / "manifest.json"
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return None
 
 
-def is_current(root: str | os.PathLike[str] | None = None) -> bool:
+def is_current(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> bool:
     """Whether the processed tables were built by this code from the raw files as they are now."""
-    manifest = read_manifest(root)
+    manifest = read_manifest(root, vintage)
     if manifest is None or manifest.get("build_version") != BUILD_VERSION:
         return False
-    if not all((processed_dir(root) / f"{name}.parquet").exists() for name in TABLES):
+    if not all((_processed(root, vintage) / f"{name}.parquet").exists() for name in TABLES):
         return False
-    return manifest.get("raw_sha256") == fingerprint(root)
+    return manifest.get("raw_sha256") == fingerprint(root, vintage)
 
 
-def ensure_built(root: str | os.PathLike[str] | None = None) -> None:
-    """Build the processed tables if they are missing or stale."""
-    if not is_current(root):
-        log.info("building processed data from %s", raw_dir(root))
-        build(root)
+def ensure_built(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> None:
+    """Build the processed tables of ``vintage`` if they are missing or stale."""
+    if not is_current(root, vintage):
+        log.info("building processed data from %s (vintage %s)", raw_dir(root), vintage or "latest")
+        build(root, vintage)
 
 
-def load_table(name: str, root: str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Read one processed table (building it first if needed), months as Period[M]."""
+def load_table(name: str, root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> pd.DataFrame:
+    """Read one processed table of ``vintage`` (building it first if needed), months as Period[M]."""
     if name not in TABLES:
         raise TradedealError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
-    ensure_built(root)
-    frame = pd.read_parquet(processed_dir(root) / f"{name}.parquet")
+    ensure_built(root, vintage)
+    frame = pd.read_parquet(_processed(root, vintage) / f"{name}.parquet")
     for column in _MONTH_COLUMNS & set(frame.columns):
         frame[column] = frame[column].dt.to_period("M")
     return frame
-
-

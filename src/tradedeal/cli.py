@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="build the processed data from the raw snapshot")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
+    refresh = data_commands.add_parser("refresh", help="pull new data from the Census API and FRED into a new vintage")
+    refresh.add_argument("--source", choices=("census", "fred", "all"), default="all")
+    refresh.add_argument("--start", help="first month to pull, YYYY-MM (default: after the latest in the data)")
+    refresh.add_argument("--end", help="last month to pull, YYYY-MM (default: last month)")
+    diff = data_commands.add_parser("diff", help="what changed between two vintages, in USD")
+    diff.add_argument("a", metavar="VINTAGE_A")
+    diff.add_argument("b", metavar="VINTAGE_B")
+    diff.add_argument("--format", choices=FORMATS, default="table")
+    data_commands.add_parser("vintages", help="list the data vintages")
 
     tracker = commands.add_parser("tracker", help="purchases to date against the agreement's targets")
     tracker.add_argument("--year", type=_year, required=True, help="2020 or 2021")
@@ -59,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal")
     tracker.add_argument("--coverage", choices=list(COVERAGES), default=None)
     tracker.add_argument("--format", choices=FORMATS, default="table")
+    tracker.add_argument("--vintage", help="data vintage (default: the latest; see tradedeal data vintages)")
 
     forecast = commands.add_parser("forecast", help="year-end projections against the targets")
     forecast.add_argument("--year", type=_year, required=True, help="2020 or 2021")
@@ -102,16 +112,38 @@ def format_table(table: pd.DataFrame, fmt: str, header: list[str] = (), notes: l
 
 
 def _run(args: argparse.Namespace) -> None:
-    if args.command == "data":
+    if args.command == "data" and args.data_command == "build":
         from tradedeal.build import build
 
         manifest = build()
         for name, info in manifest["tables"].items():
             print(f"{name}: {info['rows']} rows")
+    elif args.command == "data" and args.data_command == "refresh":
+        from tradedeal.refresh import refresh
+
+        created = refresh(args.source, args.start, args.end, progress=sys.stderr.isatty())
+        for path in created:
+            print(f"new vintage: {path.parent.name}/{path.name}")
+        if not created:
+            print("nothing new: no month released after the data's last")
+    elif args.command == "data" and args.data_command == "diff":
+        from tradedeal.refresh import diff
+
+        changes = diff(args.a, args.b)
+        if args.format == "table":
+            print(f"{len(changes)} changes from {args.a} to {args.b}")
+            if len(changes):
+                print(changes.to_string(index=False))
+        else:
+            sys.stdout.write(format_table(changes.assign(month=changes["month"].astype(str)), args.format))
+    elif args.command == "data" and args.data_command == "vintages":
+        from tradedeal.vintages import list_vintages
+
+        print("\n".join(list_vintages()))
     elif args.command == "tracker":
         from tradedeal.tracker import tracker
 
-        result = tracker(args.year, args.as_of, proration=args.proration, coverage=args.coverage)
+        result = tracker(args.year, args.as_of, proration=args.proration, coverage=args.coverage, vintage=args.vintage)
         sys.stdout.write(format_table(result.table, args.format, result.header(), list(result.notes)))
     elif args.command == "forecast":
         from tradedeal.projection import forecast_table
@@ -155,6 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not message.startswith("tradedeal"):
             message = f"tradedeal: error: {message}"
         print(message, file=sys.stderr)
+        return 2
+    except OSError as exc:  # unwritable folder, disk full …: say which file, change nothing else
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"tradedeal: error: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     return 0
 

@@ -17,15 +17,15 @@ from tradedeal.errors import ParameterError
 Root = str | os.PathLike[str] | None
 
 
-def exports_hs6(*, root: Root = None) -> pd.DataFrame:
+def exports_hs6(*, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """US exports to China by HS6 code and month (Census API, 2013-01 to 2021-01).
 
     Columns ``month`` (Period[M]), ``hs6``, ``value_usd``, ``qty``, ``qty_unit``.
     """
-    return load_table("exports_hs6", root)
+    return load_table("exports_hs6", root, vintage)
 
 
-def exports_by_category(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> pd.DataFrame:
+def exports_by_category(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """Monthly US exports to China by Phase One category under one coverage.
 
     Returns a frame indexed by month (PeriodIndex) with columns ``agriculture``, ``manufactures``,
@@ -34,7 +34,7 @@ def exports_by_category(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) 
     categories run to 2021-11 while ``not_covered`` stops at 2021-01.
     """
     get_coverage(coverage)
-    table = load_table("exports_category", root)
+    table = load_table("exports_category", root, vintage)
     table = table[table["coverage"] == coverage]
     wide = table.pivot(index="month", columns="category", values="value_usd").astype("float64")
     wide = wide.reindex(columns=[*CATEGORIES, NOT_COVERED])
@@ -44,41 +44,49 @@ def exports_by_category(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) 
     return wide.sort_index()
 
 
-def exports_by_subcategory(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> pd.DataFrame:
+def exports_by_subcategory(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """Monthly exports by category and Annex 6.1 sub-category (HS6 months: 2013-01 to 2021-01).
 
     Tidy long frame: ``month, category, subcategory, value_usd``.
     """
     get_coverage(coverage)
-    table = load_table("exports_subcategory", root)
+    table = load_table("exports_subcategory", root, vintage)
     return table[table["coverage"] == coverage].drop(columns="coverage").reset_index(drop=True)
 
 
-def total_goods(*, root: Root = None) -> pd.DataFrame:
+def total_goods(*, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """Total US goods trade with China by month, 2001-01 to 2026-01.
 
     Columns ``exports_usd``, ``imports_usd``, ``source`` (Census c5700 to 2015, FRED from 2016).
     """
-    table = load_table("total_goods", root)
+    table = load_table("total_goods", root, vintage)
     return table.set_index(pd.PeriodIndex(table.pop("month"), freq="M", name="month"))
 
 
-def category_releases(*, root: Root = None) -> pd.DataFrame:
+def category_releases(*, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """The Phase One category year-to-date figures as released month by month in 2021."""
-    return load_table("category_vintages", root)
+    return load_table("category_vintages", root, vintage)
 
 
-def available_through(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> pd.Period:
+def available_through(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vintage: str | None = None) -> pd.Period:
     """The last month for which every covered category has a figure under ``coverage``."""
-    covered = exports_by_category(coverage, root=root)[COVERED_TOTAL].dropna()
+    covered = exports_by_category(coverage, root=root, vintage=vintage)[COVERED_TOTAL].dropna()
     return covered.index.max()
 
 
-def vintage_note(coverage: str) -> str:
+def vintage_note(coverage: str, *, root: Root = None, vintage: str | None = None) -> str:
     """One line citing the data vintage behind the category figures of ``coverage``."""
+    from tradedeal.build import read_manifest
+
     note = VINTAGES["census_hs6"]
+    manifest = read_manifest(root, vintage) or {}
+    pulls = manifest.get("pulls", {}).get("census", [])
+    if pulls:
+        first, last = manifest.get("hs6_months", ["?", "?"])
+        note += f"; refreshed by Census API pulls up to {pulls[-1]} (HS6 months {first} to {last})"
     if coverage == "annex_6_1_ex_civil_aircraft":
         note += "; from 2021-02: " + VINTAGES["category_vintages"]
+    note += f" [vintage: {manifest.get('vintage', 'snapshot')}]"
     return note
 
 
@@ -98,7 +106,7 @@ PRODUCTS = {
 TOTALS = {"total_exports": "exports_usd", "total_imports": "imports_usd"}
 
 
-def series(name: str, *, coverage: str = DEFAULT_COVERAGE, root: Root = None) -> pd.Series:
+def series(name: str, *, coverage: str = DEFAULT_COVERAGE, root: Root = None, vintage: str | None = None) -> pd.Series:
     """One monthly series (USD, month PeriodIndex) by name.
 
     ``name`` is, in this order: ``total_exports`` / ``total_imports`` (all goods, 2001 on); a
@@ -110,19 +118,19 @@ def series(name: str, *, coverage: str = DEFAULT_COVERAGE, root: Root = None) ->
     """
     key = name.strip()
     if key in TOTALS:
-        return total_goods(root=root)[TOTALS[key]].rename(key)
+        return total_goods(root=root, vintage=vintage)[TOTALS[key]].rename(key)
     if key in (*CATEGORIES, COVERED_TOTAL, NOT_COVERED):
-        return exports_by_category(coverage, root=root)[key].dropna().rename(key)
+        return exports_by_category(coverage, root=root, vintage=vintage)[key].dropna().rename(key)
     code = PRODUCTS.get(key.lower(), key)
     if code.isdigit() and 2 <= len(code) <= 6:
-        hs6 = exports_hs6(root=root)
+        hs6 = exports_hs6(root=root, vintage=vintage)
         months = pd.period_range(hs6["month"].min(), hs6["month"].max(), freq="M", name="month")
         picked = hs6[hs6["hs6"].str.startswith(code)]
         if picked.empty:
             raise ParameterError(f"series: no HS6 line starts with {code!r}")
         out = picked.groupby("month")["value_usd"].sum().reindex(months, fill_value=0)
         return out.astype("float64").rename(key)
-    sub = exports_by_subcategory(coverage, root=root)
+    sub = exports_by_subcategory(coverage, root=root, vintage=vintage)
     match = sub[sub["subcategory"].str.lower() == key.lower()]
     if match.empty:
         raise ParameterError(
@@ -144,12 +152,12 @@ def annual(monthly: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     return out
 
 
-def exports_hs6_classified(coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> pd.DataFrame:
+def exports_hs6_classified(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """HS6 exports with each code's Phase One ``category`` and ``subcategory`` under ``coverage``."""
     from tradedeal.concordance import classify, load_concordance
     from tradedeal.paths import raw_dir
 
-    hs6 = exports_hs6(root=root)
+    hs6 = exports_hs6(root=root, vintage=vintage)
     codes = classify(hs6["hs6"], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage)
     return hs6.join(codes, on="hs6")
 
@@ -162,7 +170,7 @@ def product_code(name: str) -> str:
     return code
 
 
-def product_frame(name: str, *, root: Root = None) -> pd.DataFrame:
+def product_frame(name: str, *, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
     """Monthly value, quantity and unit value of one product (HS6 months: 2013-01 to 2021-01).
 
     Quantity is summed over the product's HS6 lines only where Census reports one unit for all
@@ -170,7 +178,7 @@ def product_frame(name: str, *, root: Root = None) -> pd.DataFrame:
     as is the unit value (``value_usd / qty``).
     """
     code = product_code(name)
-    hs6 = exports_hs6(root=root)
+    hs6 = exports_hs6(root=root, vintage=vintage)
     picked = hs6[hs6["hs6"].str.startswith(code)]
     if picked.empty:
         raise ParameterError(f"product {name!r}: no HS6 line starts with {code}")

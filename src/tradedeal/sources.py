@@ -59,12 +59,21 @@ def _load_json(path: Path) -> object:
         raise _fail(path, "file", f"not a readable JSON response ({exc})") from None
 
 
-def census_year(path: str | Path) -> int:
-    """The year a Census HS6 file covers, from its name (``…_YYYY.json.gz``)."""
-    match = re.search(r"(\d{4})\.json(\.gz)?$", Path(path).name)
+def census_period(path: str | Path) -> tuple[int, str | None]:
+    """The year (and month, for a one-month pull) a Census HS6 file covers, from its name.
+
+    ``…_YYYY.json.gz`` holds a year; ``…_YYYY-MM.json`` one month.
+    """
+    match = re.search(r"_(\d{4})(-(0[1-9]|1[0-2]))?\.json(\.gz)?$", Path(path).name)
     if not match:
-        raise SchemaError(f"{Path(path).name}: file: name does not end in a year (…_YYYY.json.gz)")
-    return int(match.group(1))
+        raise SchemaError(f"{Path(path).name}: file: name does not end in a year or month (…_YYYY.json.gz)")
+    year = int(match.group(1))
+    return year, f"{year}-{match.group(3)}" if match.group(3) else None
+
+
+def census_year(path: str | Path) -> int:
+    """The year a Census HS6 file covers, from its name."""
+    return census_period(path)[0]
 
 
 def read_census_exports(path: str | Path, *, year: int | None = None, country: str = CHINA) -> pd.DataFrame:
@@ -85,7 +94,8 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     ``qty`` (float) and ``qty_unit`` (str, missing where Census gives ``-``).
     """
     path = Path(path)
-    year = census_year(path) if year is None else year
+    named_year, named_month = census_period(path)
+    year = named_year if year is None else year
     rows = _load_json(path)
     if not isinstance(rows, list) or not rows or not isinstance(rows[0], list):
         raise _fail(path, "file", "not a Census API response (a JSON list of rows with a header row)")
@@ -104,6 +114,7 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     checks = [
         (~frame["time"].astype(str).str.match(_MONTH), "time", "not a month YYYY-MM"),
         (frame["time"].astype(str).str[:4] != str(year), "time", f"outside the file's year {year}"),
+        (frame["time"].astype(str) != (named_month or frame["time"].astype(str)), "time", f"not the file's month {named_month}"),
         (frame["CTY_CODE"] != country, "CTY_CODE", f"not the expected country code {country}"),
         (frame["COMM_LVL"] != "HS6", "COMM_LVL", "not HS6"),
         (~frame["E_COMMODITY"].astype(str).str.fullmatch(r"\d{6}"), "E_COMMODITY", "not a six-digit code"),

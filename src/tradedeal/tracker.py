@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -48,8 +49,7 @@ class Tracker:
 def parse_month(value: str | pd.Period, name: str = "as_of") -> pd.Period:
     """Parse ``YYYY-MM`` (or a Period, date or timestamp) into a Period[M]; ParameterError otherwise."""
     try:
-        text = str(value)
-        if isinstance(value, str) and len(text) != 7:
+        if isinstance(value, str) and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
             raise ValueError
         return pd.Period(value, freq="M")
     except (ValueError, TypeError):
@@ -82,7 +82,8 @@ def coverage_for_month(
     return chosen, month, notes
 
 
-def choose_coverage(year: int, as_of: pd.Period | None, coverage: str | None, *, root=None) -> tuple[str, list[str]]:
+def choose_coverage(year: int, as_of: pd.Period | None, coverage: str | None, *, root=None,
+                    vintage: str | None = None) -> tuple[str, list[str]]:
     """The coverage a table for ``year`` through ``as_of`` can use, and notes saying why.
 
     With no coverage named, the full Annex 6.1 coverage is used where the data allows it; later
@@ -92,7 +93,7 @@ def choose_coverage(year: int, as_of: pd.Period | None, coverage: str | None, *,
     if coverage is not None:
         get_coverage(coverage)
         return coverage, []
-    last = data.available_through(DEFAULT_COVERAGE, root=root)
+    last = data.available_through(DEFAULT_COVERAGE, root=root, vintage=vintage)
     wanted = as_of if as_of is not None else pd.Period(f"{year}-12", "M")
     if wanted <= last:
         return DEFAULT_COVERAGE, []
@@ -110,6 +111,7 @@ def tracker(
     proration: str = "seasonal",
     coverage: str | None = None,
     root=None,
+    vintage: str | None = None,
 ) -> Tracker:
     """Purchases to date against the year's targets, for each goods category and in total.
 
@@ -124,6 +126,8 @@ def tracker(
     coverage
         A name from :data:`tradedeal.concordance.COVERAGES`; default: full Annex 6.1 where the
         data allows it (see :func:`choose_coverage`).
+    vintage
+        A data vintage (:func:`tradedeal.vintages.list_vintages`); default: the latest.
 
     Returns
     -------
@@ -135,8 +139,8 @@ def tracker(
     month = None if as_of is None else parse_month(as_of)
     if month is not None and month.year != year:
         raise ParameterError(f"as_of must be a month of {year}; got {month}")
-    chosen, notes = choose_coverage(year, month, coverage, root=root)
-    monthly = data.exports_by_category(chosen, root=root)
+    chosen, notes = choose_coverage(year, month, coverage, root=root, vintage=vintage)
+    monthly = data.exports_by_category(chosen, root=root, vintage=vintage)
     observed = monthly["covered_total"].dropna()
     if month is None:
         in_year = observed[observed.index.year == year]
@@ -172,7 +176,7 @@ def tracker(
         as_of=month,
         proration=proration,
         coverage=chosen,
-        vintage=data.vintage_note(chosen),
+        vintage=data.vintage_note(chosen, root=root, vintage=vintage),
         notes=tuple(notes),
     )
 

@@ -1,0 +1,116 @@
+"""Data vintages: the shipped snapshot and every later pull, kept side by side.
+
+Each pull lives in ``data/raw/vintages/<source>/<pull-id>/`` (``pull-id`` = UTC time
+``YYYY-MM-DDTHHMMSSZ``) in the API's own layout, with a ``manifest.json``: request URLs without
+the key, sha256 and row count of each file, pull time. The shipped snapshot is the first
+vintage, ``snapshot``. A vintage id is a cut-off: the data "as of" a vintage are the snapshot
+plus every pull up to that id, later pulls replacing the months (or series) they carry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from tradedeal.errors import ParameterError, SchemaError
+from tradedeal.paths import raw_dir
+
+SOURCES = ("census", "fred")
+SNAPSHOT = "snapshot"
+_PULL_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
+
+
+def vintages_dir(root=None) -> Path:
+    return raw_dir(root) / "vintages"
+
+
+def pulls(source: str, root=None) -> list[str]:
+    """Completed pulls of ``source``, oldest first (folders being written start with a dot)."""
+    folder = vintages_dir(root) / source
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and _PULL_ID.match(p.name))
+
+
+def list_vintages(root=None) -> list[str]:
+    """Every vintage id: ``snapshot`` then each pull of any source, oldest first."""
+    return [SNAPSHOT, *sorted({p for s in SOURCES for p in pulls(s, root)})]
+
+
+def resolve(vintage: str | None, root=None) -> dict[str, list[str]]:
+    """The pulls of each source that make up ``vintage`` (None: the latest)."""
+    known = list_vintages(root)
+    if vintage is not None and vintage not in known:
+        raise ParameterError(f"vintage must be one of {', '.join(known)}; got {vintage!r}")
+    cutoff = known[-1] if vintage is None else vintage
+    if cutoff == SNAPSHOT:
+        return {s: [] for s in SOURCES}
+    return {s: [p for p in pulls(s, root) if p <= cutoff] for s in SOURCES}
+
+
+def label(vintage: str | None, root=None) -> str:
+    """The resolved vintage id (``snapshot`` or the newest pull it includes)."""
+    parts = resolve(vintage, root)
+    newest = max((p for ps in parts.values() for p in ps), default=None)
+    return newest or SNAPSHOT
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_pull(source: str, pull: str, root=None) -> tuple[Path, dict]:
+    """A pull's folder and manifest, with every file checked against its recorded sha256."""
+    folder = vintages_dir(root) / source / pull
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SchemaError(f"vintage {source}/{pull}: manifest.json unreadable ({exc})".splitlines()[0]) from None
+    for name, info in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.exists():
+            raise SchemaError(f"vintage {source}/{pull}: {name} listed in the manifest is missing")
+        if sha256(path) != info.get("sha256"):
+            raise SchemaError(f"vintage {source}/{pull}: {name} does not match its manifest sha256")
+    return folder, manifest
+
+
+def census_files(vintage: str | None, root=None) -> list[tuple[int, Path]]:
+    """Census HS6 files of a vintage with their priority (snapshot 0, then each pull)."""
+    files = [(0, p) for p in sorted((raw_dir(root) / "census").glob("exports_hs6_cty5700_*.json.gz"))]
+    for rank, pull in enumerate(resolve(vintage, root)["census"], start=1):
+        folder, manifest = read_pull("census", pull, root)
+        files += [(rank, folder / name) for name in sorted(manifest["files"])]
+    return files
+
+
+def fred_files(vintage: str | None, root=None) -> dict[str, Path]:
+    """The EXPCH and IMPCH files of a vintage: the newest pull that has them, else the snapshot."""
+    files = {s: raw_dir(root) / "fred" / f"{s}.csv" for s in ("EXPCH", "IMPCH")}
+    for pull in resolve(vintage, root)["fred"]:
+        folder, manifest = read_pull("fred", pull, root)
+        for name in manifest["files"]:
+            files[Path(name).stem] = folder / name
+    return files
+
+
+def manifest_files(vintage: str | None, root=None) -> list[Path]:
+    """The manifests of the pulls in a vintage (they are inputs of a build too)."""
+    parts = resolve(vintage, root)
+    return [vintages_dir(root) / s / p / "manifest.json" for s in SOURCES for p in parts[s]]
+
+
+def write_json(path: Path, content: dict) -> None:
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(content, fh, indent=2, sort_keys=True)
+    os.replace(tmp, path)

@@ -1,0 +1,136 @@
+"""A local stand-in for the Census International Trade API and FRED, on 127.0.0.1.
+
+It answers with recorded responses in the real layouts, taken from the shipped snapshot:
+a Census month is the snapshot's rows for that month (header first, strings), a month the
+snapshot lacks is HTTP 204 (Census's "no data"), FRED is the shipped CSV. ``behaviour`` maps a
+month (or a FRED series) to a fault to play: "400", "500-once", "429-once", "truncated",
+"slow-once", "slow", "204", or a callable editing the rows.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
+
+
+def census_month(month: str) -> list[list[str]] | None:
+    path = RAW / "census" / f"exports_hs6_cty5700_{month[:4]}.json.gz"
+    if not path.exists():
+        return None
+    with gzip.open(path, "rt") as fh:
+        rows = json.load(fh)
+    picked = [r for r in rows[1:] if r[-1] == month]
+    return [rows[0], *picked] if picked else None
+
+
+class APIServer:
+    def __init__(self, behaviour: dict | None = None, slow_seconds: float = 1.5):
+        self.behaviour = behaviour or {}
+        self.slow_seconds = slow_seconds
+        self.requests: list[str] = []
+        self.seen: dict[str, int] = {}
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):  # noqa: N802
+                server.requests.append(self.path)
+                url = urlparse(self.path)
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path.endswith("/exports/hs"):
+                    server._census(self, query)
+                elif url.path.endswith("fredgraph.csv"):
+                    server._fred(self, query)
+                else:
+                    self._send(404, b"not found")
+
+            def _send(self, status, body=b"", content_type="application/json", headers=None):
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):  # a client that timed out and left
+                pass
+
+        self.handler = Handler
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _fault(self, name: str, handler) -> bool:
+        """Play the fault for ``name``; True when the request has been answered."""
+        fault = self.behaviour.get(name)
+        count = self.seen.get(name, 0)
+        self.seen[name] = count + 1
+        if fault == "400":
+            handler._send(400, b"error: unknown variable 'XYZ'", "text/plain")
+        elif fault == "500-once" and count == 0:
+            handler._send(500, b"Internal Server Error", "text/plain")
+        elif fault == "429-once" and count == 0:
+            handler._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"})
+        elif fault == "204":
+            handler._send(204)
+        elif fault == "slow" or (fault == "slow-once" and count == 0):
+            time.sleep(self.slow_seconds)
+            return False
+        else:
+            return False
+        return True
+
+    def _census(self, handler, query):
+        month = query.get("time", "")
+        if query.get("CTY_CODE") != "5700" or query.get("COMM_LVL") != "HS6":
+            handler._send(400, b"error: this server records CTY_CODE=5700, COMM_LVL=HS6", "text/plain")
+            return
+        if self._fault(month, handler):
+            return
+        rows = census_month(month)
+        if rows is None:
+            handler._send(204)
+            return
+        edit = self.behaviour.get(month)
+        if callable(edit):
+            rows = edit(rows)
+        body = json.dumps(rows).replace("],", "],\n").encode()
+        if self.behaviour.get(month) == "truncated":
+            body = body[: len(body) // 2]
+        handler._send(200, body)
+
+    def _fred(self, handler, query):
+        series = query.get("id", "")
+        if self._fault(series, handler):
+            return
+        path = RAW / "fred" / f"{series}.csv"
+        if not path.exists():
+            handler._send(400, b"Bad Request. The series does not exist.", "text/plain")
+            return
+        handler._send(200, path.read_bytes(), "text/csv")

@@ -1,0 +1,170 @@
+"""Live refresh against a local server with recorded responses: vintages, faults, atomicity, keys."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from api_server import APIServer
+from conftest import REPO
+from tradedeal import data, vintages
+from tradedeal.build import build
+from tradedeal.errors import SchemaError, SourceError
+from tradedeal.refresh import diff, refresh
+from tradedeal.tracker import tracker
+
+KEY = "fakeKey0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def api(monkeypatch):
+    """Start a server with the given faults; point the clients at it; set a (fake) API key."""
+    servers = []
+
+    def start(behaviour=None, **kw):
+        server = APIServer(behaviour, **kw).__enter__()
+        servers.append(server)
+        monkeypatch.setenv("TRADEDEAL_CENSUS_URL", f"{server.url}/data/timeseries/intltrade/exports/hs")
+        monkeypatch.setenv("TRADEDEAL_FRED_URL", f"{server.url}/graph/fredgraph.csv")
+        monkeypatch.setenv("TRADEDEAL_HTTP_BACKOFF", "0")
+        monkeypatch.setenv("TRADEDEAL_HTTP_TIMEOUT", "1")
+        monkeypatch.setenv("CENSUS_API_KEY", KEY)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def written(root: Path) -> str:
+    """Everything the refresh and the build wrote, as text."""
+    texts = []
+    for path in (root / "raw" / "vintages").rglob("*"):
+        if path.is_file():
+            texts.append(path.read_bytes().decode("utf-8", "replace"))
+    for path in (root / "processed").rglob("*.json"):
+        texts.append(path.read_text())
+    return "\n".join(texts)
+
+
+def snapshot_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(fresh_root, api, caplog):
+    server = api()
+    build(fresh_root)
+    before = tracker(2020, "2020-12", root=fresh_root).table
+    caplog.set_level(logging.DEBUG)
+    created = refresh("all", "2020-11", "2021-03", root=fresh_root)
+    assert [p.parent.name for p in created] == ["census", "fred"]
+    census = json.loads((created[0] / "manifest.json").read_text())
+    assert sorted(census["files"]) == [f"exports_hs6_cty5700_{m}.json" for m in ("2020-11", "2020-12", "2021-01")]
+    assert census["not_released"] == ["2021-02", "2021-03"]  # HTTP 204: not yet released
+    entry = census["files"]["exports_hs6_cty5700_2020-12.json"]
+    assert entry["rows"] == 4_083 and len(entry["sha256"]) == 64
+    assert "key=REDACTED" in entry["request"]
+    assert any(f"key={KEY}" in r for r in server.requests)  # the key was sent …
+    assert KEY not in written(fresh_root)  # … and never written
+    assert KEY not in caplog.text
+    new = vintages.list_vintages(fresh_root)
+    assert new[0] == "snapshot" and len(new) == 2
+    after = tracker(2020, "2020-12", root=fresh_root)
+    assert f"[vintage: {new[1]}]" in after.vintage and "refreshed by Census API pulls" in after.vintage
+    assert after.table.equals(before)  # the recorded responses are the snapshot's figures
+    assert diff("snapshot", new[1], root=fresh_root).empty
+    old = tracker(2020, "2020-12", root=fresh_root, vintage="snapshot")
+    assert "[vintage: snapshot]" in old.vintage
+
+
+def test_a_revision_shows_in_diff_and_in_the_tracker(fresh_root, api):
+    def revise(rows):  # a revision introduced by this test: +1,000 USD on the soybean line
+        rows = [list(r) for r in rows]
+        line = next(r for r in rows[1:] if r[0] == "120190")
+        line[1] = str(int(line[1]) + 1_000)
+        return rows
+
+    api({"2020-12": revise})
+    build(fresh_root)
+    before = tracker(2020, "2020-12", root=fresh_root).table.set_index("category")
+    (census,) = refresh("census", "2020-12", "2020-12", root=fresh_root)
+    changes = diff("snapshot", census.name, root=fresh_root)
+    assert len(changes) == 1
+    row = changes.iloc[0]
+    assert (row["source"], str(row["month"]), row["code"], row["change_usd"]) == ("census_hs6", "2020-12", "120190", 1_000)
+    after = tracker(2020, "2020-12", root=fresh_root).table.set_index("category")
+    assert after.loc["agriculture", "purchases_ytd_usd"] == before.loc["agriculture", "purchases_ytd_usd"] + 1_000
+    assert tracker(2020, "2020-12", root=fresh_root, vintage="snapshot").table.set_index("category").equals(before)
+
+
+@pytest.mark.parametrize("fault", ["429-once", "500-once", "slow-once"])
+def test_transient_faults_are_retried(fresh_root, api, fault):
+    server = api({"2021-01": fault})
+    (path,) = refresh("census", "2021-01", "2021-01", root=fresh_root)
+    assert server.seen["2021-01"] == 2
+    assert (path / "exports_hs6_cty5700_2021-01.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "message"),
+    [
+        ({"2021-01": "400"}, "HTTP 400 for http://127.0.0.1"),
+        ({"2021-01": "truncated"}, "response is not complete JSON"),
+        ({"2021-01": "slow"}, "request failed after retries (ConnectionError)"),  # every try times out
+        ({"2020-12": "204"}, "census: 2020-12 is not released but 2021-01 is; refusing a gap"),
+        ({"2021-01": lambda rows: [rows[0][:-1]] + [r[:-1] for r in rows[1:]]}, "missing field(s) time"),
+        ({"EXPCH": "400"}, "HTTP 400 for http://127.0.0.1"),
+    ],
+)
+def test_faults_leave_nothing_behind(fresh_root, api, behaviour, message):
+    api(behaviour)
+    build(fresh_root)
+    before = snapshot_of(fresh_root)
+    with pytest.raises(SourceError) as err:
+        refresh("all", "2020-12", "2021-01", root=fresh_root)
+    assert message in str(err.value)
+    assert KEY not in str(err.value)
+    if "census/" in str(err.value) or "exports/hs" in str(err.value):
+        assert "key=REDACTED" in str(err.value)
+    assert snapshot_of(fresh_root) == before
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+
+
+def test_a_refresh_killed_midway_changes_nothing(fresh_root, api):
+    server = api({m: "slow" for m in ("2020-03", "2020-04", "2020-05", "2020-06")}, slow_seconds=0.3)
+    os.environ["TRADEDEAL_HTTP_TIMEOUT"] = "5"
+    build(fresh_root)
+    before = snapshot_of(fresh_root)
+    env = {**os.environ, "TRADEDEAL_DATA_DIR": str(fresh_root)}
+    proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "data", "refresh", "--source", "census",
+                             "--start", "2020-01", "--end", "2020-12"], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while len(server.requests) < 4 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(server.requests) >= 4  # it was killed in the middle of the pull
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+    after = snapshot_of(fresh_root)
+    leftovers = [k for k in after if k not in before]
+    assert all("/.tmp-" in k for k in leftovers)  # only the hidden staging folder, which nothing reads
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert data.exports_hs6(root=fresh_root)["month"].max().strftime("%Y-%m") == "2021-01"
+
+
+def test_a_vintage_whose_files_do_not_match_their_manifest_is_refused(fresh_root, api):
+    api()
+    (census,) = refresh("census", "2021-01", "2021-01", root=fresh_root)
+    path = census / "exports_hs6_cty5700_2021-01.json"
+    path.write_text(path.read_text().replace('"120190"', '"120110"', 1))
+    with pytest.raises(SchemaError, match="exports_hs6_cty5700_2021-01.json does not match its manifest sha256"):
+        data.exports_hs6(root=fresh_root)
