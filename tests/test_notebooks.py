@@ -107,40 +107,35 @@ def nondefault_run(tmp_path_factory):
     return out, {o.run.label: o for o in outcomes}
 
 
+def executed(run, label: str) -> str:
+    """The text outputs of one report of the run, which must have succeeded."""
+    outcome = run[1][label]
+    assert outcome.ok, outcome.error
+    return outputs(outcome.ipynb)
+
+
 def test_tracker_notebook_with_2021_parameters(nondefault_run):
-    _, outcomes = nondefault_run
-    o = outcomes["01_tracker-2021-2021-06-flat"]
-    assert o.ok, o.error
-    text = outputs(o.ipynb)
+    text = executed(nondefault_run, "01_tracker-2021-2021-06-flat")
     assert "Coverage: annex_6_1_ex_civil_aircraft" in text
     # covered total purchases Jan-Jun 2021 as published: $51,497,817,209
     assert row(text, "covered_total", "78.77", "176.97", "51.50", "88.49", "58.2", "29.1")
 
 
 def test_momentum_notebook_for_agriculture(nondefault_run):
-    _, outcomes = nondefault_run
-    o = outcomes["02_momentum-agriculture-2020-12"]
-    assert o.ok, o.error
-    text = outputs(o.ipynb)
+    text = executed(nondefault_run, "02_momentum-agriculture-2020-12")
     assert "Series: agriculture, 2013-01 to 2020-12" in text
     assert "Coverage: annex_6_1 " in text
     assert "Oilseeds" in text and "Meat" in text
 
 
 def test_forecast_notebook_with_ratio_model(nondefault_run):
-    _, outcomes = nondefault_run
-    o = outcomes["03_forecast-2020-2020-07-ratio-energy"]
-    assert o.ok, o.error
-    text = outputs(o.ipynb)
+    text = executed(nondefault_run, "03_forecast-2020-2020-07-ratio-energy")
     assert row(text, "energy", "ratio", "2020-07", "2020", "3.81")  # energy Jan-Jul 2020: $3.81bn
     assert "2020: covered total through 2020-12" in text
 
 
 def test_product_notebook_for_crude_oil(nondefault_run):
-    _, outcomes = nondefault_run
-    o = outcomes["04_product-crude_oil-2020"]
-    assert o.ok, o.error
-    text = outputs(o.ipynb)
+    text = executed(nondefault_run, "04_product-crude_oil-2020")
     assert "energy / Crude oil" in text
     assert row(text, "2017", "4.38", "0.0")  # 2017 crude oil exports: $4,378.7m
     assert "qty_BBL" in text

@@ -15,7 +15,7 @@ import pytest
 from conftest import census_rows, write_census
 from tradedeal import cli, data
 from tradedeal.build import build
-from tradedeal.errors import ParameterError, SchemaError
+from tradedeal.errors import ParameterError
 
 
 def files_of(folder: Path) -> dict[str, bytes]:

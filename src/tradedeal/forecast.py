@@ -48,7 +48,7 @@ _MIN_EVENT_MONTHS = 3
 def interventions(index: pd.PeriodIndex, *, observed_through: pd.Period) -> pd.DataFrame:
     """Intervention dummies over ``index``, keeping those with three observed months by then."""
     columns = {}
-    for name, (kind, first, last) in INTERVENTIONS.items():
+    for name, (_kind, first, last) in INTERVENTIONS.items():
         lo = pd.Period(first, "M")
         hi = pd.Period(last, "M") if last else None
         on = (index >= lo) & ((index <= hi) if hi is not None else True)
