@@ -144,3 +144,10 @@ def test_covered_total_is_forecast_bottom_up(root):
     assert pick(total)["actual"] == monthly.loc["2020-09", "covered_total"]
     paths = res["covered_total"].paths[("ratio", key["origin"])]
     assert np.allclose(paths, sum(res[c].paths[("ratio", key["origin"])] for c in ("agriculture", "manufactures", "energy")))
+
+
+def test_the_command_line_offers_every_model():
+    from tradedeal.projection import CHOICES
+    from tradedeal.report import MODEL_CHOICES
+
+    assert MODEL_CHOICES == CHOICES

@@ -23,7 +23,7 @@ import pandas as pd  # noqa: E402
 
 from tradedeal.concordance import COVERAGES  # noqa: E402
 from tradedeal.errors import TradedealError  # noqa: E402
-from tradedeal.projection import CHOICES  # noqa: E402
+from tradedeal.report import MODEL_CHOICES as CHOICES  # noqa: E402  (light: no statsmodels at start-up)
 from tradedeal.targets import GOODS, PRORATIONS  # noqa: E402
 
 FORMATS = ("table", "csv", "json")
