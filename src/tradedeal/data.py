@@ -165,8 +165,8 @@ def exports_hs6_classified(coverage: str = DEFAULT_COVERAGE, *, root: Root = Non
 def product_code(name: str) -> str:
     """The HS or Census code behind a product name (``soybeans`` → ``1201``); codes pass through."""
     code = PRODUCTS.get(name.strip().lower(), name.strip())
-    if not (code.isdigit() and 2 <= len(code) <= 6):
-        raise ParameterError(f"product {name!r} is not a known product or an HS code of 2-6 digits")
+    if not (code.isdigit() and len(code) in (4, 6)):
+        raise ParameterError(f"product {name!r} is not a known product or an HS4/HS6 code")
     return code
 
 
@@ -199,9 +199,8 @@ def product_category(name: str, coverage: str = DEFAULT_COVERAGE, *, root: Root 
     from tradedeal.concordance import classify, load_concordance
     from tradedeal.paths import raw_dir
 
-    code = product_code(name)
-    probe = code if len(code) == 6 else code.ljust(6, "0")[:6] if len(code) < 4 else code
-    got = classify([probe], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage).iloc[0]
+    code = product_code(name)  # an HS4 or HS6 code (or Census special code) matches its line
+    got = classify([code], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage).iloc[0]
     return got["category"], None if pd.isna(got["subcategory"]) else got["subcategory"]
 
 

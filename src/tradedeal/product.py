@@ -86,7 +86,8 @@ def profile(name: str, *, year: int = 2020, as_of: str | pd.Period | None = None
     """Assemble a :class:`ProductProfile` for ``name`` (a product, sub-category or HS code)."""
     check_year(year)
     coverage = coverage or DEFAULT_COVERAGE
-    code = data.product_code(data.PRODUCTS.get(name.lower(), name)) if name.lower() in data.PRODUCTS or name.isdigit() else None
+    is_code = name.lower() in data.PRODUCTS or name.isdigit()
+    code = data.product_code(name) if is_code else None
     if code is not None:
         monthly = data.product_frame(code, root=root)
         category, subcategory = data.product_category(code, coverage, root=root)

@@ -67,7 +67,7 @@ def _product(name: str, value) -> str:
     if not isinstance(value, (str, int)) or not str(value).strip():
         raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
     text = str(value).strip()
-    if text.lower() in PRODUCTS or (text.isdigit() and 2 <= len(text) <= 6):
+    if text.lower() in PRODUCTS or (text.isdigit() and len(text) in (4, 6)):
         return text.lower() if text.lower() in PRODUCTS else text
     from tradedeal.concordance import load_concordance
 
@@ -75,7 +75,7 @@ def _product(name: str, value) -> str:
     if text.lower() in subcategories:
         return subcategories[text.lower()]
     raise ParameterError(
-        f"{name} must be one of {', '.join(PRODUCTS)}, an Annex 6.1 sub-category or an HS code of 2-6 digits; got {value!r}"
+        f"{name} must be one of {', '.join(PRODUCTS)}, an Annex 6.1 sub-category or an HS4/HS6 code; got {value!r}"
     )
 
 
