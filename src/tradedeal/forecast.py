@@ -166,21 +166,21 @@ def _endog(s: pd.Series) -> pd.Series:
 
 
 class _StateSpace:
-    """ETS, SARIMAX and UC share this: fit once, then ``apply`` the parameters to more data."""
+    """ETS, SARIMAX and UC share this engine: fit once, then ``apply`` the parameters to more data."""
 
-    uses_exog = {"ets": False, "sarimax": True, "uc": True}
+    def __init__(self, name: str, uses_exog: bool):
+        self.name = name
+        self.uses_exog = uses_exog
 
-    @staticmethod
-    def _model(name: str, endog: pd.Series, exog: pd.DataFrame | None):
-        if name == "ets":
+    def _model(self, endog: pd.Series, exog: pd.DataFrame | None):
+        if self.name == "ets":
             return ExponentialSmoothing(endog, trend=True, damped_trend=True, seasonal=12)
-        if name == "sarimax":
+        if self.name == "sarimax":
             return SARIMAX(endog, exog=exog, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
         return UnobservedComponents(endog, level="local linear trend", seasonal=12, exog=exog)
 
-    @classmethod
-    def _exog(cls, name: str, index: pd.PeriodIndex, as_of: pd.Period) -> pd.DataFrame | None:
-        if not cls.uses_exog[name]:
+    def _exog(self, index: pd.PeriodIndex, as_of: pd.Period) -> pd.DataFrame | None:
+        if not self.uses_exog:
             return None
         exog = interventions(index, observed_through=as_of)
         if exog.empty:
@@ -188,31 +188,29 @@ class _StateSpace:
         exog.index = index.to_timestamp()
         return exog
 
-    @classmethod
-    def fit(cls, s: pd.Series, *, name: str, **_) -> Fitted:
+    def fit(self, s: pd.Series, **_) -> Fitted:
         as_of = s.index[-1]
-        exog = cls._exog(name, s.index, as_of)
+        exog = self._exog(s.index, as_of)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            results = cls._model(name, _endog(s), exog).fit(disp=False, maxiter=200)
+            results = self._model(_endog(s), exog).fit(disp=False, maxiter=200)
         notes = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
         columns = tuple(exog.columns) if exog is not None else ()
-        return Fitted(name, as_of, s, {"params": results.params.to_dict(), "interventions": columns}, notes, results)
+        return Fitted(self.name, as_of, s, {"params": results.params.to_dict(), "interventions": columns}, notes, results)
 
-    @classmethod
-    def extend(cls, f: Fitted, series: pd.Series, as_of: pd.Period) -> Fitted:
+    def extend(self, f: Fitted, series: pd.Series, as_of: pd.Period) -> Fitted:
         s = series.loc[:as_of]
-        exog = cls._exog(f.model, s.index, as_of)
+        exog = self._exog(s.index, as_of)
         columns = tuple(exog.columns) if exog is not None else ()
         if columns != f.params["interventions"]:
-            return cls.fit(s, name=f.model)  # a new intervention became estimable: refit
+            return self.fit(s)  # a new intervention became estimable: refit
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
             results = f._state.apply(_endog(s), exog=exog)
         return replace(f, as_of=as_of, history=s, _state=results)
 
-    @classmethod
-    def _future_exog(cls, f: Fitted, h: int) -> pd.DataFrame | None:
+    @staticmethod
+    def _future_exog(f: Fitted, h: int) -> pd.DataFrame | None:
         if not f.params["interventions"]:
             return None
         index = pd.period_range(f.history.index[0], f.as_of + h, freq="M")
@@ -220,34 +218,15 @@ class _StateSpace:
         exog.index = exog.index.to_timestamp()
         return exog
 
-    @classmethod
-    def forecast(cls, f: Fitted, h: int, alpha: float):
-        frame = f._state.get_forecast(h, exog=cls._future_exog(f, h)).summary_frame(alpha=alpha)
+    def forecast(self, f: Fitted, h: int, alpha: float):
+        frame = f._state.get_forecast(h, exog=self._future_exog(f, h)).summary_frame(alpha=alpha)
         return (np.exp(frame["mean"].to_numpy()), np.exp(frame["mean_ci_lower"].to_numpy()),
                 np.exp(frame["mean_ci_upper"].to_numpy()))
 
-    @classmethod
-    def simulate(cls, f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
+    def simulate(self, f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
         seed = {_RNG_KEYWORD: rng}
-        sims = f._state.simulate(h, repetitions=repetitions, anchor="end", exog=cls._future_exog(f, h), **seed)
+        sims = f._state.simulate(h, repetitions=repetitions, anchor="end", exog=self._future_exog(f, h), **seed)
         return np.exp(np.asarray(sims).reshape(h, repetitions))
-
-
-class _Engine:
-    def __init__(self, name: str):
-        self.name = name
-
-    def fit(self, s, **kw):
-        return _StateSpace.fit(s, name=self.name, **kw)
-
-    def extend(self, f, series, as_of):
-        return _StateSpace.extend(f, series, as_of)
-
-    def forecast(self, f, h, alpha):
-        return _StateSpace.forecast(f, h, alpha)
-
-    def simulate(self, f, h, repetitions, rng):
-        return _StateSpace.simulate(f, h, repetitions, rng)
 
 
 # --- the baseline-ratio rule ------------------------------------------------------------------
@@ -320,8 +299,13 @@ class _Ratio:
         return point[:, None] * np.exp(draws)
 
 
-_ENGINES = {"snaive": _SeasonalNaive, "ets": _Engine("ets"), "sarimax": _Engine("sarimax"), "uc": _Engine("uc"),
-            "ratio": _Ratio}
+_ENGINES = {
+    "snaive": _SeasonalNaive,
+    "ets": _StateSpace("ets", uses_exog=False),
+    "sarimax": _StateSpace("sarimax", uses_exog=True),
+    "uc": _StateSpace("uc", uses_exog=True),
+    "ratio": _Ratio,
+}
 
 
 def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
