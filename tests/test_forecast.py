@@ -151,3 +151,13 @@ def test_the_command_line_offers_every_model():
     from tradedeal.report import MODEL_CHOICES
 
     assert MODEL_CHOICES == CHOICES
+
+
+def test_score_table_is_tidy_per_series_and_model():
+    from tradedeal.backtest import score_table
+
+    bt = run_backtest(periodic(), models=("snaive", "ratio"), start="2018-01", end="2019-06", projection_years=())
+    table = score_table({"p": bt, "q": bt}, horizons=range(1, 4))
+    assert list(table.columns[:3]) == ["series", "model", "mae_usd"]
+    assert len(table) == 2 * 3  # two series × (snaive, ratio, auto)
+    assert set(table["model"]) == {"snaive", "ratio", "auto"}

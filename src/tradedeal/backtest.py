@@ -131,7 +131,10 @@ def choose(
         common = counts[counts == len(pool)].index
         if len(common) >= _MIN_COMMON or len(pool) == 1:
             part = part.set_index(["origin", "horizon"]).loc[common]
-            mase = ((part["actual"] - part["mean"]).abs() / part["scale"]).groupby(part["model"]).mean()
+            errors = (part["actual"] - part["mean"]).abs()
+            mase = (errors / part["scale"].where(part["scale"] > 0)).groupby(part["model"]).mean().dropna()
+            if mase.empty:  # no seasonal variation to scale by: plain mean absolute error
+                mase = errors.groupby(part["model"]).mean()
             return str(mase.idxmin()) if len(mase) else "snaive"
         pool.pop()  # drop the model with the shortest record
     return "snaive"
@@ -384,3 +387,12 @@ def backtest_categories(
     results["covered_total"] = combine(list(results.values()), name="covered_total", total=total,
                                        targets=target_of("covered_total"))
     return results
+
+
+def score_table(results: dict[str, Backtest], *, horizons=range(1, 13), origins: tuple[str, str] | None = None) -> pd.DataFrame:
+    """Scores of several backtests as one tidy frame: ``series, model, mae_usd, rmse_usd, mase,
+    coverage_pct, n, relative_mae``."""
+    frames = [bt.score(horizons=horizons, origins=origins).reset_index().assign(series=name)
+              for name, bt in results.items()]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["series", *[c for c in out.columns if c != "series"]]]

@@ -123,7 +123,8 @@ class CensusClient(_Client):
 
     def exports_month(self, month: str, *, country: str = "5700") -> Response | None:
         """One month's HS6 records (the API's JSON), or None when Census answers 204 (not released)."""
-        reply = self._get({"get": CENSUS_FIELDS, "COMM_LVL": "HS6", "CTY_CODE": country, "time": month})
+        # predicates come back as columns after the requested fields: CTY_CODE, COMM_LVL, time
+        reply = self._get({"get": CENSUS_FIELDS, "CTY_CODE": country, "COMM_LVL": "HS6", "time": month})
         if reply.status == 204 or not reply.body.strip():
             return None
         try:
