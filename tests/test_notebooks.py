@@ -91,6 +91,7 @@ def test_bad_parameter_exits_2_before_any_kernel(tmp_path, capsys):
 def nondefault_run(tmp_path_factory):
     """One report run of every notebook with other parameters, plus one that fails."""
     out = tmp_path_factory.mktemp("reports")
+    previous = os.environ.get("CENSUS_API_KEY")
     os.environ["CENSUS_API_KEY"] = "k3y" * 10  # must never reach an output
     try:
         sets = [
@@ -103,7 +104,10 @@ def nondefault_run(tmp_path_factory):
         runs = report.plan(None, sets)
         outcomes = report.run_report(runs, out, jobs=2, progress=False)
     finally:
-        del os.environ["CENSUS_API_KEY"]
+        if previous is None:
+            del os.environ["CENSUS_API_KEY"]
+        else:
+            os.environ["CENSUS_API_KEY"] = previous
     return out, {o.run.label: o for o in outcomes}
 
 
