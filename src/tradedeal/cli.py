@@ -1,4 +1,4 @@
-"""Command line: ``tradedeal data build`` and ``tradedeal tracker``.
+"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `forecast`, `report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
