@@ -161,3 +161,27 @@ def test_score_table_is_tidy_per_series_and_model():
     assert list(table.columns[:3]) == ["series", "model", "mae_usd"]
     assert len(table) == 2 * 3  # two series × (snaive, ratio, auto)
     assert set(table["model"]) == {"snaive", "ratio", "auto"}
+
+
+def test_calibration_learns_only_from_judged_errors():
+    from scipy import stats
+
+    from tradedeal.backtest import _Calibration
+
+    z = stats.norm.ppf(0.9)
+    cal = _Calibration(horizon=2, z=z)
+    spread = 0.1  # the model's log-scale spread
+    fc = pd.DataFrame({"mean": [1.0, 1.0], "lower": np.exp([-z * spread] * 2), "upper": np.exp([z * spread] * 2)})
+    for i in range(8):  # forecasts made at 2019-01 … 2019-08, each error twice the model's spread
+        origin = pd.Period("2019-01", "M") + i
+        cal.add(pd.period_range(origin + 1, periods=2, freq="M"), fc, np.exp([2 * spread, -2 * spread]))
+    assert cal.factors(pd.Period("2019-05", "M")).tolist() == [1.0, 1.0]  # fewer than six errors judged yet
+    assert cal.factors(pd.Period("2019-07", "M")) == pytest.approx([2.0, 2.0])  # h=2 borrows h=1's factor
+    assert cal.factors(pd.Period("2019-12", "M")) == pytest.approx([2.0, 2.0])
+
+
+def test_backtest_intervals_are_calibrated_but_keep_the_models_own(covered):
+    bt = run_backtest(covered, models=("ets",), start="2018-01", end="2020-12", horizon=3, projection_years=())
+    f = bt.forecasts[bt.forecasts["model"] == "ets"]
+    assert (f["calibration"] >= 1).all() and f["calibration"].max() > 1.5  # the 2018 and 2020 shocks
+    assert (f["lower"] <= f["model_lower"] + 1e-6).all() and (f["upper"] >= f["model_upper"] - 1e-6).all()
