@@ -61,14 +61,10 @@ def raw_inputs(root: str | os.PathLike[str] | None = None, vintage: str | None =
     return paths
 
 
-def _sha256(path: Path) -> str:
-    return vintages.sha256(path)
-
-
 def fingerprint(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict[str, str]:
     """sha256 of every raw input of ``vintage``, keyed by its path relative to ``data/raw``."""
     base = raw_dir(root)
-    return {p.relative_to(base).as_posix(): _sha256(p) for p in raw_inputs(root, vintage)}
+    return {p.relative_to(base).as_posix(): vintages.sha256(p) for p in raw_inputs(root, vintage)}
 
 
 # --- tidy tables ------------------------------------------------------------------------------

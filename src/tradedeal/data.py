@@ -123,11 +123,7 @@ def series(name: str, *, coverage: str = DEFAULT_COVERAGE, root: Root = None, vi
         return exports_by_category(coverage, root=root, vintage=vintage)[key].dropna().rename(key)
     code = PRODUCTS.get(key.lower(), key)
     if code.isdigit() and 2 <= len(code) <= 6:
-        hs6 = exports_hs6(root=root, vintage=vintage)
-        months = pd.period_range(hs6["month"].min(), hs6["month"].max(), freq="M", name="month")
-        picked = hs6[hs6["hs6"].str.startswith(code)]
-        if picked.empty:
-            raise ParameterError(f"series: no HS6 line starts with {code!r}")
+        picked, months = _hs_lines(code, f"series: no HS6 line starts with {code!r}", root=root, vintage=vintage)
         out = picked.groupby("month")["value_usd"].sum().reindex(months, fill_value=0)
         return out.astype("float64").rename(key)
     sub = exports_by_subcategory(coverage, root=root, vintage=vintage)
@@ -152,14 +148,26 @@ def annual(monthly: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     return out
 
 
-def exports_hs6_classified(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
-    """HS6 exports with each code's Phase One ``category`` and ``subcategory`` under ``coverage``."""
+def _hs_lines(code: str, missing: str, *, root: Root, vintage: str | None) -> tuple[pd.DataFrame, pd.PeriodIndex]:
+    """The HS6 records a code heads, and every HS6 month; ``missing`` is the error if there are none."""
+    hs6 = exports_hs6(root=root, vintage=vintage)
+    picked = hs6[hs6["hs6"].str.startswith(code)]
+    if picked.empty:
+        raise ParameterError(missing)
+    return picked, pd.period_range(hs6["month"].min(), hs6["month"].max(), freq="M", name="month")
+
+
+def _classify(codes, coverage: str, root: Root) -> pd.DataFrame:
     from tradedeal.concordance import classify, load_concordance
     from tradedeal.paths import raw_dir
 
+    return classify(codes, load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage)
+
+
+def exports_hs6_classified(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vintage: str | None = None) -> pd.DataFrame:
+    """HS6 exports with each code's Phase One ``category`` and ``subcategory`` under ``coverage``."""
     hs6 = exports_hs6(root=root, vintage=vintage)
-    codes = classify(hs6["hs6"], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage)
-    return hs6.join(codes, on="hs6")
+    return hs6.join(_classify(hs6["hs6"], coverage, root), on="hs6")
 
 
 def product_code(name: str) -> str:
@@ -178,11 +186,7 @@ def product_frame(name: str, *, root: Root = None, vintage: str | None = None) -
     as is the unit value (``value_usd / qty``).
     """
     code = product_code(name)
-    hs6 = exports_hs6(root=root, vintage=vintage)
-    picked = hs6[hs6["hs6"].str.startswith(code)]
-    if picked.empty:
-        raise ParameterError(f"product {name!r}: no HS6 line starts with {code}")
-    months = pd.period_range(hs6["month"].min(), hs6["month"].max(), freq="M", name="month")
+    picked, months = _hs_lines(code, f"product {name!r}: no HS6 line starts with {code}", root=root, vintage=vintage)
     grouped = picked.groupby("month")
     value = grouped["value_usd"].sum().reindex(months, fill_value=0).astype("float64")
     units = grouped["qty_unit"].agg(lambda u: u.dropna().unique().tolist())
@@ -196,11 +200,8 @@ def product_frame(name: str, *, root: Root = None, vintage: str | None = None) -
 
 def product_category(name: str, coverage: str = DEFAULT_COVERAGE, *, root: Root = None) -> tuple[str, str | None]:
     """The Phase One category and sub-category of a product under ``coverage``."""
-    from tradedeal.concordance import classify, load_concordance
-    from tradedeal.paths import raw_dir
-
     code = product_code(name)  # an HS4 or HS6 code (or Census special code) matches its line
-    got = classify([code], load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage).iloc[0]
+    got = _classify([code], coverage, root).iloc[0]
     return got["category"], None if pd.isna(got["subcategory"]) else got["subcategory"]
 
 

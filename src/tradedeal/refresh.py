@@ -19,7 +19,7 @@ import pandas as pd
 
 from tradedeal import sources, vintages
 from tradedeal.build import ensure_built, load_table, read_manifest
-from tradedeal.errors import ParameterError, SchemaError, SourceError, TradedealError
+from tradedeal.errors import ParameterError, SchemaError, SourceError
 from tradedeal.remote import CensusClient, FredClient, make_session
 
 FRED_SERIES = ("EXPCH", "IMPCH")
@@ -195,6 +195,3 @@ def diff(a: str, b: str, *, root=None) -> pd.DataFrame:
     changed = (out["value_a_usd"] != out["value_b_usd"]) & ~(out["value_a_usd"].isna() & out["value_b_usd"].isna())
     out = out[changed][["source", "month", "code", "value_a_usd", "value_b_usd", "change_usd"]]
     return out.sort_values(["source", "month", "code"], ignore_index=True)
-
-
-__all__ = ["diff", "pull_id", "refresh", "refresh_census", "refresh_fred", "TradedealError"]

@@ -56,6 +56,16 @@ def parse_month(value: str | pd.Period, name: str = "as_of") -> pd.Period:
         raise ParameterError(f"{name} must be a month YYYY-MM; got {value!r}") from None
 
 
+FALLBACK_COVERAGE = "annex_6_1_ex_civil_aircraft"
+
+
+def _reaching(wanted: pd.Period | None, *, root=None, vintage: str | None = None) -> tuple[str, pd.Period]:
+    """The full Annex 6.1 coverage if its data reach ``wanted`` (None: the latest month of any
+    data), else the published aggregates without civil aircraft; and where the full one ends."""
+    last = data.available_through(DEFAULT_COVERAGE, root=root, vintage=vintage)
+    return (DEFAULT_COVERAGE if wanted is not None and wanted <= last else FALLBACK_COVERAGE), last
+
+
 def coverage_for_month(
     as_of: str | pd.Period | None, coverage: str | None, *, root=None
 ) -> tuple[str, pd.Period, list[str]]:
@@ -65,16 +75,13 @@ def coverage_for_month(
     published aggregates without civil aircraft. Raises if ``as_of`` is outside the data.
     """
     month = None if as_of is None else parse_month(as_of)
+    notes: list[str] = []
     if coverage is None:
-        last = data.available_through(DEFAULT_COVERAGE, root=root)
-        fallback = "annex_6_1_ex_civil_aircraft"
-        if month is not None and month <= last:
-            chosen, notes = DEFAULT_COVERAGE, []
-        else:
-            chosen = fallback
-            notes = [f"{DEFAULT_COVERAGE} figures end in {last}; these figures use {fallback}"]
+        chosen, last = _reaching(month, root=root)
+        if chosen != DEFAULT_COVERAGE:
+            notes.append(f"{DEFAULT_COVERAGE} figures end in {last}; these figures use {chosen}")
     else:
-        chosen, notes = get_coverage(coverage).name, []
+        chosen = get_coverage(coverage).name
     end = data.available_through(chosen, root=root)
     month = end if month is None else month
     if month > end:
@@ -91,15 +98,13 @@ def choose_coverage(year: int, as_of: pd.Period | None, coverage: str | None, *,
     every figure in the table.
     """
     if coverage is not None:
-        get_coverage(coverage)
-        return coverage, []
-    last = data.available_through(DEFAULT_COVERAGE, root=root, vintage=vintage)
+        return get_coverage(coverage).name, []
     wanted = as_of if as_of is not None else pd.Period(f"{year}-12", "M")
-    if wanted <= last:
-        return DEFAULT_COVERAGE, []
-    fallback = "annex_6_1_ex_civil_aircraft"
-    return fallback, [
-        f"{DEFAULT_COVERAGE} figures end in {last}; every figure in this table uses {fallback} "
+    chosen, last = _reaching(wanted, root=root, vintage=vintage)
+    if chosen == DEFAULT_COVERAGE:
+        return chosen, []
+    return chosen, [
+        f"{DEFAULT_COVERAGE} figures end in {last}; every figure in this table uses {chosen} "
         "(published category aggregates without civil aircraft), including its 2017 baseline"
     ]
 
