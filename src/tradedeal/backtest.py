@@ -407,21 +407,6 @@ def _lognormal_var(frame: pd.DataFrame, z: float) -> pd.Series:
     return (np.exp(s2) - 1) * frame["mean"] ** 2 * np.exp(s2)
 
 
-def run_backtests(series: list[pd.Series], *, jobs: int = 1, **options) -> dict[str, Backtest]:
-    """:func:`run_backtest` for several series, in ``jobs`` parallel processes; keyed by name."""
-    if jobs < 1:
-        raise ParameterError(f"jobs must be at least 1; got {jobs}")
-    if jobs == 1:
-        results = [run_backtest(s, **options) for s in series]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-        from functools import partial
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            results = list(pool.map(partial(run_backtest, **options), series))
-    return {r.name: r for r in results}
-
-
 def backtest_categories(
     monthly: pd.DataFrame, *, categories=("agriculture", "manufactures", "energy"), jobs: int = 1,
     targets: dict[int, pd.Series] | None = None, **options

@@ -152,16 +152,9 @@ def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
     return fig
 
 
-def fan_figure(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int, source: str):
-    """One fan chart per category row of a forecast table (each with the model the table used)."""
-    from tradedeal.projection import monthly_forecast
-
-    table = table[table["category"] != "covered_total"]
-    fig, axes = plt.subplots(1, len(table), figsize=(4.2 * len(table), 4), layout="constrained", squeeze=False)
-    for ax, row in zip(axes[0], table.itertuples()):
-        series = monthly[row.category].dropna()
-        model = row.model.split(":")[-1]
-        forecast, used = monthly_forecast(series.rename(row.category), as_of=row.as_of, model=model, horizon=horizon)
-        history = series.loc[: row.as_of].iloc[-36:]
-        fan_chart(history, forecast, title=f"{row.category} ({used})", source=source, ax=ax)
+def fan_figure(fans: dict[str, tuple], *, source: str):
+    """One fan chart per entry of :func:`tradedeal.projection.fan_forecasts`."""
+    fig, axes = plt.subplots(1, len(fans), figsize=(4.2 * len(fans), 4), layout="constrained", squeeze=False)
+    for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
+        fan_chart(history, forecast, title=f"{category} ({model})", source=source, ax=ax)
     return fig

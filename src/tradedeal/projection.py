@@ -57,16 +57,7 @@ def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
     if start >= as_of:
         return "snaive"
     bt = run_backtest(history, start=str(start), end=str(as_of - 1), horizon=JUDGE_HORIZON, projection_years=())
-    candidates = [m for m in MODELS if _fits(history, m)]
-    return choose(bt.forecasts[bt.forecasts["model"] != AUTO], as_of, candidates)
-
-
-def _fits(series: pd.Series, model: str) -> bool:
-    try:
-        fit(series, model)
-        return True
-    except ParameterError:
-        return False
+    return choose(bt.forecasts[bt.forecasts["model"] != AUTO], as_of, list(MODELS))
 
 
 def project_year(
@@ -83,7 +74,8 @@ def project_year(
     """Project ``year``'s total purchases from data up to ``as_of``.
 
     The observed months of ``year`` (through ``as_of``) are summed; the rest of the year is
-    simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of``.
+    simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` — the same
+    projection a backtest makes at that origin (:func:`tradedeal.backtest.run_backtest`).
     """
     month = pd.Period(as_of, "M")
     if month.year != year:
@@ -91,15 +83,13 @@ def project_year(
     if month not in series.dropna().index:
         raise ParameterError(f"as_of {month} is outside the data ({series.index.min()} to {series.dropna().index.max()})")
     chosen = resolve_model(series, model, month)
-    ytd = float(series.loc[pd.Period(f"{year}-01", "M") : month].sum())
-    remaining = 12 - month.month
-    if remaining:
-        paths = fit(series, chosen, as_of=month, k=k).simulate(remaining, repetitions=repetitions, seed=seed)
-        totals = ytd + paths.sum(axis=0).to_numpy()
-    else:
-        totals = np.full(repetitions, ytd)
+    fit(series, chosen, as_of=month, k=k)  # a model that cannot fit says so, naming the parameter
+    bt = run_backtest(series.loc[:month], models=(chosen,), start=str(month), end=str(month), horizon=1, k=k,
+                      projection_origins=[month], through_december=True, repetitions=repetitions, seed=seed)
+    row = bt.projections.iloc[0]
     label = f"{AUTO}:{chosen}" if model == AUTO else chosen
-    return Projection(str(series.name), label, month, year, ytd, totals, target_usd, seed)
+    return Projection(str(series.name), label, month, year, float(row["observed_ytd_usd"]),
+                      bt.paths[(chosen, month)], target_usd, seed)
 
 
 FORECAST_COLUMNS = (
@@ -249,6 +239,20 @@ def realtime_evaluation(
     columns = ["series", "coverage", "model", "chosen", "as_of", "year", "through", "observed_ytd_usd", "p10_usd",
                "median_usd", "p90_usd", "observed_total_usd", "prob_reach_target", "error_pct", "inside_80"]
     return out[columns].sort_values(["series", "model", "as_of"], ignore_index=True)
+
+
+def fan_forecasts(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int) -> dict[str, tuple]:
+    """For each category row of a forecast table: (history, monthly forecast, model used).
+
+    The model is the one the table used (``auto:<model>`` resolved); ``covered_total`` is
+    left out (it is forecast bottom-up, not by one model).
+    """
+    out = {}
+    for row in table[table["category"] != "covered_total"].itertuples():
+        series = monthly[row.category].dropna().rename(row.category)
+        forecast, used = monthly_forecast(series, as_of=row.as_of, model=row.model.split(":")[-1], horizon=horizon)
+        out[row.category] = (series.loc[: row.as_of].iloc[-36:], forecast, used)
+    return out
 
 
 def monthly_forecast(series: pd.Series, *, as_of: str | pd.Period, model: str = AUTO, horizon: int = 12,
