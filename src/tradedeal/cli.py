@@ -100,12 +100,9 @@ def format_table(table: pd.DataFrame, fmt: str, header: list[str] = (), notes: l
         return table.to_csv(index=False)
     if fmt == "json":
         return json.dumps(_records(table), indent=2) + "\n"
-    shown = table.copy()
-    for column in shown.columns:
-        if column.endswith("_usd"):
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-        elif column.startswith("pct_") or column.startswith("prob_"):
-            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.{1 if column.startswith('pct_') else 3}f}")
+    from tradedeal.report import format_value
+
+    shown = pd.DataFrame({c: [format_value(c, v, dollars=True) for v in table[c]] for c in table.columns})
     lines = [*header, "", shown.to_string(index=False), ""]
     lines += [f"note: {n}" for n in notes]
     return "\n".join(lines) + "\n"

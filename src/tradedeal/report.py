@@ -113,12 +113,14 @@ def describe(params: dict, *, coverage: str | None = None, vintage: str | None =
     return "\n".join(lines)
 
 
-def _fmt(name: str, value) -> str:
+def format_value(name: str, value, *, dollars: bool = False) -> str:
+    """One figure as text, by its column name: ``_usd`` in $bn (or whole dollars with
+    ``dollars``), ``pct`` with 1 decimal, ``prob`` with 3; missing values blank."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if name.endswith("_usd"):
-            return f"{value / 1e9:,.2f}"
+            return f"{value:,.0f}" if dollars else f"{value / 1e9:,.2f}"
         if name.startswith("prob"):
             return f"{value:.3f}"
         if name.endswith("_pct") or name.startswith("pct"):
@@ -135,13 +137,13 @@ def fmt_table(frame: pd.DataFrame | pd.Series) -> str:
     """
     if isinstance(frame, pd.Series):
         labels = [str(i)[:-4] + "_bn" if str(i).endswith("_usd") else str(i) for i in frame.index]
-        values = [_fmt(str(i), v) for i, v in frame.items()]
+        values = [format_value(str(i), v) for i, v in frame.items()]
         return pd.Series(values, index=labels, name=frame.name).to_frame().to_string()
     shown = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         name = str(column)
         label = name[:-4] + "_bn" if name.endswith("_usd") else name
-        shown[label] = [_fmt(name, v) for v in frame[column]]
+        shown[label] = [format_value(name, v) for v in frame[column]]
     return shown.to_string()
 
 
