@@ -6,7 +6,9 @@ re-estimated once a year (or when a new intervention becomes estimable) and othe
 
 Monthly prediction intervals in a backtest are calibrated in real time (:class:`_Calibration`):
 the models' own intervals assume calmer times than 2018-2021 and covered about 55 % of
-outcomes where they promised 80 %.
+outcomes where they promised 80 %. Year-total projections are calibrated the same way, from
+the record of the model's earlier year-total projections whose year had ended by the origin
+(:func:`_calibrate_year`): the simulated remainders of 2016-2020 covered about half the outcomes.
 
 A total (``covered_total``) is forecast bottom-up: the sum of its categories' forecasts
 (:func:`combine`). Categories move for different reasons (soybean seasons, crude oil prices,
@@ -17,7 +19,7 @@ total directly for every model.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,12 @@ from tradedeal.forecast import MODELS, Fitted, fit
 
 AUTO = "auto"
 _MIN_COMMON = 12
+#: Year-total projections are simulated at every origin, with this many paths where none is
+#: reported, so that their errors can calibrate later projections.
+RECORD_REPETITIONS = 100
+#: The first origin of a full record (it needs 36 months of history before it).
+RECORD_START = "2016-01"
+_Z80 = float(stats.norm.ppf(0.9))  # year totals are reported as 10th/50th/90th percentiles
 #: ``auto`` judges models on the forecasts of the last WINDOW months, at horizons 1..JUDGE_HORIZON.
 WINDOW = 24
 JUDGE_HORIZON = 3
@@ -45,7 +53,11 @@ class Backtest:
     behind an ``auto`` row. ``projections``: ``model,
     as_of, year, through, observed_ytd_usd, p10_usd, median_usd, p90_usd, observed_total_usd,
     prob_reach_target, chosen``; ``paths`` holds the simulated totals behind each projection,
-    keyed by (model, as_of). Projections are forecasts, not data.
+    keyed by (model, as_of). ``record`` has the same columns (but ``prob_reach_target``) for the
+    year-total projections made at every origin before December, from
+    :data:`RECORD_REPETITIONS` paths where no projection was asked for; ``calibration`` is the
+    factor applied (:func:`_calibrate_year`) and ``raw_paths`` the models' own simulated totals.
+    Projections are forecasts, not data.
     """
 
     name: str
@@ -54,6 +66,8 @@ class Backtest:
     alpha: float
     refit_every: int
     paths: dict = field(default_factory=dict, repr=False, compare=False)
+    record: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
+    raw_paths: dict = field(default_factory=dict, repr=False, compare=False)
 
     def errors(self) -> pd.DataFrame:
         """Forecast rows with an observed outcome, with their errors."""
@@ -94,6 +108,29 @@ class Backtest:
             table["relative_mae"] = table["mae_usd"] / table.loc["snaive", "mae_usd"]
         table.index.name = "model"
         return table.sort_values("mase")
+
+    def year_score(self, *, origins: tuple[str, str] | None = None) -> pd.DataFrame:
+        """How the year-total projections of ``record`` fared, per model.
+
+        Over the origins (``as_of``) whose year total was later observed and that had months
+        left to forecast: ``mean_abs_error_pct`` of the median, ``coverage_pct`` of the
+        10th-90th percentile interval (80 % promised), the mean ``calibration`` factor, ``n``.
+        """
+        r = self.record
+        if r.empty:
+            raise ParameterError("no year-total projections to score")
+        r = r[r["observed_total_usd"].notna() & (r["through"] > r["as_of"])]
+        if origins is not None:
+            lo, hi = (pd.Period(o, "M") for o in origins)
+            r = r[(r["as_of"] >= lo) & (r["as_of"] <= hi)]
+        if r.empty:
+            raise ParameterError("no judged year-total projections at those origins")
+        error = 100 * (r["median_usd"] / r["observed_total_usd"] - 1).abs()
+        inside = (r["p10_usd"] <= r["observed_total_usd"]) & (r["observed_total_usd"] <= r["p90_usd"])
+        grouped = r.assign(error=error, inside=100 * inside).groupby("model")
+        table = pd.DataFrame({"mean_abs_error_pct": grouped["error"].mean(), "coverage_pct": grouped["inside"].mean(),
+                              "calibration": grouped["calibration"].mean(), "n": grouped.size()})
+        return table.sort_values("mean_abs_error_pct")
 
     def chosen(self) -> pd.Series:
         """The model ``auto`` used at each origin."""
@@ -180,13 +217,18 @@ class _Calibration:
         return out
 
     def add(self, months: pd.PeriodIndex, fc: pd.DataFrame, actual: np.ndarray) -> None:
+        """Record the errors of one origin's forecasts of ``months`` (horizons 1, 2, ...)."""
         spread = np.log(fc["upper"].to_numpy() / fc["lower"].to_numpy()) / (2 * self.z)
         std = np.log(actual / fc["mean"].to_numpy()) / np.where(spread > 0, spread, np.nan)
         for j, (m, e) in enumerate(zip(months, std, strict=True), start=1):
-            if np.isfinite(e):
-                self.month.append(m.ordinal)
-                self.h.append(j)
-                self.std2.append(float(e) ** 2)
+            self.record(m, j, e)
+
+    def record(self, judged: pd.Period, h: int, std: float) -> None:
+        """Record one standardised error, known from month ``judged`` on (NaN is ignored)."""
+        if np.isfinite(std):
+            self.month.append(judged.ordinal)
+            self.h.append(h)
+            self.std2.append(float(std) ** 2)
 
 
 def run_backtest(
@@ -225,7 +267,10 @@ def run_backtest(
         At origins in these years (or at exactly these origins), also project the year's total
         by simulating ``repetitions`` paths (``seed``): through December when
         ``through_december``, else through the last month of the data if that comes earlier
-        (so that the projection can be judged).
+        (so that the projection can be judged). At every other origin before December the year
+        total is projected too, from :data:`RECORD_REPETITIONS` paths, for ``record`` only: the
+        errors of these projections calibrate later ones (:func:`_calibrate_year`), so an
+        earlier ``start`` gives a longer record (:func:`record_start`).
     targets
         Annual targets by year, for ``prob_reach_target``.
     """
@@ -245,7 +290,8 @@ def run_backtest(
     series_seed = seed + zlib.crc32(name.encode())  # categories get independent draws
     fitted: dict[str, tuple[Fitted, pd.Period]] = {}
     calibration = {m: _Calibration(horizon, stats.norm.ppf(1 - alpha / 2)) for m in models}
-    rows, projections, paths = [], [], {}
+    year_calibration = {m: _Calibration(1, _Z80) for m in models}
+    rows, projections, paths, record, raw_paths = [], [], {}, [], {}
     for origin in pd.period_range(first_origin, last_origin, freq="M"):
         history = s.loc[:origin]
         scale = _seasonal_scale(history)
@@ -267,15 +313,26 @@ def run_backtest(
                 "model_upper": fc["upper"].to_numpy(), "calibration": widen, "scale": scale,
             }))
             calibration[model].add(months, fc, actual)
-            if project:
-                result = _project(current[0], s, origin, repetitions, series_seed, through_december)
-                if result is not None:
-                    row, totals = result
+            if project or origin.month < 12:
+                reps = repetitions if project else RECORD_REPETITIONS
+                info, raw = _project(current[0], s, origin, reps, series_seed, through_december)
+                row, totals = _calibrate_year(info, raw, year_calibration[model])
+                record.append({"model": model, **row})
+                raw_paths[(model, origin)] = raw
+                if project:
                     projections.append({"model": model, **row})
                     paths[(model, origin)] = totals
     forecasts = pd.concat(rows, ignore_index=True)
     projections = _with_targets(pd.DataFrame(projections), paths, targets)
-    return _with_auto(Backtest(name, forecasts, projections, alpha, refit_every, paths), list(models), targets)
+    bt = Backtest(name, forecasts, projections, alpha, refit_every, paths, pd.DataFrame(record), raw_paths)
+    return _with_auto(bt, list(models), targets)
+
+
+def record_start(series: pd.Series, as_of: pd.Period) -> pd.Period:
+    """The first origin of a backtest that makes a projection at ``as_of`` with a full record:
+    :data:`RECORD_START`, or 36 months into a shorter series, but not after ``as_of``."""
+    first = series.dropna().index.min() + 36
+    return min(max(pd.Period(RECORD_START, "M"), first), as_of)
 
 
 def _advance(previous, s, model, origin, refit_every, k):
@@ -289,34 +346,60 @@ def _advance(previous, s, model, origin, refit_every, k):
 
 
 def _project(fitted: Fitted, s: pd.Series, origin: pd.Period, repetitions: int, seed: int, through_december: bool):
-    """The year total: observed months plus the model's simulated paths.
+    """The year total: observed months plus the model's own simulated remainder (uncalibrated).
 
-    The paths are the model's own, not widened by the calibration of the monthly intervals:
-    scaling log deviations of several months by factors of 2-4 (as after the 2020 shock)
-    inflates the year total's median and tail absurdly (measured: a 2021 median of $184bn
-    against $101bn observed). Year-total intervals are therefore too narrow in shock periods;
-    :func:`tradedeal.projection.realtime_evaluation` shows by how much.
+    Returns the projection's facts (``as_of, year, through, observed_ytd_usd,
+    observed_total_usd``, NaN while the year is not complete through ``through``) and the
+    simulated totals.
     """
     year = origin.year
+    january = pd.Period(f"{year}-01", "M")
     december = pd.Period(f"{year}-12", "M")
     through = december if through_december else min(december, s.index.max())
-    ytd = s.loc[pd.Period(f"{year}-01", "M"):origin].sum()
+    ytd = float(s.loc[january:origin].sum())
     h = (through - origin).n
     if h < 1:
         totals = np.full(repetitions, ytd)
     else:
         totals = ytd + fitted.simulate(h, repetitions=repetitions, seed=seed).sum(axis=0).to_numpy()
-    observed = s.loc[pd.Period(f"{year}-01", "M"):through]
-    complete = len(observed) == (through - pd.Period(f"{year}-01", "M")).n + 1
-    return _summary(origin, year, through, ytd, totals, observed.sum() if complete else np.nan), totals
+    return _facts(s, origin, through), totals
 
 
-def _summary(origin, year, through, ytd, totals, observed_total) -> dict:
-    return {
-        "as_of": origin, "year": year, "through": through, "observed_ytd_usd": ytd,
-        "p10_usd": np.quantile(totals, 0.1), "median_usd": np.median(totals), "p90_usd": np.quantile(totals, 0.9),
-        "observed_total_usd": observed_total,
-    }
+def _facts(s: pd.Series, origin: pd.Period, through: pd.Period) -> dict:
+    january = pd.Period(f"{origin.year}-01", "M")
+    observed = s.loc[january:through]
+    complete = len(observed) == (through - january).n + 1
+    return {"as_of": origin, "year": origin.year, "through": through,
+            "observed_ytd_usd": float(s.loc[january:origin].sum()),
+            "observed_total_usd": float(observed.sum()) if complete else np.nan}
+
+
+def _calibrate_year(info: dict, raw: np.ndarray, calibration: _Calibration) -> tuple[dict, np.ndarray]:
+    """Widen one year-total projection by what its model's earlier projections taught.
+
+    The simulated remainder ``R`` (total minus the months observed) is stretched around its
+    median, ``R' = max(0, m + f (R − m))``, so the median is kept and nothing is bought back.
+    The factor ``f`` is the spread-skill factor of :class:`_Calibration`: the root mean square of
+    earlier projections' standardised errors, ``(R_observed − m) / s`` with ``s`` read off their
+    10th and 90th percentiles, counting only projections whose year had been observed through
+    its last month by this origin; at least 1, and 1 until six are known. This projection's
+    error, once its outcome is known, is added for later origins. The stretch is in USD, not
+    logs: on logs a factor of 3-9 (a model whose record is poor) turns a skewed remainder into
+    a 90th percentile of a trillion dollars.
+    """
+    ytd, origin, through = info["observed_ytd_usd"], info["as_of"], info["through"]
+    factor, totals = 1.0, raw
+    if through > origin:
+        rest = raw - ytd
+        q10, median, q90 = np.quantile(rest, [0.1, 0.5, 0.9])
+        spread = (q90 - q10) / (2 * _Z80)
+        if spread > 0:  # the outcome is NaN until known: nothing recorded
+            calibration.record(through, 1, (info["observed_total_usd"] - ytd - median) / spread)
+        factor = float(calibration.factors(origin)[0])
+        totals = ytd + np.maximum(0.0, median + factor * (rest - median))
+    row = {**info, "p10_usd": np.quantile(totals, 0.1), "median_usd": np.median(totals),
+           "p90_usd": np.quantile(totals, 0.9), "calibration": factor}
+    return row, totals
 
 
 def _with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFrame:
@@ -331,21 +414,27 @@ def _with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFra
 
 def _with_auto(bt: Backtest, models: list[str], targets) -> Backtest:
     """Add ``auto`` rows: at each origin, the model chosen from what was known then."""
-    forecasts, projections = bt.forecasts, bt.projections
-    forecasts = forecasts[forecasts["model"] != AUTO]
-    auto_rows, auto_proj, paths = [], [], dict(bt.paths)
+    forecasts = bt.forecasts[bt.forecasts["model"] != AUTO]
+    picks, auto_rows = {}, []
     for origin, at in forecasts.groupby("origin", sort=True):
-        chosen = choose(forecasts, origin, list(at["model"].unique()))
+        picks[origin] = chosen = choose(forecasts, origin, list(at["model"].unique()))
         auto_rows.append(at[at["model"] == chosen].assign(model=AUTO, chosen=chosen))
-        if (chosen, origin) in bt.paths:
-            paths[(AUTO, origin)] = bt.paths[(chosen, origin)]
-            p = projections[(projections["as_of"] == origin) & (projections["model"] == chosen)]
-            auto_proj.append(p.assign(model=AUTO, chosen=chosen))
     forecasts = pd.concat([forecasts.assign(chosen=forecasts["model"]), *auto_rows], ignore_index=True)
-    if not projections.empty:
-        projections = projections[projections["model"] != AUTO]
-        projections = pd.concat([projections.assign(chosen=projections["model"]), *auto_proj], ignore_index=True)
-    return Backtest(bt.name, forecasts, projections, bt.alpha, bt.refit_every, paths)
+    paths = {key: v for key, v in bt.paths.items() if key[0] != AUTO}
+    paths.update({(AUTO, o): paths[(m, o)] for o, m in picks.items() if (m, o) in paths})
+    return replace(bt, forecasts=forecasts, projections=_auto_rows(bt.projections, picks),
+                   record=_auto_rows(bt.record, picks), paths=paths)
+
+
+def _auto_rows(frame: pd.DataFrame, picks: dict) -> pd.DataFrame:
+    """Year-total rows with a ``chosen`` column, plus ``auto`` rows: the chosen model's at each ``as_of``."""
+    if frame.empty:
+        return frame
+    frame = frame[frame["model"] != AUTO]
+    chosen = pd.Series([picks.get(o) for o in frame["as_of"]], index=frame.index)
+    auto = frame[frame["model"] == chosen].assign(model=AUTO)
+    return pd.concat([frame.assign(chosen=frame["model"]), auto.assign(chosen=chosen[auto.index])],
+                     ignore_index=True)
 
 
 def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict[int, float] | None = None) -> Backtest:
@@ -353,8 +442,10 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
 
     For each model and origin, the total's forecast is the sum of the parts' forecasts; its
     interval treats the parts as independent log-normals (Fenton–Wilkinson); its simulated year
-    totals are the sums of the parts' paths. ``auto`` then chooses among these bottom-up
-    models on the total's own record. ``total`` is the observed total (for actuals and scale).
+    totals are the sums of the parts' own (uncalibrated) paths, calibrated on the total's own
+    record of year-total errors, which also corrects for treating the parts as independent.
+    ``auto`` then chooses among these bottom-up models on the total's own record. ``total`` is
+    the observed total (for actuals and scale).
     """
     if not parts:
         raise ParameterError("combine needs at least one part")
@@ -377,20 +468,21 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
     out["actual"] = s.reindex(pd.PeriodIndex(out["month"], freq="M")).to_numpy()
     scales = {o: _seasonal_scale(s.loc[:o]) for o in out["origin"].unique()}
     out["scale"] = out["origin"].map(scales)
-    paths, rows = {}, []
-    common = set.intersection(*(set(p.paths) for p in parts)) if all(p.paths for p in parts) else set()
-    for model, origin in sorted(k for k in common if k[0] != AUTO):
-        totals = sum(p.paths[(model, origin)] for p in parts)
-        ref = parts[0].projections
-        ref = ref[(ref["model"] == model) & (ref["as_of"] == origin)].iloc[0]
-        year, through = ref["year"], ref["through"]
-        observed = s.loc[pd.Period(f"{year}-01", "M"):through]
-        complete = len(observed) == (through - pd.Period(f"{year}-01", "M")).n + 1
-        ytd = float(s.loc[pd.Period(f"{year}-01", "M"):origin].sum())
-        rows.append({"model": model, **_summary(origin, year, through, ytd, totals, observed.sum() if complete else np.nan)})
-        paths[(model, origin)] = totals
+    record, rows, paths, raw_paths, year_calibration = [], [], {}, {}, {}
+    simulated = set.intersection(*(set(p.raw_paths) for p in parts))
+    wanted = set.intersection(*(set(p.paths) for p in parts))
+    through = parts[0].record.set_index(["model", "as_of"])["through"] if simulated else None
+    for model, origin in sorted(key for key in simulated if key[0] != AUTO):
+        raw = sum(p.raw_paths[(model, origin)] for p in parts)
+        calibration = year_calibration.setdefault(model, _Calibration(1, _Z80))
+        row, totals = _calibrate_year(_facts(s, origin, through[(model, origin)]), raw, calibration)
+        record.append({"model": model, **row})
+        raw_paths[(model, origin)] = raw
+        if (model, origin) in wanted:
+            rows.append({"model": model, **row})
+            paths[(model, origin)] = totals
     projections = _with_targets(pd.DataFrame(rows), paths, targets)
-    bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths)
+    bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths, pd.DataFrame(record), raw_paths)
     return _with_auto(bt, list(out["model"].unique()), targets)
 
 

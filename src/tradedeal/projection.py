@@ -7,7 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradedeal.backtest import AUTO, JUDGE_HORIZON, WINDOW, choose, run_backtest
+from tradedeal.backtest import (
+    AUTO,
+    JUDGE_HORIZON,
+    RECORD_START,
+    WINDOW,
+    choose,
+    record_start,
+    run_backtest,
+)
 from tradedeal.errors import ParameterError
 from tradedeal.forecast import MODELS, fit
 
@@ -74,8 +82,10 @@ def project_year(
     """Project ``year``'s total purchases from data up to ``as_of``.
 
     The observed months of ``year`` (through ``as_of``) are summed; the rest of the year is
-    simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` — the same
-    projection a backtest makes at that origin (:func:`tradedeal.backtest.run_backtest`).
+    simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` and widened by
+    the record of the model's earlier year-total errors — the same projection a backtest from
+    :data:`~tradedeal.backtest.RECORD_START` makes at that origin
+    (:func:`tradedeal.backtest.run_backtest`).
     """
     month = pd.Period(as_of, "M")
     if month.year != year:
@@ -84,8 +94,9 @@ def project_year(
         raise ParameterError(f"as_of {month} is outside the data ({series.index.min()} to {series.dropna().index.max()})")
     chosen = resolve_model(series, model, month)
     fit(series, chosen, as_of=month, k=k)  # a model that cannot fit says so, naming the parameter
-    bt = run_backtest(series.loc[:month], models=(chosen,), start=str(month), end=str(month), horizon=1, k=k,
-                      projection_origins=[month], through_december=True, repetitions=repetitions, seed=seed)
+    known = series.loc[:month]
+    bt = run_backtest(known, models=(chosen,), start=str(record_start(known, month)), end=str(month), horizon=1,
+                      k=k, projection_origins=[month], through_december=True, repetitions=repetitions, seed=seed)
     row = bt.projections.iloc[0]
     label = f"{AUTO}:{chosen}" if model == AUTO else chosen
     return Projection(str(series.name), label, month, year, float(row["observed_ytd_usd"]),
@@ -124,12 +135,13 @@ def forecast_table(
     Each category is projected from its own model; ``covered_total`` bottom-up, as the sum of
     the categories' simulated paths (:func:`tradedeal.backtest.combine`). With ``auto`` each
     series gets the model its recent backtest record favours, judged with data up to
-    ``as_of`` only. Returns the table (columns :data:`FORECAST_COLUMNS`;
+    ``as_of`` only; year-total intervals are calibrated on the record of projections made since
+    :data:`~tradedeal.backtest.RECORD_START`. Returns the table (columns :data:`FORECAST_COLUMNS`;
     ``projected_total_usd`` is the median of the simulated totals) and notes on coverage,
     vintage and method. Coverage is chosen as for the tracker table.
     """
     from tradedeal import data
-    from tradedeal.backtest import JUDGE_HORIZON, WINDOW, backtest_categories
+    from tradedeal.backtest import backtest_categories
     from tradedeal.cache import cached
     from tradedeal.targets import GOODS, annual_targets, check_year
     from tradedeal.tracker import choose_coverage, parse_month
@@ -153,10 +165,8 @@ def forecast_table(
         )
     targets = annual_targets(monthly, year)
     known = monthly.loc[:month]  # nothing after as_of is seen
-    if model == AUTO:
-        models, start = MODELS, max(known.index.min() + 36, month - WINDOW - JUDGE_HORIZON)
-    else:
-        models, start = (model,), month
+    models = MODELS if model == AUTO else (model,)
+    start = record_start(known["covered_total"], month)  # the record that calibrates year totals
     results = cached(
         "forecast",
         lambda: backtest_categories(
@@ -184,7 +194,8 @@ def forecast_table(
     notes.append(f"data: {data.vintage_note(chosen)}")
     notes.append(
         f"projections are forecasts, not data: median and 10th/90th percentiles of {repetitions} simulated "
-        f"paths (seed {seed}); covered_total is the sum of the category paths"
+        f"paths (seed {seed}), widened by each model's record of year-total errors since {start}; "
+        "covered_total sums the category paths and is calibrated on its own record"
     )
     return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS)), notes
 
@@ -209,7 +220,7 @@ def realtime_backtests(year: int, *, coverage: str | None = None, repetitions: i
 
     def compute():
         results = backtest_categories(
-            monthly.loc[:last], start="2016-01", end=str(last - 1), projection_years=(year,),
+            monthly.loc[:last], start=RECORD_START, end=str(last - 1), projection_years=(year,),
             targets={year: annual_targets(monthly, year)}, repetitions=repetitions, seed=seed, jobs=jobs,
         )
         return {"coverage": chosen, "backtests": results}
@@ -226,8 +237,9 @@ def realtime_evaluation(
     ``auto``) projects the year's total with data up to ``as_of`` only; the outcome is the
     observed total through December, or through the last month of the data when December is
     not in it (``through``). Tidy frame with ``series, coverage, model, chosen, as_of, year,
-    through, observed_ytd_usd, p10_usd, median_usd, p90_usd, observed_total_usd,
-    prob_reach_target, error_pct, inside_80``.
+    through, observed_ytd_usd, p10_usd, median_usd, p90_usd, calibration, observed_total_usd,
+    prob_reach_target, error_pct, inside_80``; ``calibration`` is the factor by which the
+    model's own year-total spread was widened (see :mod:`tradedeal.backtest`).
     """
     run = realtime_backtests(year, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs, root=root)
     frames = [r.projections.assign(series=name) for name, r in run["backtests"].items()]
@@ -237,7 +249,8 @@ def realtime_evaluation(
     out["error_pct"] = 100 * (out["median_usd"] / out["observed_total_usd"] - 1)
     out["inside_80"] = (out["p10_usd"] <= out["observed_total_usd"]) & (out["observed_total_usd"] <= out["p90_usd"])
     columns = ["series", "coverage", "model", "chosen", "as_of", "year", "through", "observed_ytd_usd", "p10_usd",
-               "median_usd", "p90_usd", "observed_total_usd", "prob_reach_target", "error_pct", "inside_80"]
+               "median_usd", "p90_usd", "calibration", "observed_total_usd", "prob_reach_target", "error_pct",
+               "inside_80"]
     return out[columns].sort_values(["series", "model", "as_of"], ignore_index=True)
 
 
