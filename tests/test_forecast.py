@@ -236,3 +236,17 @@ def test_auto_in_july_2020_misses_the_surge_but_its_interval_holds_it(root):
     assert row["chosen"] == "uc"
     assert -16 < row["error_pct"] < -12  # fitted on pre-deal history: misses the Q4 2020 surge
     assert row["inside_80"]  # the interval, widened by the 2016-19 record, holds the outcome
+
+
+def test_fan_chart_intervals_are_calibrated(root):
+    from tradedeal.projection import monthly_forecast
+
+    s = data.exports_by_category("annex_6_1", root=root)["agriculture"].dropna().rename("agriculture")
+    calibrated, used = monthly_forecast(s, as_of="2020-07", model="uc", horizon=5)
+    own, _ = monthly_forecast(s, as_of="2020-07", model="uc", horizon=5, calibrated=False)
+    assert used == "uc" and list(calibrated.index.astype(str)) == ["2020-08", "2020-09", "2020-10", "2020-11", "2020-12"]
+    width = np.log(calibrated["upper"] / calibrated["lower"]) / np.log(own["upper"] / own["lower"])
+    assert (width > 1.5).all()  # uc's record to 2020-07: errors about twice its own spread
+    actual = s.loc["2020-08":"2020-12"]  # the soybean season came back in late 2020
+    assert ((actual >= calibrated["lower"]) & (actual <= calibrated["upper"])).all()
+    assert ((actual < own["lower"]) | (actual > own["upper"])).sum() >= 2

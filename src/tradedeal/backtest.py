@@ -267,10 +267,11 @@ def run_backtest(
         At origins in these years (or at exactly these origins), also project the year's total
         by simulating ``repetitions`` paths (``seed``): through December when
         ``through_december``, else through the last month of the data if that comes earlier
-        (so that the projection can be judged). At every other origin before December the year
-        total is projected too, from :data:`RECORD_REPETITIONS` paths, for ``record`` only: the
-        errors of these projections calibrate later ones (:func:`_calibrate_year`), so an
-        earlier ``start`` gives a longer record (:func:`record_start`).
+        (so that the projection can be judged). When any projection is asked for, the year total
+        is projected at every other origin before December too, from
+        :data:`RECORD_REPETITIONS` paths, for ``record`` only: the errors of these projections
+        calibrate later ones (:func:`_calibrate_year`), so an earlier ``start`` gives a longer
+        record (:func:`record_start`).
     targets
         Annual targets by year, for ``prob_reach_target``.
     """
@@ -288,6 +289,7 @@ def run_backtest(
         raise ParameterError(f"origins {first_origin} to {last_origin} are outside the data (to {last})")
     wanted = None if projection_origins is None else {pd.Period(o, "M") for o in projection_origins}
     series_seed = seed + zlib.crc32(name.encode())  # categories get independent draws
+    keep_record = wanted is not None or bool(projection_years)  # no projections asked for: no record
     fitted: dict[str, tuple[Fitted, pd.Period]] = {}
     calibration = {m: _Calibration(horizon, stats.norm.ppf(1 - alpha / 2)) for m in models}
     year_calibration = {m: _Calibration(1, _Z80) for m in models}
@@ -313,7 +315,7 @@ def run_backtest(
                 "model_upper": fc["upper"].to_numpy(), "calibration": widen, "scale": scale,
             }))
             calibration[model].add(months, fc, actual)
-            if project or origin.month < 12:
+            if project or (keep_record and origin.month < 12):
                 reps = repetitions if project else RECORD_REPETITIONS
                 info, raw = _project(current[0], s, origin, reps, series_seed, through_december)
                 row, totals = _calibrate_year(info, raw, year_calibration[model])

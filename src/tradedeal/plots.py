@@ -6,6 +6,7 @@ Every figure is titled, labelled in $bn and carries a caption with its source an
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -98,7 +99,12 @@ def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn pe
 
 
 def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
-    """History and a labelled forecast with its interval (``mean, lower, upper``), $bn per month."""
+    """History and a labelled forecast with its interval (``mean, lower, upper``), $bn per month.
+
+    The y axis is logarithmic: the models work on logs, and a calibrated interval of a volatile
+    category (energy) can span a factor of ten or more, which a linear axis flattens into a
+    line.
+    """
     ax = _axes(ax)
     ax.plot(_dates(history.index), history.to_numpy() / BN, color="black", label="observed")
     x = _dates(forecast.index)
@@ -106,7 +112,10 @@ def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source:
                     label="forecast, 80% interval")
     ax.plot(x, forecast["mean"] / BN, color="#1f5fa8", linestyle="--", label="forecast")
     _date_axis(ax)
-    ax.set(title=title, ylabel="$bn per month", xlabel="")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, 1, 10 (not 10^-1 …)
+    ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    ax.set(title=title, ylabel="$bn per month (log scale)", xlabel="")
     ax.legend(fontsize=8, loc="upper left")
     caption(ax, source)
     return ax
