@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -19,7 +18,7 @@ import pandas as pd
 from tradedeal import sources, vintages
 from tradedeal.concordance import COVERAGES, classify, load_concordance
 from tradedeal.errors import SchemaError, TradedealError
-from tradedeal.paths import processed_dir, raw_dir
+from tradedeal.paths import atomic_path, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 
@@ -171,14 +170,8 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame = frame.copy()
     for column in _MONTH_COLUMNS & set(frame.columns):
         frame[column] = frame[column].dt.to_timestamp()  # parquet has no month type; read back fast
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _processed(root, vintage: str | None) -> Path:

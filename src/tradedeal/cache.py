@@ -8,15 +8,13 @@ are written to a temporary name and renamed.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from tradedeal.build import read_manifest
-from tradedeal.paths import processed_dir
+from tradedeal.paths import atomic_path, processed_dir
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
@@ -45,12 +43,6 @@ def cached(name: str, compute: Callable[[], T], *, key: tuple, root=None) -> T:
             path.unlink(missing_ok=True)  # unreadable: compute again
     result = compute()
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
     return result

@@ -1,4 +1,4 @@
-"""Where tradedeal finds its data.
+"""Where tradedeal finds its data, and how it writes a file there.
 
 The data folder is ``data/`` at the root of the checkout (the package is installed in editable
 mode), or the folder named by the environment variable ``TRADEDEAL_DATA_DIR``.
@@ -7,6 +7,9 @@ mode), or the folder named by the environment variable ``TRADEDEAL_DATA_DIR``.
 from __future__ import annotations
 
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
@@ -38,3 +41,17 @@ def notebooks_dir() -> Path:
 def checkout_root() -> Path:
     """The root of the checkout (for stripping machine paths from executed notebooks)."""
     return _CHECKOUT_ROOT
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary file next to ``path`` to write; renamed onto ``path`` when the block ends
+    without error, removed when it fails. Readers never see a half-written file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -21,7 +21,7 @@ import pandas as pd
 
 from tradedeal.concordance import COVERAGES
 from tradedeal.errors import ParameterError
-from tradedeal.paths import checkout_root, notebooks_dir
+from tradedeal.paths import atomic_path, checkout_root, notebooks_dir
 from tradedeal.targets import GOODS, PRORATIONS, YEARS
 
 KERNEL = "tradedeal"
@@ -282,10 +282,8 @@ def scrub_notebook(nb) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
 from tradedeal.errors import ParameterError, SchemaError
-from tradedeal.paths import raw_dir
+from tradedeal.paths import atomic_path, raw_dir
 
 SOURCES = ("census", "fred")
 SNAPSHOT = "snapshot"
@@ -108,9 +107,5 @@ def manifest_files(vintage: str | None, root=None) -> list[Path]:
 
 
 def write_json(path: Path, content: dict) -> None:
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(content, fh, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(content, indent=2, sort_keys=True))
