@@ -13,6 +13,8 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -44,14 +46,21 @@ def _month(name: str, value: str | None) -> pd.Period | None:
         raise ParameterError(f"{name} must be a month YYYY-MM; got {value!r}") from None
 
 
-def _staging(source: str, root) -> Path:
+@contextmanager
+def _staging(source: str, root) -> Iterator[Path]:
+    """A hidden folder to pull into; :func:`_commit` renames it into a vintage, and whatever is
+    left of it when the block ends (an empty or failed pull) is removed."""
     folder = vintages.vintages_dir(root) / source
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
     for old in folder.glob(".tmp-*"):  # left by a refresh that was killed
         if now - old.stat().st_mtime > _STALE_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _commit(staging: Path, source: str, pull: str, manifest: dict, root) -> Path:
@@ -91,8 +100,7 @@ def refresh_census(start=None, end=None, *, root=None, session=None, pull: str |
     if len(months) > MAX_MONTHS:
         raise ParameterError(f"refresh at most {MAX_MONTHS} months at a time; asked for {len(months)}")
     client = CensusClient(session=session)
-    staging = _staging("census", root)
-    try:
+    with _staging("census", root) as staging:
         files, unreleased = {}, []
         for month in tqdm(months, desc="census", unit="month", disable=not progress):
             reply = client.exports_month(str(month))
@@ -109,21 +117,16 @@ def refresh_census(start=None, end=None, *, root=None, session=None, pull: str |
                 raise SourceError(f"census response for {month} rejected: {exc} ({reply.url})") from None
             files[path.name] = _file_entry(path, rows, reply.url)
         if not files:
-            shutil.rmtree(staging, ignore_errors=True)
             return None
         manifest = {"source": "census", "pulled_at": pull or pull_id(), "files": files, "not_released": unreleased,
                     "endpoint": client.base_url, "country": "5700"}
         return _commit(staging, "census", manifest["pulled_at"], manifest, root)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def refresh_fred(*, root=None, session=None, pull: str | None = None) -> Path:
     """Download EXPCH and IMPCH from FRED into a new FRED vintage."""
     client = FredClient(session=session)
-    staging = _staging("fred", root)
-    try:
+    with _staging("fred", root) as staging:
         files = {}
         for series in FRED_SERIES:
             reply = client.series_csv(series)
@@ -136,9 +139,6 @@ def refresh_fred(*, root=None, session=None, pull: str | None = None) -> Path:
             files[path.name] = _file_entry(path, rows, reply.url)
         manifest = {"source": "fred", "pulled_at": pull or pull_id(), "files": files, "endpoint": client.base_url}
         return _commit(staging, "fred", manifest["pulled_at"], manifest, root)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def refresh(source: str = "all", start=None, end=None, *, root=None, session=None, progress: bool = False,
