@@ -78,17 +78,14 @@ class Backtest:
         out["covered"] = (out["actual"] >= out["lower"]) & (out["actual"] <= out["upper"])
         return out
 
-    def score(self, *, horizons=range(1, 13), origins: tuple[str, str] | None = None) -> pd.DataFrame:
+    def score(self, *, horizons=range(1, 13), origins: tuple[str | None, str | None] | None = None) -> pd.DataFrame:
         """MAE, RMSE, MASE, interval coverage (%) and MAE relative to the seasonal naive, per model.
 
         Only (origin, horizon) pairs that every model forecast are scored, so the models are
-        judged on the same outcomes.
+        judged on the same outcomes. ``origins`` is (first, last), either of them None for open.
         """
         err = self.errors()
-        err = err[err["horizon"].isin(list(horizons))]
-        if origins is not None:
-            lo, hi = (pd.Period(o, "M") for o in origins)
-            err = err[(err["origin"] >= lo) & (err["origin"] <= hi)]
+        err = _between(err[err["horizon"].isin(list(horizons))], "origin", origins)
         models = err["model"].unique()
         keys = err.groupby(["origin", "horizon"])["model"].nunique()
         common = keys[keys == len(models)].index
@@ -110,20 +107,18 @@ class Backtest:
         table.index.name = "model"
         return table.sort_values("mase")
 
-    def year_score(self, *, origins: tuple[str, str] | None = None) -> pd.DataFrame:
+    def year_score(self, *, origins: tuple[str | None, str | None] | None = None) -> pd.DataFrame:
         """How the year-total projections of ``record`` fared, per model.
 
-        Over the origins (``as_of``) whose year total was later observed and that had months
-        left to forecast: ``mean_abs_error_pct`` of the median, ``coverage_pct`` of the
-        10th-90th percentile interval (80 % promised), the mean ``calibration`` factor, ``n``.
+        Over the origins (``as_of``, between ``origins`` as in :meth:`score`) whose year total was
+        later observed and that had months left to forecast: ``mean_abs_error_pct`` of the
+        median, ``coverage_pct`` of the 10th-90th percentile interval (80 % promised), the mean
+        ``calibration`` factor, ``n``.
         """
         r = self.record
         if r.empty:
             raise ParameterError("no year-total projections to score")
-        r = r[r["observed_total_usd"].notna() & (r["through"] > r["as_of"])]
-        if origins is not None:
-            lo, hi = (pd.Period(o, "M") for o in origins)
-            r = r[(r["as_of"] >= lo) & (r["as_of"] <= hi)]
+        r = _between(r[r["observed_total_usd"].notna() & (r["through"] > r["as_of"])], "as_of", origins)
         if r.empty:
             raise ParameterError("no judged year-total projections at those origins")
         error = 100 * (r["median_usd"] / r["observed_total_usd"] - 1).abs()
@@ -137,6 +132,17 @@ class Backtest:
         """The model ``auto`` used at each origin."""
         auto = self.forecasts[self.forecasts["model"] == AUTO]
         return auto.groupby("origin")["chosen"].first()
+
+
+def _between(frame: pd.DataFrame, column: str, origins) -> pd.DataFrame:
+    """Rows whose ``column`` lies in ``origins`` = (first, last); None (or a None end) is open."""
+    first, last = origins if origins is not None else (None, None)
+    keep = pd.Series(True, index=frame.index)
+    if first is not None:
+        keep &= frame[column] >= pd.Period(first, "M")
+    if last is not None:
+        keep &= frame[column] <= pd.Period(last, "M")
+    return frame[keep]
 
 
 def _seasonal_scale(history: pd.Series) -> float:
@@ -329,7 +335,7 @@ def run_backtest(
     forecasts = pd.concat(rows, ignore_index=True)
     projections = _with_targets(pd.DataFrame(projections), paths, targets)
     bt = Backtest(name, forecasts, projections, alpha, refit_every, paths, pd.DataFrame(record), raw_paths)
-    return _with_auto(bt, list(models), targets)
+    return with_auto(bt)
 
 
 def record_start(series: pd.Series, as_of: pd.Period) -> pd.Period:
@@ -356,17 +362,12 @@ def _project(fitted: Fitted, s: pd.Series, origin: pd.Period, repetitions: int, 
     observed_total_usd``, NaN while the year is not complete through ``through``) and the
     simulated totals.
     """
-    year = origin.year
-    january = pd.Period(f"{year}-01", "M")
-    december = pd.Period(f"{year}-12", "M")
-    through = december if through_december else min(december, s.index.max())
-    ytd = float(s.loc[january:origin].sum())
-    h = (through - origin).n
+    december = pd.Period(f"{origin.year}-12", "M")
+    facts = _facts(s, origin, december if through_december else min(december, s.index.max()))
+    ytd, h = facts["observed_ytd_usd"], (facts["through"] - origin).n
     if h < 1:
-        totals = np.full(repetitions, ytd)
-    else:
-        totals = ytd + fitted.simulate(h, repetitions=repetitions, seed=seed).sum(axis=0).to_numpy()
-    return _facts(s, origin, through), totals
+        return facts, np.full(repetitions, ytd)
+    return facts, ytd + fitted.simulate(h, repetitions=repetitions, seed=seed).sum(axis=0).to_numpy()
 
 
 def _facts(s: pd.Series, origin: pd.Period, through: pd.Period) -> dict:
@@ -416,12 +417,13 @@ def _with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFra
     return projections
 
 
-def _with_auto(bt: Backtest, models: list[str], targets) -> Backtest:
-    """Add ``auto`` rows: at each origin, the model chosen from what was known then."""
+def with_auto(bt: Backtest, *, window: int = WINDOW, horizon: int = JUDGE_HORIZON) -> Backtest:
+    """``bt`` with its ``auto`` rows (made anew): at each origin, the model :func:`choose` picks
+    from what was known then, with ``window`` and ``horizon`` as the rule."""
     forecasts = bt.forecasts[bt.forecasts["model"] != AUTO]
     picks, auto_rows = {}, []
     for origin, at in forecasts.groupby("origin", sort=True):
-        picks[origin] = chosen = choose(forecasts, origin, list(at["model"].unique()))
+        picks[origin] = chosen = choose(forecasts, origin, list(at["model"].unique()), window=window, horizon=horizon)
         auto_rows.append(at[at["model"] == chosen].assign(model=AUTO, chosen=chosen))
     forecasts = pd.concat([forecasts.assign(chosen=forecasts["model"]), *auto_rows], ignore_index=True)
     paths = {key: v for key, v in bt.paths.items() if key[0] != AUTO}
@@ -487,7 +489,7 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
             paths[(model, origin)] = totals
     projections = _with_targets(pd.DataFrame(rows), paths, targets)
     bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths, pd.DataFrame(record), raw_paths)
-    return _with_auto(bt, list(out["model"].unique()), targets)
+    return with_auto(bt)
 
 
 def _lognormal_sigma(frame: pd.DataFrame, z: float) -> pd.Series:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ from tradedeal.backtest import (
     JUDGE_HORIZON,
     RECORD_START,
     WINDOW,
+    Backtest,
     choose,
     record_start,
     run_backtest,
@@ -54,10 +56,14 @@ class Projection:
         return float(np.mean(self.totals >= self.target_usd))
 
 
-def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
-    """``model`` itself, or for ``auto`` the model a backtest up to ``as_of`` picks."""
+def _check_model(model: str) -> None:
     if model not in CHOICES:
         raise ParameterError(f"model must be one of {', '.join(CHOICES)}; got {model!r}")
+
+
+def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
+    """``model`` itself, or for ``auto`` the model a backtest up to ``as_of`` picks."""
+    _check_model(model)
     if model != AUTO:
         return model
     history = series.loc[:as_of]
@@ -66,6 +72,17 @@ def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
         return "snaive"
     bt = run_backtest(history, start=str(start), end=str(as_of - 1), horizon=JUDGE_HORIZON, projection_years=())
     return choose(bt.forecasts[bt.forecasts["model"] != AUTO], as_of, list(MODELS))
+
+
+def _backtest_at(series: pd.Series, month: pd.Period, model: str, *, k: int = 3, **options) -> tuple[Backtest, str]:
+    """The backtest of the model ``model`` resolves to, from :func:`~tradedeal.backtest.record_start`
+    to ``month`` on the data up to ``month``, and that model's name. Its last origin carries the
+    forecast and projection made at ``month``, calibrated on the record before it."""
+    chosen = resolve_model(series, model, month)
+    fit(series, chosen, as_of=month, k=k)  # a model that cannot fit says so, naming the parameter
+    known = series.loc[:month]
+    bt = run_backtest(known, models=(chosen,), start=str(record_start(known, month)), end=str(month), k=k, **options)
+    return bt, chosen
 
 
 def project_year(
@@ -92,11 +109,8 @@ def project_year(
         raise ParameterError(f"as_of must be a month of {year}; got {month}")
     if month not in series.dropna().index:
         raise ParameterError(f"as_of {month} is outside the data ({series.index.min()} to {series.dropna().index.max()})")
-    chosen = resolve_model(series, model, month)
-    fit(series, chosen, as_of=month, k=k)  # a model that cannot fit says so, naming the parameter
-    known = series.loc[:month]
-    bt = run_backtest(known, models=(chosen,), start=str(record_start(known, month)), end=str(month), horizon=1,
-                      k=k, projection_origins=[month], through_december=True, repetitions=repetitions, seed=seed)
+    bt, chosen = _backtest_at(series, month, model, horizon=1, k=k, projection_origins=[month],
+                              through_december=True, repetitions=repetitions, seed=seed)
     row = bt.projections.iloc[0]
     label = f"{AUTO}:{chosen}" if model == AUTO else chosen
     return Projection(str(series.name), label, month, year, float(row["observed_ytd_usd"]),
@@ -147,8 +161,7 @@ def forecast_table(
     from tradedeal.tracker import choose_coverage, parse_month
 
     check_year(year)
-    if model not in CHOICES:
-        raise ParameterError(f"model must be one of {', '.join(CHOICES)}; got {model!r}")
+    _check_model(model)
     if category is not None and category not in GOODS:
         raise ParameterError(f"category must be one of {', '.join(GOODS)}; got {category!r}")
     month = None if as_of is None else parse_month(as_of)
@@ -268,11 +281,8 @@ def fan_forecasts(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int, r
         series = monthly[row.category].dropna().rename(row.category)
         model = row.model.split(":")[-1]
         forecast, used = cached(
-            "monthly",
-            lambda series=series, row=row, model=model: monthly_forecast(series, as_of=row.as_of, model=model,
-                                                                         horizon=horizon),
-            key=(row.category, row.coverage, row.as_of, model, horizon, _fingerprint(series)),
-            root=root,
+            "monthly", partial(monthly_forecast, series, as_of=row.as_of, model=model, horizon=horizon),
+            key=(row.category, row.as_of, model, horizon, _fingerprint(series)), root=root,
         )
         out[row.category] = (series.loc[: row.as_of].iloc[-36:], forecast, used)
     return out
@@ -297,13 +307,10 @@ def monthly_forecast(series: pd.Series, *, as_of: str | pd.Period, model: str = 
     fitted at ``as_of`` and its own interval returned.
     """
     month = pd.Period(as_of, "M")
-    chosen = resolve_model(series, model, month)
-    fitted = fit(series, chosen, as_of=month)  # a model that cannot fit says so, naming the parameter
     if not calibrated:
-        return fitted.forecast(horizon, alpha=alpha), chosen
-    known = series.loc[:month]
-    bt = run_backtest(known, models=(chosen,), start=str(record_start(known, month)), end=str(month),
-                      horizon=horizon, alpha=alpha, projection_years=())
+        chosen = resolve_model(series, model, month)
+        return fit(series, chosen, as_of=month).forecast(horizon, alpha=alpha), chosen
+    bt, chosen = _backtest_at(series, month, model, horizon=horizon, alpha=alpha, projection_years=())
     rows = bt.forecasts[(bt.forecasts["model"] == chosen) & (bt.forecasts["origin"] == month)]
     out = rows[["mean", "lower", "upper"]].set_axis(pd.PeriodIndex(rows["month"], freq="M", name="month"))
     return out, chosen
