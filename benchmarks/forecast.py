@@ -13,17 +13,13 @@ Goal: under 20 s on 2 cores.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tradedeal import data  # noqa: E402
-from tradedeal.backtest import backtest_categories  # noqa: E402
-from tradedeal.targets import annual_targets  # noqa: E402
+from tradedeal import data
+from tradedeal.backtest import backtest_categories
+from tradedeal.targets import annual_targets
 
 
 def main() -> None:

@@ -10,21 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from collections.abc import Sequence
 
-# The models work on small matrices: one BLAS thread per process beats threads fighting over
-# two cores (set before numpy loads; a caller's own setting wins).
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import pandas as pd
 
-import pandas as pd  # noqa: E402
-
-from tradedeal.concordance import COVERAGES  # noqa: E402
-from tradedeal.errors import TradedealError  # noqa: E402
-from tradedeal.report import MODEL_CHOICES as CHOICES  # noqa: E402  (light: no statsmodels at start-up)
-from tradedeal.targets import GOODS, PRORATIONS  # noqa: E402
+from tradedeal.concordance import COVERAGES
+from tradedeal.errors import TradedealError
+from tradedeal.report import MODEL_CHOICES as CHOICES  # light: no statsmodels
+from tradedeal.targets import GOODS, PRORATIONS
 
 FORMATS = ("table", "csv", "json")
 

@@ -295,9 +295,6 @@ def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
     source = available_notebooks()[run.notebook]
     ipynb = out_dir / f"{run.label}.ipynb"
     error = ""
-    # kernels inherit this process's environment: one BLAS thread each, or they fight for the cores
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
     try:
         pm.execute_notebook(
             str(source), str(ipynb), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
