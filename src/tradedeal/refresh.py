@@ -9,7 +9,6 @@ data as they were (if the rebuild fails, the new vintage is removed again).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import tempfile
 import time
@@ -23,6 +22,7 @@ from tradedeal import sources, vintages
 from tradedeal.build import ensure_built, load_table, read_manifest
 from tradedeal.errors import ParameterError, SchemaError, SourceError
 from tradedeal.remote import CensusClient, FredClient, make_session
+from tradedeal.tracker import parse_month
 
 FRED_SERIES = ("EXPCH", "IMPCH")
 MAX_MONTHS = 240
@@ -33,17 +33,6 @@ def pull_id(now: dt.datetime | None = None) -> str:
     """A pull's id: its UTC time, ``YYYY-MM-DDTHHMMSSZ``."""
     now = now or dt.datetime.now(dt.timezone.utc)
     return now.strftime("%Y-%m-%dT%H%M%SZ")
-
-
-def _month(name: str, value: str | None) -> pd.Period | None:
-    if value is None:
-        return None
-    try:
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
-            raise ValueError
-        return pd.Period(value, "M")
-    except (ValueError, TypeError):
-        raise ParameterError(f"{name} must be a month YYYY-MM; got {value!r}") from None
 
 
 @contextmanager
@@ -86,7 +75,8 @@ def refresh_census(start=None, end=None, *, root=None, session=None, pull: str |
     """
     from tqdm import tqdm
 
-    first, last = _month("start", start), _month("end", end)
+    first = None if start is None else parse_month(start, "start")
+    last = None if end is None else parse_month(end, "end")
     if first is None:
         ensure_built(root)
         manifest = read_manifest(root) or {}
