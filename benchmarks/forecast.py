@@ -17,9 +17,9 @@ import time
 
 import pandas as pd
 
-from tradedeal import data
-from tradedeal.backtest import backtest_categories
-from tradedeal.targets import annual_targets
+from tradedeal.agreement.targets import annual_targets
+from tradedeal.ingest import data
+from tradedeal.models.backtest import backtest_categories
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from tradedeal import report
+from tradedeal.present import report
 
 REPO = Path(__file__).resolve().parents[1]
 IMPORTS = """
@@ -27,8 +27,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn
 import statsmodels.api
-from tradedeal import data, momentum, plots, report, targets
-from tradedeal.projection import forecast_table
+from tradedeal.ingest import data
+from tradedeal.models import momentum
+from tradedeal.present import plots, report
+from tradedeal.agreement import targets
+from tradedeal.models.projection import forecast_table
 """
 
 

@@ -1,6 +1,6 @@
 """How ``auto``'s selection rule was checked: every (window, judged horizons) rule, scored.
 
-For each rule, ``auto`` is chosen anew (:func:`tradedeal.backtest.with_auto`) over the real-time
+For each rule, ``auto`` is chosen anew (:func:`tradedeal.models.backtest.with_auto`) over the real-time
 backtests of the covered total: the model with the lowest MASE on the forecasts judged in the
 last ``window`` months at horizons 1..``H``, using only data before each origin. Printed per rule,
 with the library's own scores:
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradedeal.backtest import AUTO, JUDGE_HORIZON, WINDOW, with_auto
-from tradedeal.projection import realtime_backtests
+from tradedeal.models.backtest import AUTO, JUDGE_HORIZON, WINDOW, with_auto
+from tradedeal.models.projection import realtime_backtests
 
 
 def main() -> None:
@@ -44,7 +44,7 @@ def main() -> None:
                 "choice_2020_07": at_july["chosen"],
                 "error_2020_07_pct": 100 * (at_july["median_usd"] / at_july["observed_total_usd"] - 1),
             })
-    print(f"auto's rule is window {WINDOW}, H {JUDGE_HORIZON} (tradedeal.backtest.WINDOW, JUDGE_HORIZON). "
+    print(f"auto's rule is window {WINDOW}, H {JUDGE_HORIZON} (tradedeal.models.backtest.WINDOW, JUDGE_HORIZON). "
           "Forecasts, not data.")
     print(pd.DataFrame(rows).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from tradedeal import report
+from tradedeal.present import report
 
 ROOT = Path(__file__).resolve().parents[1]
 

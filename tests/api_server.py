@@ -2,7 +2,9 @@
 
 It answers with recorded responses in the real layouts, taken from the shipped snapshot:
 a Census month is the snapshot's rows for that month (header first, strings), a month the
-snapshot lacks is HTTP 204 (Census's "no data"), FRED is the shipped CSV. ``behaviour`` maps a
+snapshot lacks is HTTP 204 (Census's "no data"), FRED is the shipped CSV. ``future`` names a
+folder written by ``future_vintage.py``: its synthetic months (TEST DATA, NOT REAL) are served
+as months after the snapshot. ``behaviour`` maps a
 month (or a FRED series) to a fault to play: "400", "500-once", "429-once", "truncated",
 "slow-once", "slow", "204", or a callable editing the rows.
 """
@@ -16,6 +18,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
+
+import future_vintage
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
@@ -31,8 +35,9 @@ def census_month(month: str) -> list[list[str]] | None:
 
 
 class APIServer:
-    def __init__(self, behaviour: dict | None = None, slow_seconds: float = 1.5):
+    def __init__(self, behaviour: dict | None = None, slow_seconds: float = 1.5, future: str | Path | None = None):
         self.behaviour = behaviour or {}
+        self.future = future_vintage.read(future) if future is not None else {}
         self.slow_seconds = slow_seconds
         self.requests: list[str] = []
         self.seen: dict[str, int] = {}
@@ -113,7 +118,7 @@ class APIServer:
             return
         if self._fault(month, handler):
             return
-        rows = census_month(month)
+        rows = census_month(month) or self.future.get(month)
         if rows is None:
             handler._send(204)
             return
@@ -134,3 +139,15 @@ class APIServer:
             handler._send(400, b"Bad Request. The series does not exist.", "text/plain")
             return
         handler._send(200, path.read_bytes(), "text/csv")
+
+
+if __name__ == "__main__":  # python tests/api_server.py [FUTURE_DIR]: serve until Ctrl-C
+    import sys
+
+    with APIServer(future=sys.argv[1] if len(sys.argv) > 1 else None) as api:
+        print(f"TRADEDEAL_CENSUS_URL={api.url}/data/timeseries/intltrade/exports/hs")
+        print(f"TRADEDEAL_FRED_URL={api.url}/graph/fredgraph.csv", flush=True)
+        try:
+            api.thread.join()
+        except KeyboardInterrupt:
+            pass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tradedeal.build import build
+from tradedeal.ingest.build import build
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"

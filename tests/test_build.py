@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import census_rows, write_census
-from tradedeal import build as builder
-from tradedeal import data
+
 from tradedeal.errors import SchemaError
+from tradedeal.ingest import build as builder
+from tradedeal.ingest import data
 
 # Census figures for 2017 under the HS4 transcription of Annex 6.1 (no civil aircraft), as
 # published with every 2021 release (data/raw/census/phase1_category_ytd_vintages_2021.csv).

@@ -6,9 +6,9 @@ import re
 
 import pandas as pd
 import pytest
-
 from conftest import RAW
-from tradedeal.concordance import COVERAGES, classify, load_concordance
+
+from tradedeal.agreement.concordance import COVERAGES, classify, load_concordance
 from tradedeal.errors import ConcordanceError, ParameterError
 
 CATEGORY = {"1. Manufactured Goods": "manufactures", "2. Agriculture": "agriculture", "3. Energy": "energy"}

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradedeal import data
-from tradedeal.backtest import choose, run_backtest
 from tradedeal.errors import ParameterError
-from tradedeal.forecast import MODELS, fit
-from tradedeal.projection import forecast_table, project_year
+from tradedeal.ingest import data
+from tradedeal.models.backtest import choose, run_backtest
+from tradedeal.models.forecast import MODELS, fit
+from tradedeal.models.projection import forecast_table, project_year
 
 
 def periodic(n: int = 72) -> pd.Series:
@@ -129,7 +129,7 @@ def test_forecast_table_columns_and_targets(root):
 
 def test_covered_total_is_forecast_bottom_up(root):
     monthly = data.exports_by_category("annex_6_1", root=root)
-    from tradedeal.backtest import backtest_categories
+    from tradedeal.models.backtest import backtest_categories
 
     res = backtest_categories(monthly, models=("snaive", "ratio"), start="2020-05", end="2020-07", horizon=3,
                               projection_origins=["2020-07"], repetitions=200)
@@ -149,14 +149,14 @@ def test_covered_total_is_forecast_bottom_up(root):
 
 
 def test_the_command_line_offers_every_model():
-    from tradedeal.projection import CHOICES
-    from tradedeal.report import MODEL_CHOICES
+    from tradedeal.models.projection import CHOICES
+    from tradedeal.present.report import MODEL_CHOICES
 
     assert MODEL_CHOICES == CHOICES
 
 
 def test_score_table_is_tidy_per_series_and_model():
-    from tradedeal.backtest import score_table
+    from tradedeal.models.backtest import score_table
 
     bt = run_backtest(periodic(), models=("snaive", "ratio"), start="2018-01", end="2019-06", projection_years=())
     table = score_table({"p": bt, "q": bt}, horizons=range(1, 4))
@@ -168,7 +168,7 @@ def test_score_table_is_tidy_per_series_and_model():
 def test_calibration_learns_only_from_judged_errors():
     from scipy import stats
 
-    from tradedeal.backtest import _Calibration
+    from tradedeal.models.backtest import _Calibration
 
     z = stats.norm.ppf(0.9)
     cal = _Calibration(horizon=2, z=z)
@@ -190,7 +190,7 @@ def test_backtest_intervals_are_calibrated_but_keep_the_models_own(covered):
 
 
 def test_year_total_calibration_keeps_the_median_and_learns_only_from_ended_years():
-    from tradedeal.backtest import _Z80, _calibrate_year, _Calibration
+    from tradedeal.models.backtest import _Z80, _calibrate_year, _Calibration
 
     cal = _Calibration(1, _Z80)
     rng = np.random.default_rng(0)
@@ -227,7 +227,7 @@ def test_year_total_projection_sees_nothing_after_its_origin(covered):
 
 
 def test_auto_in_july_2020_misses_the_surge_but_its_interval_holds_it(root):
-    from tradedeal.projection import realtime_evaluation
+    from tradedeal.models.projection import realtime_evaluation
 
     frame = realtime_evaluation(2020, jobs=2, root=root)
     row = frame[(frame["series"] == "covered_total") & (frame["model"] == "auto")
@@ -239,7 +239,7 @@ def test_auto_in_july_2020_misses_the_surge_but_its_interval_holds_it(root):
 
 
 def test_fan_chart_intervals_are_calibrated(root):
-    from tradedeal.projection import monthly_forecast
+    from tradedeal.models.projection import monthly_forecast
 
     s = data.exports_by_category("annex_6_1", root=root)["agriculture"].dropna().rename("agriculture")
     calibrated, used = monthly_forecast(s, as_of="2020-07", model="uc", horizon=5)

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradedeal import data, momentum
 from tradedeal.errors import ParameterError
+from tradedeal.ingest import data
+from tradedeal.models import momentum
 
 
 def synthetic(n=96, *, slope=0.005, change=0.0, at=60, noise=0.0, seed=1, amplitude=0.3):

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import REPO
-from tradedeal import cli, report
+
 from tradedeal.errors import ParameterError
+from tradedeal.present import cli, report
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 

@@ -12,14 +12,14 @@ import time
 from pathlib import Path
 
 import pytest
-
 from api_server import APIServer
 from conftest import REPO
-from tradedeal import data, vintages
-from tradedeal.build import build
+
+from tradedeal.agreement.tracker import tracker
 from tradedeal.errors import SchemaError, SourceError
-from tradedeal.refresh import diff, refresh
-from tradedeal.tracker import tracker
+from tradedeal.ingest import data, vintages
+from tradedeal.ingest.build import build
+from tradedeal.ingest.refresh import diff, refresh
 
 KEY = "fakeKey0123456789abcdef0123456789abcdef"
 

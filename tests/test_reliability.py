@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import census_rows, write_census
-from tradedeal import cli, data
-from tradedeal.build import build
+
 from tradedeal.errors import ParameterError
+from tradedeal.ingest import data
+from tradedeal.ingest.build import build
+from tradedeal.present import cli
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -108,8 +109,9 @@ def test_disk_full_while_building_leaves_the_old_tables(fresh_root, run_cli, mon
 
 def test_disk_full_while_refreshing_leaves_no_vintage(fresh_root, monkeypatch):
     from api_server import APIServer
-    from tradedeal.refresh import refresh
-    from tradedeal.vintages import list_vintages
+
+    from tradedeal.ingest.refresh import refresh
+    from tradedeal.ingest.vintages import list_vintages
 
     with APIServer() as server:
         monkeypatch.setenv("TRADEDEAL_CENSUS_URL", f"{server.url}/data/timeseries/intltrade/exports/hs")

@@ -6,10 +6,10 @@ import copy
 
 import pandas as pd
 import pytest
-
 from conftest import RAW, census_rows, write_census
-from tradedeal import sources
+
 from tradedeal.errors import SchemaError
+from tradedeal.ingest import sources
 
 
 def test_census_file_parses_as_the_api_sent_it():

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tradedeal import data, targets
+from tradedeal.agreement import targets
 from tradedeal.errors import ParameterError
+from tradedeal.ingest import data
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ import os
 import pandas as pd
 import pytest
 
-from tradedeal import cli, data
-from tradedeal.concordance import classify, load_concordance
+from tradedeal.agreement.concordance import classify, load_concordance
+from tradedeal.agreement.tracker import COLUMNS, tracker
 from tradedeal.errors import DataNotAvailableError, ParameterError
-from tradedeal.tracker import COLUMNS, tracker
+from tradedeal.ingest import data
+from tradedeal.present import cli
 
 CATS = ["agriculture", "manufactures", "energy"]
 INCREMENT_2020 = {"agriculture": 12.5e9, "manufactures": 32.9e9, "energy": 18.5e9}

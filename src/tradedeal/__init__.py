@@ -1,7 +1,7 @@
 """tradedeal: China's purchases of US goods under the 2020 US–China Phase One agreement.
 
-Loaders (:mod:`tradedeal.data`), the covered-product concordance (:mod:`tradedeal.concordance`),
-the agreement's targets (:mod:`tradedeal.targets`) and the tracker table (:mod:`tradedeal.tracker`).
+Loaders (:mod:`tradedeal.ingest.data`), the covered-product concordance (:mod:`tradedeal.agreement.concordance`),
+the agreement's targets (:mod:`tradedeal.agreement.targets`) and the tracker table (:mod:`tradedeal.agreement.tracker`).
 Importing tradedeal reads no file and touches no network.
 """
 

@@ -1,5 +1,5 @@
 """``python -m tradedeal`` runs the command line."""
 
-from tradedeal.cli import main
+from tradedeal.present.cli import main
 
 raise SystemExit(main())

@@ -27,9 +27,9 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from tradedeal.errors import ParameterError
-from tradedeal.forecast import MODELS, Fitted, fit
+from tradedeal.models import AUTO
+from tradedeal.models.forecast import MODELS, Fitted, fit
 
-AUTO = "auto"
 _MIN_COMMON = 12
 #: Year-total projections are simulated at every origin, with this many paths where none is
 #: reported, so that their errors can calibrate later projections.
@@ -512,7 +512,7 @@ def backtest_categories(
     """Backtests of each category of a monthly category frame, plus ``covered_total`` bottom-up.
 
     ``targets`` maps a year to the annual targets by category (as from
-    :func:`tradedeal.targets.annual_targets`).
+    :func:`tradedeal.agreement.targets.annual_targets`).
     """
     def target_of(name):
         return {y: float(t[name]) for y, t in targets.items()} if targets else None

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradedeal import data
-from tradedeal.concordance import DEFAULT_COVERAGE
+from tradedeal.agreement.concordance import DEFAULT_COVERAGE
+from tradedeal.agreement.targets import BASELINE_YEAR, annual_targets, check_year
 from tradedeal.errors import ParameterError
-from tradedeal.targets import BASELINE_YEAR, annual_targets, check_year
+from tradedeal.ingest import data
 
 
 @dataclass(frozen=True)

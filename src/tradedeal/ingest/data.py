@@ -10,9 +10,15 @@ import os
 
 import pandas as pd
 
-from tradedeal.build import VINTAGES, load_table
-from tradedeal.concordance import CATEGORIES, COVERED_TOTAL, DEFAULT_COVERAGE, NOT_COVERED, get_coverage
+from tradedeal.agreement.concordance import (
+    CATEGORIES,
+    COVERED_TOTAL,
+    DEFAULT_COVERAGE,
+    NOT_COVERED,
+    get_coverage,
+)
 from tradedeal.errors import ParameterError
+from tradedeal.ingest.build import VINTAGES, load_table
 
 Root = str | os.PathLike[str] | None
 
@@ -76,7 +82,7 @@ def available_through(coverage: str = DEFAULT_COVERAGE, *, root: Root = None, vi
 
 def vintage_note(coverage: str, *, root: Root = None, vintage: str | None = None) -> str:
     """One line citing the data vintage behind the category figures of ``coverage``."""
-    from tradedeal.build import read_manifest
+    from tradedeal.ingest.build import read_manifest
 
     note = VINTAGES["census_hs6"]
     manifest = read_manifest(root, vintage) or {}
@@ -158,8 +164,8 @@ def _hs_lines(code: str, missing: str, *, root: Root, vintage: str | None) -> tu
 
 
 def _classify(codes, coverage: str, root: Root) -> pd.DataFrame:
-    from tradedeal.concordance import classify, load_concordance
-    from tradedeal.paths import raw_dir
+    from tradedeal.agreement.concordance import classify, load_concordance
+    from tradedeal.ingest.paths import raw_dir
 
     return classify(codes, load_concordance(raw_dir(root) / "agreement" / "annex_6_1.csv"), coverage)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradedeal.concordance import CATEGORIES, COVERED_TOTAL
+from tradedeal.agreement.concordance import CATEGORIES, COVERED_TOTAL
 from tradedeal.errors import ParameterError
 
 BASELINE_YEAR = 2017
@@ -57,7 +57,7 @@ def target_path(monthly: pd.DataFrame, year: int, *, proration: str = "seasonal"
     Parameters
     ----------
     monthly
-        Monthly category frame (as from :func:`tradedeal.data.exports_by_category`) covering 2017.
+        Monthly category frame (as from :func:`tradedeal.ingest.data.exports_by_category`) covering 2017.
     year
         2020 or 2021.
     proration

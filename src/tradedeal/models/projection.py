@@ -8,7 +8,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from tradedeal.backtest import (
+from tradedeal.errors import ParameterError
+from tradedeal.models import MODEL_CHOICES
+from tradedeal.models.backtest import (
     AUTO,
     JUDGE_HORIZON,
     RECORD_START,
@@ -18,10 +20,9 @@ from tradedeal.backtest import (
     record_start,
     run_backtest,
 )
-from tradedeal.errors import ParameterError
-from tradedeal.forecast import MODELS, fit
+from tradedeal.models.forecast import MODELS, fit
 
-CHOICES = (AUTO, *MODELS)
+CHOICES = MODEL_CHOICES
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
 
 
 def _backtest_at(series: pd.Series, month: pd.Period, model: str, *, k: int = 3, **options) -> tuple[Backtest, str]:
-    """The backtest of the model ``model`` resolves to, from :func:`~tradedeal.backtest.record_start`
+    """The backtest of the model ``model`` resolves to, from :func:`~tradedeal.models.backtest.record_start`
     to ``month`` on the data up to ``month``, and that model's name. Its last origin carries the
     forecast and projection made at ``month``, calibrated on the record before it."""
     chosen = resolve_model(series, model, month)
@@ -101,8 +102,8 @@ def project_year(
     The observed months of ``year`` (through ``as_of``) are summed; the rest of the year is
     simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` and widened by
     the record of the model's earlier year-total errors — the same projection a backtest from
-    :data:`~tradedeal.backtest.RECORD_START` makes at that origin
-    (:func:`tradedeal.backtest.run_backtest`).
+    :data:`~tradedeal.models.backtest.RECORD_START` makes at that origin
+    (:func:`tradedeal.models.backtest.run_backtest`).
     """
     month = pd.Period(as_of, "M")
     if month.year != year:
@@ -147,18 +148,18 @@ def forecast_table(
     """Year-end projections per category against the year's targets (all four by default).
 
     Each category is projected from its own model; ``covered_total`` bottom-up, as the sum of
-    the categories' simulated paths (:func:`tradedeal.backtest.combine`). With ``auto`` each
+    the categories' simulated paths (:func:`tradedeal.models.backtest.combine`). With ``auto`` each
     series gets the model its recent backtest record favours, judged with data up to
     ``as_of`` only; year-total intervals are calibrated on the record of projections made since
-    :data:`~tradedeal.backtest.RECORD_START`. Returns the table (columns :data:`FORECAST_COLUMNS`;
+    :data:`~tradedeal.models.backtest.RECORD_START`. Returns the table (columns :data:`FORECAST_COLUMNS`;
     ``projected_total_usd`` is the median of the simulated totals) and notes on coverage,
     vintage and method. Coverage is chosen as for the tracker table.
     """
-    from tradedeal import data
-    from tradedeal.backtest import backtest_categories
-    from tradedeal.cache import cached
-    from tradedeal.targets import GOODS, annual_targets, check_year
-    from tradedeal.tracker import choose_coverage, parse_month
+    from tradedeal.agreement.targets import GOODS, annual_targets, check_year
+    from tradedeal.agreement.tracker import choose_coverage, parse_month
+    from tradedeal.ingest import data
+    from tradedeal.ingest.cache import cached
+    from tradedeal.models.backtest import backtest_categories
 
     check_year(year)
     _check_model(model)
@@ -220,11 +221,11 @@ def realtime_backtests(year: int, *, coverage: str | None = None, repetitions: i
     Origins run from 2016-01 to the month before the data end, with year-total projections at
     the origins in ``year``; their scores serve the backtest tables too.
     """
-    from tradedeal import data
-    from tradedeal.backtest import backtest_categories
-    from tradedeal.cache import cached
-    from tradedeal.targets import annual_targets, check_year
-    from tradedeal.tracker import choose_coverage
+    from tradedeal.agreement.targets import annual_targets, check_year
+    from tradedeal.agreement.tracker import choose_coverage
+    from tradedeal.ingest import data
+    from tradedeal.ingest.cache import cached
+    from tradedeal.models.backtest import backtest_categories
 
     check_year(year)
     chosen, _ = choose_coverage(year, None, coverage, root=root)
@@ -252,7 +253,7 @@ def realtime_evaluation(
     not in it (``through``). Tidy frame with ``series, coverage, model, chosen, as_of, year,
     through, observed_ytd_usd, p10_usd, median_usd, p90_usd, calibration, observed_total_usd,
     prob_reach_target, error_pct, inside_80``; ``calibration`` is the factor by which the
-    model's own year-total spread was widened (see :mod:`tradedeal.backtest`).
+    model's own year-total spread was widened (see :mod:`tradedeal.models.backtest`).
     """
     run = realtime_backtests(year, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs, root=root)
     frames = [r.projections.assign(series=name) for name, r in run["backtests"].items()]
@@ -274,7 +275,7 @@ def fan_forecasts(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int, r
     left out (it is forecast bottom-up, not by one model). Forecasts are calibrated
     (:func:`monthly_forecast`) and cached.
     """
-    from tradedeal.cache import cached
+    from tradedeal.ingest.cache import cached
 
     out = {}
     for row in table[table["category"] != "covered_total"].itertuples():
@@ -301,7 +302,7 @@ def monthly_forecast(series: pd.Series, *, as_of: str | pd.Period, model: str = 
     """Monthly forecast (``mean, lower, upper``) for ``horizon`` months after ``as_of``, and the model used.
 
     With ``calibrated`` (the default) this is the forecast a backtest from
-    :data:`~tradedeal.backtest.RECORD_START` makes at ``as_of``: its (1 − alpha) interval is the
+    :data:`~tradedeal.models.backtest.RECORD_START` makes at ``as_of``: its (1 − alpha) interval is the
     model's own widened by the model's record of monthly errors judged by then (the models' own
     80 % intervals held only about 55-60 % of the outcomes of 2016-2021). Otherwise the model is
     fitted at ``as_of`` and its own interval returned.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal.errors import ConcordanceError, ParameterError
-from tradedeal.paths import raw_dir
+from tradedeal.ingest.paths import raw_dir
 
 #: The agreement's goods categories, in the order tables show them.
 CATEGORIES = ("agriculture", "manufactures", "energy")

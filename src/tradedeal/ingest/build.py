@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal import sources, vintages
-from tradedeal.concordance import COVERAGES, classify, load_concordance
+from tradedeal.agreement.concordance import COVERAGES, classify, load_concordance
 from tradedeal.errors import SchemaError, TradedealError
-from tradedeal.paths import atomic_path, processed_dir, raw_dir
+from tradedeal.ingest import sources, vintages
+from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-_CHECKOUT_ROOT = Path(__file__).resolve().parents[2]
+_CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
 
 
 def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
@@ -29,7 +29,7 @@ def raw_dir(root: str | os.PathLike[str] | None = None) -> Path:
 
 
 def processed_dir(root: str | os.PathLike[str] | None = None) -> Path:
-    """Tidy parquet built from :func:`raw_dir` by :mod:`tradedeal.build`."""
+    """Tidy parquet built from :func:`raw_dir` by :mod:`tradedeal.ingest.build`."""
     return data_dir(root) / "processed"
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal import sources, vintages
-from tradedeal.build import ensure_built, load_table, read_manifest
+from tradedeal.agreement.tracker import parse_month
 from tradedeal.errors import ParameterError, SchemaError, SourceError
-from tradedeal.remote import CensusClient, FredClient, make_session
-from tradedeal.tracker import parse_month
+from tradedeal.ingest import sources, vintages
+from tradedeal.ingest.build import ensure_built, load_table, read_manifest
+from tradedeal.ingest.remote import CensusClient, FredClient, make_session
 
 FRED_SERIES = ("EXPCH", "IMPCH")
 MAX_MONTHS = 240

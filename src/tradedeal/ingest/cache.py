@@ -13,17 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from tradedeal.build import read_manifest
-from tradedeal.paths import atomic_path, processed_dir
+from tradedeal.ingest.build import read_manifest
+from tradedeal.ingest.paths import atomic_path, processed_dir
 
 T = TypeVar("T")
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def _code_hash() -> str:
     digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.glob("*.py")):
-        digest.update(path.name.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

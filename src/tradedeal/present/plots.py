@@ -150,7 +150,7 @@ def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None
 
 def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
     """Three panels: each category's cumulative purchases against its three target paths."""
-    from tradedeal.targets import PRORATIONS, target_path
+    from tradedeal.agreement.targets import PRORATIONS, target_path
 
     paths = {p: target_path(monthly, year, proration=p) for p in PRORATIONS}
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
@@ -162,7 +162,7 @@ def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
 
 
 def fan_figure(fans: dict[str, tuple], *, source: str):
-    """One fan chart per entry of :func:`tradedeal.projection.fan_forecasts`."""
+    """One fan chart per entry of :func:`tradedeal.models.projection.fan_forecasts`."""
     fig, axes = plt.subplots(1, len(fans), figsize=(4.2 * len(fans), 4), layout="constrained", squeeze=False)
     for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
         fan_chart(history, forecast, title=f"{category} ({model})", source=source, ax=ax)

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from tradedeal.concordance import COVERAGES
+from tradedeal.agreement.concordance import COVERAGES
+from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import TradedealError
-from tradedeal.report import MODEL_CHOICES as CHOICES  # light: no statsmodels
-from tradedeal.targets import GOODS, PRORATIONS
+from tradedeal.models import MODEL_CHOICES as CHOICES  # light: no statsmodels
 
 FORMATS = ("table", "csv", "json")
 
@@ -94,7 +94,7 @@ def format_table(table: pd.DataFrame, fmt: str, header: list[str] = (), notes: l
         return table.to_csv(index=False)
     if fmt == "json":
         return json.dumps(_records(table), indent=2) + "\n"
-    from tradedeal.report import format_value
+    from tradedeal.present.report import format_value
 
     shown = pd.DataFrame({c: [format_value(c, v, dollars=True) for v in table[c]] for c in table.columns})
     lines = [*header, "", shown.to_string(index=False), ""]
@@ -104,13 +104,13 @@ def format_table(table: pd.DataFrame, fmt: str, header: list[str] = (), notes: l
 
 def _run(args: argparse.Namespace) -> None:
     if args.command == "data" and args.data_command == "build":
-        from tradedeal.build import build
+        from tradedeal.ingest.build import build
 
         manifest = build()
         for name, info in manifest["tables"].items():
             print(f"{name}: {info['rows']} rows")
     elif args.command == "data" and args.data_command == "refresh":
-        from tradedeal.refresh import refresh
+        from tradedeal.ingest.refresh import refresh
 
         created = refresh(args.source, args.start, args.end, progress=sys.stderr.isatty())
         for path in created:
@@ -118,7 +118,7 @@ def _run(args: argparse.Namespace) -> None:
         if not created:
             print("nothing new: no month released after the data's last")
     elif args.command == "data" and args.data_command == "diff":
-        from tradedeal.refresh import diff
+        from tradedeal.ingest.refresh import diff
 
         changes = diff(args.a, args.b)
         if args.format == "table":
@@ -128,16 +128,16 @@ def _run(args: argparse.Namespace) -> None:
         else:
             sys.stdout.write(format_table(changes.assign(month=changes["month"].astype(str)), args.format))
     elif args.command == "data" and args.data_command == "vintages":
-        from tradedeal.vintages import list_vintages
+        from tradedeal.ingest.vintages import list_vintages
 
         print("\n".join(list_vintages()))
     elif args.command == "tracker":
-        from tradedeal.tracker import tracker
+        from tradedeal.agreement.tracker import tracker
 
         result = tracker(args.year, args.as_of, proration=args.proration, coverage=args.coverage, vintage=args.vintage)
         sys.stdout.write(format_table(result.table, args.format, result.header(), list(result.notes)))
     elif args.command == "forecast":
-        from tradedeal.projection import forecast_table
+        from tradedeal.models.projection import forecast_table
 
         table, notes = forecast_table(
             args.year, args.as_of, category=args.category, model=args.model, coverage=args.coverage, jobs=2
@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tradedeal import report
+    from tradedeal.present import report
 
     sets = report.load_batch(args.file) if args.file else [{}]
     given = {name: report.coerce(value) for name, value in args.parameter}

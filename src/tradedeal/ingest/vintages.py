@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from tradedeal.errors import ParameterError, SchemaError
-from tradedeal.paths import atomic_path, raw_dir
+from tradedeal.ingest.paths import atomic_path, raw_dir
 
 SOURCES = ("census", "fred")
 SNAPSHOT = "snapshot"

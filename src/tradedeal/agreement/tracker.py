@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tradedeal import data
-from tradedeal.concordance import COVERAGES, DEFAULT_COVERAGE, get_coverage
+from tradedeal.agreement.concordance import COVERAGES, DEFAULT_COVERAGE, get_coverage
+from tradedeal.agreement.targets import (
+    GOODS,
+    INCREMENTS_USD,
+    annual_targets,
+    baseline,
+    check_year,
+    target_path,
+)
 from tradedeal.errors import DataNotAvailableError, ParameterError
-from tradedeal.targets import GOODS, INCREMENTS_USD, annual_targets, baseline, check_year, target_path
+from tradedeal.ingest import data
 
 COLUMNS = (
     "category",
@@ -129,10 +136,10 @@ def tracker(
     proration
         How the annual target is spread over the months: ``annual``, ``flat`` or ``seasonal``.
     coverage
-        A name from :data:`tradedeal.concordance.COVERAGES`; default: full Annex 6.1 where the
+        A name from :data:`tradedeal.agreement.concordance.COVERAGES`; default: full Annex 6.1 where the
         data allows it (see :func:`choose_coverage`).
     vintage
-        A data vintage (:func:`tradedeal.vintages.list_vintages`); default: the latest.
+        A data vintage (:func:`tradedeal.ingest.vintages.list_vintages`); default: the latest.
 
     Returns
     -------
@@ -192,8 +199,8 @@ def largest_uncovered(year: int, *, coverage: str = DEFAULT_COVERAGE, n: int = 2
     The check to run before trusting a baseline: a large covered product reported under a code
     the concordance misses shows up here. Columns ``hs6, value_usd, share_of_uncovered_pct``.
     """
-    from tradedeal.concordance import classify, load_concordance
-    from tradedeal.paths import raw_dir
+    from tradedeal.agreement.concordance import classify, load_concordance
+    from tradedeal.ingest.paths import raw_dir
 
     if n < 1:
         raise ParameterError(f"n must be at least 1; got {n}")
@@ -212,7 +219,7 @@ def largest_uncovered(year: int, *, coverage: str = DEFAULT_COVERAGE, n: int = 2
 def compare_prorations(year: int, as_of: str | pd.Period | None = None, *, coverage: str | None = None,
                        root=None) -> pd.DataFrame:
     """Year-to-date target and attainment under each proration, by category (long frame)."""
-    from tradedeal.targets import PRORATIONS
+    from tradedeal.agreement.targets import PRORATIONS
 
     frames = []
     for proration in PRORATIONS:

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal.concordance import COVERAGES
+from tradedeal.agreement.concordance import COVERAGES
+from tradedeal.agreement.targets import GOODS, PRORATIONS, YEARS
 from tradedeal.errors import ParameterError
-from tradedeal.paths import atomic_path, checkout_root, notebooks_dir
-from tradedeal.targets import GOODS, PRORATIONS, YEARS
+from tradedeal.ingest.paths import atomic_path, checkout_root, notebooks_dir
+from tradedeal.models import MODEL_CHOICES
 
 KERNEL = "tradedeal"
-MODEL_CHOICES = ("auto", "snaive", "ets", "sarimax", "uc", "ratio")
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -62,14 +62,14 @@ def _integer(name: str, value, lo: int, hi: int) -> int:
 
 
 def _product(name: str, value) -> str:
-    from tradedeal.data import PRODUCTS
+    from tradedeal.ingest.data import PRODUCTS
 
     if not isinstance(value, (str, int)) or not str(value).strip():
         raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
     text = str(value).strip()
     if text.lower() in PRODUCTS or (text.isdigit() and len(text) in (4, 6)):
         return text.lower() if text.lower() in PRODUCTS else text
-    from tradedeal.concordance import load_concordance
+    from tradedeal.agreement.concordance import load_concordance
 
     subcategories = {s.lower(): s for s in load_concordance()["subcategory"].unique()}
     if text.lower() in subcategories:

@@ -31,10 +31,10 @@ from statsmodels.tsa.statespace.mlemodel import MLEResults
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
+from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
-from tradedeal.targets import BASELINE_YEAR
+from tradedeal.models import MODELS
 
-MODELS = ("snaive", "ets", "sarimax", "uc", "ratio")
 MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
 #: Known events, dated before the fact: (kind, first month, last month or None).
 INTERVENTIONS = {

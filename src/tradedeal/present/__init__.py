@@ -1,0 +1,1 @@
+"""Presentation: value formatting and tables, plots, report runs and the command line."""
