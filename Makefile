@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 KERNEL := tradedeal
 STAMP := $(VENV)/.installed
 
-.PHONY: report test build bench clean notebooks
+.PHONY: report test build bench clean notebooks lock
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tradedeal needs Python 3.11 or newer (set PYTHON=...)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (tradedeal)" > /dev/null
 	touch $(STAMP)
 
@@ -29,6 +29,14 @@ build: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build.py
+
+# Re-resolve pyproject.toml in a fresh venv; write requirements.lock and pin environment.yml to it.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	.lock-venv/bin/python scripts/write_lock.py
+	rm -rf .lock-venv
 
 clean:
 	rm -rf data/processed reports

@@ -17,8 +17,9 @@ import time
 
 import pandas as pd
 
+from tradedeal import Snapshot
+from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
-from tradedeal.ingest import data
 from tradedeal.models.backtest import backtest_categories
 
 
@@ -27,8 +28,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     pd.set_option("display.width", 200)
-    coverage = "annex_6_1_ex_civil_aircraft"
-    monthly = data.exports_by_category(coverage)
+    coverage = AGGREGATE_COVERAGE
+    snap = Snapshot()
+    monthly = snap.exports_by_category(coverage)
     targets = {y: annual_targets(monthly, y) for y in (2020, 2021)}
     start = time.perf_counter()
     results = backtest_categories(monthly, jobs=args.jobs, targets=targets)
@@ -43,7 +45,7 @@ def main() -> None:
           "before December, judged against the observed year (80% intervals, calibrated on the record):")
     print(years.to_string(float_format=lambda v: f"{v:,.2f}"))
 
-    full = data.exports_by_category("annex_6_1")
+    full = snap.exports_by_category("annex_6_1")
     target = annual_targets(full, 2020)["covered_total"]
     bt = backtest_categories(full, jobs=args.jobs, targets={2020: annual_targets(full, 2020)}, projection_years=(2020,))
     p = bt["covered_total"].projections

@@ -27,11 +27,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn
 import statsmodels.api
-from tradedeal.ingest import data
-from tradedeal.models import momentum
-from tradedeal.present import plots, report
+from tradedeal import Snapshot
 from tradedeal.agreement import targets
+from tradedeal.models import momentum
 from tradedeal.models.projection import forecast_table
+from tradedeal.present import plots, report, tables
 """
 
 

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from tradedeal import Snapshot
 from tradedeal.models.backtest import AUTO, JUDGE_HORIZON, WINDOW, with_auto
 from tradedeal.models.projection import realtime_backtests
 
 
 def main() -> None:
     pd.set_option("display.width", 200)
-    run20 = realtime_backtests(2020, jobs=2)["backtests"]["covered_total"]
-    run21 = realtime_backtests(2021, jobs=2)["backtests"]["covered_total"]
+    snap = Snapshot()
+    run20 = realtime_backtests(snap, 2020, jobs=2)["backtests"]["covered_total"]
+    run21 = realtime_backtests(snap, 2021, jobs=2)["backtests"]["covered_total"]
     july = pd.Period("2020-07", "M")
     rows = []
     for window in (3, 6, 9, 12, 18, 24, 36):

@@ -3,8 +3,9 @@
 Real Census data after 2021-01 is not in the shipped snapshot, yet a refresh brings such months.
 To test that path, this script writes months 2021-02 to 2021-04 in the Census API layout: every
 row of the shipped 2021-01 response, re-dated to the month, with its value and quantity scaled
-by the month's factor in :data:`FACTORS`. These figures are synthetic; nothing outside tests
-uses them. Each file's name starts with ``TEST_DATA_NOT_REAL`` and its first line says so.
+by the factor in :data:`FACTORS` for the month and the row's Phase One category (its coverage
+without civil aircraft). These figures are synthetic; nothing outside tests uses them. Each
+file's name starts with ``TEST_DATA_NOT_REAL`` and its first line says so.
 
     python tests/future_vintage.py DIR      # write the files into DIR
 """
@@ -18,9 +19,15 @@ from pathlib import Path
 
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 SOURCE_MONTH = "2021-01"
-#: Scale of each synthetic month against the shipped 2021-01 rows (about the published month's
-#: size against January's: covered_total 6.7, 9.1 and 8.0 $bn against 9.8 $bn).
-FACTORS = {"2021-02": 0.70, "2021-03": 0.90, "2021-04": 0.80}
+#: Scale of each synthetic month against the shipped 2021-01 rows, by category: about the
+#: published month's size against January's (the releases' year-to-date differences), so the
+#: synthetic months sum to about what the releases say of them. ``not_covered`` rows take the
+#: covered total's factor.
+FACTORS = {
+    "2021-02": {"agriculture": 0.504, "energy": 0.607, "manufactures": 0.848, "not_covered": 0.684},
+    "2021-03": {"agriculture": 0.521, "energy": 1.073, "manufactures": 1.226, "not_covered": 0.930},
+    "2021-04": {"agriculture": 0.576, "energy": 0.695, "manufactures": 1.039, "not_covered": 0.815},
+}
 NOTE = "TEST DATA, NOT REAL: shipped Census 2021-01 rows re-dated to {month} and scaled by {factor}"
 PREFIX = "TEST_DATA_NOT_REAL_census_exports_hs6_"
 
@@ -38,11 +45,19 @@ def scale(value: str, factor: float) -> str:
 
 def future_rows(month: str) -> list[list[str]]:
     """Synthetic rows of ``month`` in the API layout (header first, every value a string)."""
-    factor = FACTORS[month]
+    from tradedeal.agreement.concordance import (
+        AGGREGATE_COVERAGE,
+        classify,
+        load_concordance,
+    )
+
     header, *rows = source_rows()
     value, qty, time = header.index("ALL_VAL_MO"), header.index("QTY_1_MO"), header.index("time")
+    codes = [r[header.index("E_COMMODITY")] for r in rows]
+    category = classify(codes, load_concordance(RAW / "agreement" / "annex_6_1.csv"), AGGREGATE_COVERAGE)["category"]
     out = [header]
-    for row in rows:
+    for code, row in zip(codes, rows):
+        factor = FACTORS[month][category[code]]
         new = list(row)
         new[value], new[qty], new[time] = scale(row[value], factor), scale(row[qty], factor), month
         out.append(new)

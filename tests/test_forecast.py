@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
-from tradedeal.ingest import data
 from tradedeal.models.backtest import choose, run_backtest
 from tradedeal.models.forecast import MODELS, fit
 from tradedeal.models.projection import forecast_table, project_year
@@ -20,7 +20,7 @@ def periodic(n: int = 72) -> pd.Series:
 
 @pytest.fixture(scope="module")
 def covered(root) -> pd.Series:
-    return data.series("covered_total", root=root)
+    return Snapshot(root).series("covered_total")
 
 
 def test_seasonal_naive_of_a_periodic_series_is_exact():
@@ -114,7 +114,7 @@ def test_real_time_projection_in_july_2020(covered):
 
 
 def test_forecast_table_columns_and_targets(root):
-    table, notes = forecast_table(2020, "2020-10", category="agriculture", model="ratio", repetitions=500, root=root)
+    table, notes = forecast_table(Snapshot(root).select(2020, "2020-10"), category="agriculture", model="ratio", repetitions=500)
     assert list(table.columns) == [
         "category", "coverage", "model", "as_of", "year", "observed_ytd_usd", "projected_total_usd",
         "p10_usd", "p90_usd", "target_usd", "prob_reach_target",
@@ -124,11 +124,11 @@ def test_forecast_table_columns_and_targets(root):
     assert row["p10_usd"] <= row["projected_total_usd"] <= row["p90_usd"]
     assert any("forecasts" in n for n in notes)
     with pytest.raises(ParameterError, match="category must be one of"):
-        forecast_table(2020, "2020-10", category="services", root=root)
+        forecast_table(Snapshot(root).select(2020, "2020-10"), category="services")
 
 
 def test_covered_total_is_forecast_bottom_up(root):
-    monthly = data.exports_by_category("annex_6_1", root=root)
+    monthly = Snapshot(root).exports_by_category("annex_6_1")
     from tradedeal.models.backtest import backtest_categories
 
     res = backtest_categories(monthly, models=("snaive", "ratio"), start="2020-05", end="2020-07", horizon=3,
@@ -229,7 +229,7 @@ def test_year_total_projection_sees_nothing_after_its_origin(covered):
 def test_auto_in_july_2020_misses_the_surge_but_its_interval_holds_it(root):
     from tradedeal.models.projection import realtime_evaluation
 
-    frame = realtime_evaluation(2020, jobs=2, root=root)
+    frame = realtime_evaluation(Snapshot(root), 2020, jobs=2)
     row = frame[(frame["series"] == "covered_total") & (frame["model"] == "auto")
                 & (frame["as_of"] == pd.Period("2020-07", "M"))].iloc[0]
     assert row["observed_total_usd"] == 93_651_664_966
@@ -241,7 +241,7 @@ def test_auto_in_july_2020_misses_the_surge_but_its_interval_holds_it(root):
 def test_fan_chart_intervals_are_calibrated(root):
     from tradedeal.models.projection import monthly_forecast
 
-    s = data.exports_by_category("annex_6_1", root=root)["agriculture"].dropna().rename("agriculture")
+    s = Snapshot(root).exports_by_category("annex_6_1")["agriculture"].dropna().rename("agriculture")
     calibrated, used = monthly_forecast(s, as_of="2020-07", model="uc", horizon=5)
     own, _ = monthly_forecast(s, as_of="2020-07", model="uc", horizon=5, calibrated=False)
     assert used == "uc" and list(calibrated.index.astype(str)) == ["2020-08", "2020-09", "2020-10", "2020-11", "2020-12"]

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
-from tradedeal.ingest import data
 from tradedeal.models import momentum
 
 
@@ -22,7 +22,7 @@ def synthetic(n=96, *, slope=0.005, change=0.0, at=60, noise=0.0, seed=1, amplit
 
 @pytest.fixture(scope="module")
 def covered(root) -> pd.Series:
-    return data.series("covered_total", coverage="annex_6_1_ex_civil_aircraft", root=root)
+    return Snapshot(root).series("covered_total", coverage="annex_6_1_ex_civil_aircraft")
 
 
 def test_growth_measures_on_real_months(covered):
@@ -75,14 +75,14 @@ def test_required_run_rate_by_hand(covered):
 
 
 def test_contributions_add_up(root):
-    sub = data.exports_by_subcategory(root=root)
+    sub = Snapshot(root).exports_by_subcategory()
     agri = sub[sub["category"] == "agriculture"]
     got = momentum.contributions(agri, by="subcategory", base=("2017-01", "2017-12"), current=("2020-01", "2020-12"))
     total_change = agri[agri["month"].dt.year == 2020]["value_usd"].sum() - agri[agri["month"].dt.year == 2017]["value_usd"].sum()
     assert got["change_usd"].sum() == total_change == 27_335_339_028 - 20_969_792_856
     assert got["share_of_change_pct"].sum() == pytest.approx(100)
     assert got.index[0] == "Meat"  # pork and beef led the 2020 agricultural gain
-    hs6 = data.exports_hs6(root=root)
+    hs6 = Snapshot(root).exports_hs6()
     by_code = momentum.contributions(hs6, by="hs6", base=("2019-01", "2019-06"), current=("2020-01", "2020-06"))
     assert by_code["change_usd"].sum() == pytest.approx(by_code["current_usd"].sum() - by_code["base_usd"].sum())
 

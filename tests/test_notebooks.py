@@ -11,8 +11,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import REPO
 
+from conftest import REPO
 from tradedeal.errors import ParameterError
 from tradedeal.present import cli, report
 
@@ -52,10 +52,11 @@ def test_each_notebook_has_one_parameters_cell_then_a_check(path):
 def test_parameter_checks_normalise_and_reject():
     got = report.check_parameters("x", as_of=dt.date(2020, 7, 1), year="2021", horizon=6, product="LNG")
     assert got == {"as_of": "2020-07", "year": 2021, "horizon": 6, "product": "lng"}
+    assert report.check_parameters("x", as_of="2020-07-01", vintage=None) == {"as_of": "2020-07", "vintage": None}
     assert report.check_parameters("x", product="Crude oil")["product"] == "Crude oil"
     for values, message in [
         ({"as_of": "July 2020"}, "as_of must be a month YYYY-MM; got 'July 2020'"),
-        ({"year": 2019}, "year must be one of 2020, 2021; got 2019"),
+        ({"year": "next"}, "year must be a whole number from 2000 to 2100; got 'next'"),
         ({"horizon": 0}, "horizon must be a whole number from 1 to 24; got 0"),
         ({"horizon": 2.5}, "horizon must be a whole number from 1 to 24; got 2.5"),
         ({"category": "services"}, "category must be one of agriculture, manufactures, energy, covered_total"),
@@ -83,7 +84,8 @@ def test_plan_expands_batch_files(tmp_path):
 def test_bad_parameter_exits_2_before_any_kernel(tmp_path, capsys):
     code = cli.main(["report", "01_tracker", "-p", "year", "2019", "--out", str(tmp_path / "r")])
     err = capsys.readouterr().err
-    assert code == 2 and err.strip() == "tradedeal: error: year must be one of 2020, 2021; got 2019"
+    message = "tradedeal: error: year must be one of 2020, 2021: the agreement sets no purchase targets for 2019"
+    assert code == 2 and err.strip() == message
     assert not (tmp_path / "r").exists()
 
 

@@ -6,21 +6,36 @@ import re
 import tomllib
 
 import yaml
+from packaging.requirements import Requirement
+
 from conftest import REPO
 
 
 def _name(spec: str) -> str:
-    return re.split(r"[<>=!~ \[]", spec, maxsplit=1)[0].strip().lower()
+    return re.sub(r"[-_.]+", "-", re.split(r"[<>=!~ \[;]", spec, maxsplit=1)[0].strip()).lower()
 
 
-def test_environment_yml_and_pyproject_list_the_same_packages():
+def _lock() -> dict[str, str]:
+    lines = (REPO / "requirements.lock").read_text().splitlines()
+    return {_name(line): line.split("==", 1)[1] for line in lines if line and not line.startswith("#")}
+
+
+def test_lock_environment_yml_and_pyproject_agree():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     pip_specs = project["dependencies"] + project["optional-dependencies"]["test"]
+    lock = _lock()
+    for spec in pip_specs:  # every dependency is locked at a version its range admits
+        requirement = Requirement(spec)
+        assert _name(spec) in lock, f"{spec} is not in requirements.lock"
+        assert requirement.specifier.contains(lock[_name(spec)]), (spec, lock[_name(spec)])
     conda = yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
-    conda_specs = [d for d in conda if isinstance(d, str) and _name(d) not in {"python", "pip"}]
-    assert sorted(s.replace(" ", "") for s in pip_specs) == sorted(s.replace(" ", "") for s in conda_specs)
+    conda_specs = {_name(d): d.split("==", 1)[-1] for d in conda if isinstance(d, str) and _name(d) not in {"python", "pip"}}
+    assert set(conda_specs) == {_name(s) for s in pip_specs}  # the same packages …
+    assert conda_specs == {name: lock[name] for name in conda_specs}  # … pinned to the lock's versions
     python = next(d for d in conda if isinstance(d, str) and _name(d) == "python")
     assert python.replace(" ", "") == "python" + project["requires-python"]
+    makefile = (REPO / "Makefile").read_text()
+    assert "-c requirements.lock" in makefile and "scripts/write_lock.py" in makefile
 
 
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_tests():

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import census_rows, write_census
 
+from conftest import census_rows, write_census
+from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
-from tradedeal.ingest import data
 from tradedeal.ingest.build import build
 from tradedeal.present import cli
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != ".build.lock"}
 
 
 @pytest.fixture
@@ -60,13 +60,13 @@ def test_a_month_missing_in_the_middle_is_reported_not_filled(fresh_root, run_cl
 def test_an_hs_code_no_concordance_knows(fresh_root):
     build(fresh_root)
     # in the data, a code outside the agreement is simply not covered …
-    hs6 = data.exports_hs6_classified(root=fresh_root)
+    hs6 = Snapshot(fresh_root).exports_hs6_classified()
     assert set(hs6.loc[hs6["hs6"] == "988000", "category"]) == {"not_covered"}
     # … asked for by name, an unknown code is an error naming it
     with pytest.raises(ParameterError, match="series: no HS6 line starts with '999999'"):
-        data.series("999999", root=fresh_root)
+        Snapshot(fresh_root).series("999999")
     with pytest.raises(ParameterError, match="product '999999': no HS6 line starts with 999999"):
-        data.product_frame("999999", root=fresh_root)
+        Snapshot(fresh_root).product_frame("999999")
 
 
 def test_unwritable_output_folder(fresh_root, run_cli, tmp_path):
@@ -104,7 +104,7 @@ def test_disk_full_while_building_leaves_the_old_tables(fresh_root, run_cli, mon
     assert not [n for n in after if n.endswith(".tmp")]  # no half-written file
     assert after["manifest.json"] == before["manifest.json"]  # the old manifest still describes the old build
     monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
-    assert data.exports_hs6(root=fresh_root).shape[0] == 363_590  # the next load rebuilds cleanly
+    assert Snapshot(fresh_root).exports_hs6().shape[0] == 363_590  # the next load rebuilds cleanly
 
 
 def test_disk_full_while_refreshing_leaves_no_vintage(fresh_root, monkeypatch):

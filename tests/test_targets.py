@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tradedeal import Snapshot
 from tradedeal.agreement import targets
 from tradedeal.errors import ParameterError
-from tradedeal.ingest import data
 
 
 @pytest.fixture(scope="module")
 def monthly(root) -> pd.DataFrame:
-    return data.exports_by_category("annex_6_1_ex_civil_aircraft", root=root)
+    return Snapshot(root).exports_by_category("annex_6_1_ex_civil_aircraft")
 
 
 def test_targets_are_baseline_plus_increments(monthly):
@@ -47,5 +47,5 @@ def test_prorations(monthly):
 def test_parameter_errors(monthly):
     with pytest.raises(ParameterError, match="proration must be one of annual, flat, seasonal; got 'monthly'"):
         targets.target_path(monthly, 2020, proration="monthly")
-    with pytest.raises(ParameterError, match="year must be one of 2020, 2021; got 2019"):
+    with pytest.raises(ParameterError, match="year must be one of 2020, 2021: the agreement sets no purchase targets for 2019"):
         targets.annual_targets(monthly, 2019)

@@ -8,10 +8,10 @@ import os
 import pandas as pd
 import pytest
 
+from tradedeal import Snapshot
 from tradedeal.agreement.concordance import classify, load_concordance
-from tradedeal.agreement.tracker import COLUMNS, tracker
+from tradedeal.agreement.tracker import COLUMNS
 from tradedeal.errors import DataNotAvailableError, ParameterError
-from tradedeal.ingest import data
 from tradedeal.present import cli
 
 CATS = ["agriculture", "manufactures", "energy"]
@@ -21,14 +21,14 @@ INCREMENT_2020 = {"agriculture": 12.5e9, "manufactures": 32.9e9, "energy": 18.5e
 @pytest.fixture(scope="module")
 def by_hand(root) -> pd.DataFrame:
     """Monthly category sums from the processed HS6 table and the concordance, under annex_6_1."""
-    hs6 = data.exports_hs6(root=root)
+    hs6 = Snapshot(root).exports_hs6()
     codes = classify(hs6["hs6"], load_concordance(root / "raw" / "agreement" / "annex_6_1.csv"))
     hs6 = hs6.join(codes["category"], on="hs6")
     return hs6.pivot_table(index="month", columns="category", values="value_usd", aggfunc="sum")
 
 
 def test_2020_full_year_by_hand(root, by_hand):
-    table = tracker(2020, "2020-12", root=root).table.set_index("category")
+    table = Snapshot(root).tracker(2020, "2020-12").table.set_index("category")
     assert list(table.reset_index().columns) == list(COLUMNS)
     assert set(table["coverage"]) == {"annex_6_1"}
     for cat in CATS:
@@ -46,7 +46,7 @@ def test_2020_full_year_by_hand(root, by_hand):
 
 
 def test_2020_through_july_with_seasonal_target_by_hand(root, by_hand):
-    table = tracker(2020, "2020-07", proration="seasonal", root=root).table.set_index("category")
+    table = Snapshot(root).tracker(2020, "2020-07", proration="seasonal").table.set_index("category")
     for cat in CATS:
         base = by_hand.loc["2017-01":"2017-12", cat]
         share = base.loc["2017-01":"2017-07"].sum() / base.sum()
@@ -58,27 +58,27 @@ def test_2020_through_july_with_seasonal_target_by_hand(root, by_hand):
 
 
 def test_2021_beyond_january_uses_one_coverage_for_every_figure(root):
-    result = tracker(2021, root=root)
+    result = Snapshot(root).tracker(2021)
     table = result.table.set_index("category")
     assert str(result.as_of) == "2021-11"
     assert set(table["coverage"]) == {"annex_6_1_ex_civil_aircraft"}
     assert table.loc["covered_total", "purchases_ytd_usd"] == 100_986_670_042  # published through 2021-11
     assert table.loc["covered_total", "baseline_2017_usd"] == 78_770_493_778
-    assert any("every figure in this table uses annex_6_1_ex_civil_aircraft" in n for n in result.notes)
+    assert any("every figure here uses annex_6_1_ex_civil_aircraft" in n for n in result.notes)
     assert any(n.startswith("services: increment of $25.1bn") for n in result.notes)
 
 
 def test_parameters_and_data_limits(root):
     with pytest.raises(ParameterError, match="year must be one of 2020, 2021"):
-        tracker(2022, root=root)
+        Snapshot(root).tracker(2022)
     with pytest.raises(ParameterError, match="as_of must be a month of 2020; got 2021-03"):
-        tracker(2020, "2021-03", root=root)
+        Snapshot(root).tracker(2020, "2021-03")
     with pytest.raises(ParameterError, match="as_of must be a month YYYY-MM; got '2020-7-1'"):
-        tracker(2020, "2020-7-1", root=root)
+        Snapshot(root).tracker(2020, "2020-7-1")
     with pytest.raises(DataNotAvailableError, match="as_of 2021-12 is outside the data"):
-        tracker(2021, "2021-12", root=root)
+        Snapshot(root).tracker(2021, "2021-12")
     with pytest.raises(DataNotAvailableError, match="annex_6_1 figures run 2013-01 to 2021-01"):
-        tracker(2021, "2021-05", coverage="annex_6_1", root=root)
+        Snapshot(root).tracker(2021, "2021-05", coverage="annex_6_1")
 
 
 @pytest.fixture
@@ -95,18 +95,23 @@ def run(root, monkeypatch, capsys):
 
 def test_cli_json_has_exactly_the_columns(run):
     code, out, err = run("tracker", "--year", "2020", "--as-of", "2020-12", "--format", "json")
-    assert code == 0 and err == ""
+    assert code == 0
     rows = json.loads(out)
     assert [r["category"] for r in rows] == ["agriculture", "manufactures", "energy", "covered_total"]
-    assert all(list(r) == list(COLUMNS) for r in rows)
+    assert all(list(r) == [*COLUMNS, "vintage", "as_of"] for r in rows)  # the question travels with each row
+    assert {(r["vintage"], r["as_of"]) for r in rows} == {("snapshot", "2020-12")}
     assert rows[0]["purchases_ytd_usd"] == 27_335_339_028
+    notes = err.splitlines()  # notes go to stderr, so stdout stays valid JSON
+    assert notes[0].startswith("note: data: US Census Bureau") and "[vintage: snapshot;" in notes[0]
+    assert any("services: increment of $12.8bn" in n for n in notes)
 
 
 def test_cli_csv_and_table(run):
     code, out, _ = run("tracker", "--year", "2020", "--as-of", "2020-06", "--proration", "annual", "--format", "csv")
     assert code == 0
     frame = pd.read_csv(pd.io.common.StringIO(out))
-    assert list(frame.columns) == list(COLUMNS)
+    assert list(frame.columns) == [*COLUMNS, "vintage", "as_of"]
+    assert set(frame["as_of"]) == {"2020-06"} and set(frame["vintage"]) == {"snapshot"}
     assert frame["target_ytd_usd"].isna().all()  # annual proration: no target before year end
     code, out, _ = run("tracker", "--year", "2020", "--as-of", "2020-12")
     assert code == 0
@@ -118,7 +123,8 @@ def test_cli_csv_and_table(run):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["tracker", "--year", "2019"], "tradedeal: error: year must be one of 2020, 2021; got 2019"),
+        (["tracker", "--year", "2019"], "tradedeal: error: year must be one of 2020, 2021: the agreement sets no purchase targets for 2019"),
+        (["tracker", "--year", "2022"], "the agreement sets no purchase targets for 2022"),
         (["tracker", "--year", "2021", "--as-of", "2021-12"], "tradedeal: error: as_of 2021-12 is outside the data"),
         (["tracker", "--year", "2020", "--as-of", "2020-13"], "tradedeal: error: as_of must be a month YYYY-MM"),
         (["tracker", "--year", "2020", "--colour"], "unrecognized arguments: --colour"),

@@ -33,6 +33,9 @@ class Coverage:
     excluded: frozenset[str] = frozenset()
 
 
+#: The coverage of the published category aggregates (Annex 6.1 at HS4, no civil aircraft).
+AGGREGATE_COVERAGE = "annex_6_1_ex_civil_aircraft"
+
 COVERAGES: dict[str, Coverage] = {
     c.name: c
     for c in (
@@ -41,7 +44,7 @@ COVERAGES: dict[str, Coverage] = {
             "Annex 6.1 covered products: HS4 lines, energy lines at HS6, civil aircraft under Census code 880000",
         ),
         Coverage(
-            "annex_6_1_ex_civil_aircraft",
+            AGGREGATE_COVERAGE,
             "Annex 6.1 as transcribed at HS4, without civil aircraft (Census code 880000): "
             "the coverage of the published 2021 category aggregates",
             frozenset({CIVIL_AIRCRAFT}),

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradedeal.agreement.concordance import DEFAULT_COVERAGE
-from tradedeal.agreement.targets import BASELINE_YEAR, annual_targets, check_year
-from tradedeal.errors import ParameterError
-from tradedeal.ingest import data
+from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
+from tradedeal.agreement.targets import BASELINE_YEAR, YEARS, annual_targets
+from tradedeal.agreement.window import Window, select
+from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.snapshot import PRODUCTS, Snapshot, annual, product_code
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,21 @@ class ProductProfile:
     code: str
     category: str
     subcategory: str | None
-    coverage: str
-    year: int
-    as_of: pd.Period
-    monthly: pd.DataFrame  # value_usd, qty, qty_unit, unit_value_usd (through as_of)
+    window: Window
+    monthly: pd.DataFrame  # value_usd, qty, qty_unit, unit_value_usd (the HS6 months)
     category_monthly: pd.DataFrame  # the coverage's monthly category frame
+
+    @property
+    def coverage(self) -> str:
+        return self.window.coverage
+
+    @property
+    def year(self) -> int:
+        return self.window.year
+
+    @property
+    def as_of(self) -> pd.Period:
+        return self.window.as_of
 
     @property
     def has_quantity(self) -> bool:
@@ -44,24 +55,26 @@ class ProductProfile:
     @property
     def annual(self) -> pd.DataFrame:
         """Value by complete year, change on 2017, and share of the category."""
-        value = data.annual(self.monthly["value_usd"])
+        value = annual(self.monthly["value_usd"])
         out = pd.DataFrame({"value_usd": value})
         out[f"vs_{BASELINE_YEAR}_pct"] = 100 * (value / value.loc[BASELINE_YEAR] - 1)
         if self.category in self.category_monthly:
-            cat = data.annual(self.category_monthly[self.category]).reindex(out.index)
+            cat = annual(self.category_monthly[self.category]).reindex(out.index)
             out["share_of_category_pct"] = 100 * value / cat
         return out.dropna(how="all")
 
     def quantity_table(self) -> pd.DataFrame:
         """Quantity and unit value by complete year (energy lines)."""
-        qty = data.annual(self.monthly["qty"])
-        value = data.annual(self.monthly["value_usd"])
+        qty = annual(self.monthly["qty"])
+        value = annual(self.monthly["value_usd"])
         return pd.DataFrame({f"qty_{self.unit}": qty, "unit_value_per_unit": value / qty}).dropna(how="all")
 
     def against_target(self) -> pd.Series:
         """The product's change since 2017 against its category's committed increment."""
-        if self.category not in ("agriculture", "manufactures", "energy"):
+        if self.category not in CATEGORIES:
             raise ParameterError(f"{self.name} is not a covered product under {self.coverage}")
+        if self.year not in YEARS:
+            raise ParameterError(f"the agreement sets no purchase targets for {self.year}")
         base = self.monthly.loc[self.monthly.index.year == BASELINE_YEAR, "value_usd"].sum()
         start = pd.Period(f"{self.year}-01", "M")
         ytd = self.monthly.loc[start:self.as_of, "value_usd"].sum()
@@ -81,29 +94,31 @@ class ProductProfile:
         }, name=f"through {self.as_of}")
 
 
-def profile(name: str, *, year: int = 2020, as_of: str | pd.Period | None = None, coverage: str | None = None,
-            root=None) -> ProductProfile:
-    """Assemble a :class:`ProductProfile` for ``name`` (a product, sub-category or HS code)."""
-    check_year(year)
+def profile(snapshot: Snapshot, name: str, *, year: int = 2020, as_of=None, coverage: str | None = None) -> ProductProfile:
+    """Assemble a :class:`ProductProfile` for ``name`` (a product, sub-category or HS code).
+
+    Products come from the HS6 lines, so ``as_of`` defaults to the latest HS6 month of ``year``,
+    and the coverage to full Annex 6.1 (which runs as far as the HS6 data).
+    """
+    is_code = name.lower() in PRODUCTS or name.isdigit()
     coverage = coverage or DEFAULT_COVERAGE
-    is_code = name.lower() in data.PRODUCTS or name.isdigit()
-    code = data.product_code(name) if is_code else None
-    if code is not None:
-        monthly = data.product_frame(code, root=root)
-        category, subcategory = data.product_category(code, coverage, root=root)
+    hs6 = snapshot.hs6_months()
+    if as_of is None:
+        in_year = hs6[hs6.year == year]
+        if in_year.empty:
+            raise DataNotAvailableError(f"no HS6 data for {year}: HS6 months run {hs6.min()} to {hs6.max()}")
+        as_of = in_year.max()
+    window = select(snapshot, year=year, as_of=as_of, coverage=coverage)
+    if window.as_of > hs6.max():
+        raise DataNotAvailableError(f"as_of {window.as_of} is outside the HS data ({hs6.min()} to {hs6.max()})")
+    if is_code:
+        code = product_code(name)
+        monthly = snapshot.product_frame(code)
+        category, subcategory = snapshot.product_category(code, coverage)
     else:
-        series = data.series(name, coverage=coverage, root=root)
+        series = snapshot.series(name, coverage=coverage)
         monthly = pd.DataFrame({"value_usd": series, "qty": np.nan, "qty_unit": None, "unit_value_usd": np.nan})
-        sub = data.exports_by_subcategory(coverage, root=root)
+        sub = snapshot.exports_by_subcategory(coverage)
         match = sub[sub["subcategory"].str.lower() == name.lower()]
         category, subcategory, code = match["category"].iloc[0], match["subcategory"].iloc[0], "sub-category"
-    last = monthly.index.max()
-    month = last if as_of is None else pd.Period(as_of, "M")
-    if month > last or month < monthly.index.min():
-        raise ParameterError(f"as_of {month} is outside the HS data ({monthly.index.min()} to {last})")
-    if month.year < year:
-        raise ParameterError(f"as_of {month} is before {year}")
-    if month.year > year:
-        month = pd.Period(f"{year}-12", "M")
-    return ProductProfile(name, code, category, subcategory, coverage, year, month, monthly.loc[:last],
-                          data.exports_by_category(coverage, root=root))
+    return ProductProfile(name, code, category, subcategory, window, monthly, snapshot.exports_by_category(coverage))

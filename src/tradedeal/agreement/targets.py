@@ -27,7 +27,9 @@ GOODS = (*CATEGORIES, COVERED_TOTAL)
 def check_year(year: int) -> int:
     """Return ``year`` if the agreement sets targets for it, else raise ParameterError."""
     if year not in INCREMENTS_USD:
-        raise ParameterError(f"year must be one of {', '.join(map(str, YEARS))}; got {year}")
+        raise ParameterError(
+            f"year must be one of {', '.join(map(str, YEARS))}: the agreement sets no purchase targets for {year}"
+        )
     return year
 
 
@@ -57,7 +59,7 @@ def target_path(monthly: pd.DataFrame, year: int, *, proration: str = "seasonal"
     Parameters
     ----------
     monthly
-        Monthly category frame (as from :func:`tradedeal.ingest.data.exports_by_category`) covering 2017.
+        Monthly category frame (as from :meth:`tradedeal.ingest.snapshot.Snapshot.exports_by_category`) covering 2017.
     year
         2020 or 2021.
     proration

@@ -14,8 +14,14 @@ import os
 from pathlib import Path
 
 import pandas as pd
+from filelock import FileLock
 
-from tradedeal.agreement.concordance import COVERAGES, classify, load_concordance
+from tradedeal.agreement.concordance import (
+    AGGREGATE_COVERAGE,
+    COVERAGES,
+    classify,
+    load_concordance,
+)
 from tradedeal.errors import SchemaError, TradedealError
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
@@ -23,41 +29,43 @@ from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages")
 _MONTH_COLUMNS = {"month", "data_through"}
 
-#: Raw files every build reads, under ``data/raw`` (Census HS6 and FRED files come from the vintage).
+#: Raw files of the shipped snapshot every build reads, under ``data/raw`` (later pulls add to them).
 FIXED_INPUTS = (
     "agreement/annex_6_1.csv",
     "census/c5700_goods_trade_monthly_2001_2019.csv",
     "census/phase1_category_ytd_vintages_2021.csv",
+    *(f"census/exports_hs6_cty5700_{year}.json.gz" for year in range(2013, 2022)),
+    "fred/EXPCH.csv",
+    "fred/IMPCH.csv",
 )
 
-#: What each source is, and which release of it the snapshot holds: every table and chart cites it.
-VINTAGES = {
-    "census_hs6": "US Census Bureau, International Trade API (HS6 exports to China), pulled early 2021, "
-    "before the June-2021 annual revision",
-    "category_vintages": "US Census Bureau data, Phase One category year-to-date figures as released month "
-    "by month in 2021 (data through 2021-11)",
-    "c5700": "US Census Bureau, Trade in Goods with China (c5700), accessed 2025-05",
-    "fred": "FRED series EXPCH and IMPCH (US Census Bureau), downloaded 2026, data through 2026-01",
+#: What each source is and which release the snapshot holds. The months each covers are read
+#: from the data at build time and recorded in the manifest; captions are made from both.
+SOURCES = {
+    "census_hs6": "US Census Bureau, International Trade API (HS6 exports to China)",
+    "census_hs6_snapshot": "shipped snapshot pulled early 2021, before the June-2021 annual revision",
+    "category_releases": "US Census Bureau data, Phase One category year-to-date figures as released month by month",
+    "census_c5700": "US Census Bureau, Trade in Goods with China (c5700), accessed 2025-05",
+    "fred": "FRED series EXPCH and IMPCH (US Census Bureau)",
+    "fred_snapshot": "shipped snapshot downloaded 2026",
 }
 
 
 def raw_inputs(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> list[Path]:
     """The raw files a build of ``vintage`` reads, in a stable order; a missing one is an error."""
     base = raw_dir(root)
-    paths = [base / name for name in FIXED_INPUTS]
+    missing = [name for name in FIXED_INPUTS if not (base / name).exists()]
+    if missing:
+        raise SchemaError(f"raw data missing: {missing[0]} (the shipped snapshot in {base})")
+    paths = [base / name for name in FIXED_INPUTS if "/exports_hs6_" not in name and not name.startswith("fred/")]
     paths += [p for _, p in vintages.census_files(vintage, root)]
     paths += list(vintages.fred_files(vintage, root).values())
     paths += vintages.manifest_files(vintage, root)
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise SchemaError(f"raw data missing: {missing[0].relative_to(base).as_posix()}")
-    if not any(p.name.endswith(".json.gz") for p in paths):
-        raise SchemaError("raw data missing: no Census HS6 file in data/raw/census")
-    return paths
+    return list(dict.fromkeys(paths))
 
 
 def fingerprint(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict[str, str]:
@@ -107,44 +115,58 @@ def exports_subcategory(hs6: pd.DataFrame, concordance: pd.DataFrame) -> pd.Data
     return out
 
 
-def monthly_from_vintages(vintages: pd.DataFrame, january: pd.Series) -> pd.DataFrame:
-    """Monthly 2021 category values from consecutive year-to-date releases.
+def monthly_from_vintages(releases: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """Monthly category values for the months after ``known`` ends, from year-to-date releases.
 
-    ``january`` holds the HS6 January 2021 values by category: the February release builds on
-    them (agriculture reconciles to the dollar with the preliminary February lines), so they,
-    not the first preliminary January release, open the differences. Values therefore mix
-    releases; the snapshot README says so. Only covered categories are derived: the published
-    ``not_covered`` figures are not year-to-date.
+    ``known`` holds the HS6 figures by month (rows) and covered category (columns). A month
+    ``m`` after the HS6 data is the release through ``m`` less the year-to-date figure through
+    ``m - 1``: from HS6 where HS6 covers ``m - 1`` (so each refreshed month is counted once and
+    the year-to-date total of a later month is the published one), else from the release
+    through ``m - 1``; January starts from zero. The handover month is the data's, never a
+    constant. Such values mix releases; the snapshot README says so. Only covered categories
+    are derived: the published ``not_covered`` figures are not year-to-date.
     """
-    covered = vintages[vintages["category"].isin(january.index)]
+    covered = releases[releases["category"].isin(known.columns)]
     wide = covered.pivot(index="data_through", columns="category", values="value_2021_ytd_usd").sort_index()
     months = wide.index
     expected = pd.period_range(months.min(), months.max(), freq="M")
     if len(months) != len(expected):
         gap = expected.difference(months)[0]
         raise SchemaError(f"phase1_category_ytd_vintages_2021.csv: no release with data through {gap}")
-    wide.loc[pd.Period("2021-01", "M")] = january.reindex(wide.columns).to_numpy()
-    monthly = wide.diff()
-    monthly.iloc[0] = wide.iloc[0]
-    long = monthly.stack().rename("value_usd").reset_index().rename(columns={"data_through": "month"})
+    last = known.index.max()
+    later = months[months > last]
+    if later.empty:
+        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "category": [], "value_usd": []})
+    year = later[0].year
+    in_year = known[(known.index.year == year)].reindex(columns=wide.columns)
+    ytd = pd.concat([in_year.cumsum(), wide.loc[later]]).rename_axis("month")
+    before = later[0] - 1
+    previous = ytd.loc[[before]] if before in ytd.index else None
+    if previous is None and before.year == year:
+        raise SchemaError(f"phase1_category_ytd_vintages_2021.csv: no release or HS6 data for {before}")
+    base = previous.to_numpy()[0] if previous is not None else 0
+    monthly = ytd.loc[later].diff()
+    monthly.iloc[0] = ytd.loc[later[0]] - base
+    long = monthly.stack().rename("value_usd").reset_index()
     long["value_usd"] = long["value_usd"].astype("int64")
     return long
 
 
-def exports_category(subcategory: pd.DataFrame, vintages: pd.DataFrame) -> pd.DataFrame:
-    """Monthly exports by coverage and category, with the 2021 months only the releases give.
+def exports_category(subcategory: pd.DataFrame, releases: pd.DataFrame) -> pd.DataFrame:
+    """Monthly exports by coverage and category; the published aggregates fill later months.
 
-    Columns ``month, coverage, category, value_usd, source``. From 2021-02 the only figures are
-    the published aggregates, whose coverage is ``annex_6_1_ex_civil_aircraft``.
+    Columns ``month, coverage, category, value_usd, source``. Every month the HS6 data cover
+    comes from HS6 (``source`` ``census_hs6``) under every coverage. Months after the HS6 data
+    that the category releases cover come from them (``category_ytd_releases``), under their
+    coverage only, :data:`~tradedeal.agreement.concordance.AGGREGATE_COVERAGE`.
     """
     by_category = subcategory.groupby(["month", "coverage", "category"], as_index=False)["value_usd"].sum()
     by_category["source"] = "census_hs6"
-    aggregate = "annex_6_1_ex_civil_aircraft"
-    jan = by_category[(by_category["coverage"] == aggregate) & (by_category["month"] == pd.Period("2021-01", "M"))]
-    january = jan.set_index("category")["value_usd"].drop("not_covered", errors="ignore")
-    derived = monthly_from_vintages(vintages, january)
-    derived = derived[derived["month"] > pd.Period("2021-01", "M")]
-    derived.insert(1, "coverage", aggregate)
+    hs6 = by_category[by_category["coverage"] == AGGREGATE_COVERAGE]
+    known = hs6.pivot(index="month", columns="category", values="value_usd").drop(columns="not_covered", errors="ignore")
+    known.index = pd.PeriodIndex(known.index, freq="M")
+    derived = monthly_from_vintages(releases, known)
+    derived.insert(1, "coverage", AGGREGATE_COVERAGE)
     derived["source"] = "category_ytd_releases"
     out = pd.concat([by_category, derived], ignore_index=True)
     return out.sort_values(["coverage", "month", "category"], ignore_index=True)
@@ -216,11 +238,21 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
         "pulls": vintages.resolve(vintage, root),
         "raw_sha256": hashes,
         "tables": {name: {"rows": len(frame)} for name, frame in tables.items()},
-        "hs6_months": [str(hs6["month"].min()), str(hs6["month"].max())],
-        "vintages": VINTAGES,
+        "hs6_months": _span(hs6["month"]),
+        "months": {
+            "census_hs6": _span(hs6["month"]),
+            "category_releases": _span(tables["exports_category"].query("source == 'category_ytd_releases'")["month"]),
+            **{source: _span(group["month"]) for source, group in tables["total_goods"].groupby("source")},
+        },
+        "sources": SOURCES,
     }
     vintages.write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _span(months: pd.Series) -> list[str] | None:
+    """First and last month of a column, as text (None when empty)."""
+    return [str(months.min()), str(months.max())] if len(months) else None
 
 
 def read_manifest(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict | None:
@@ -243,10 +275,30 @@ def is_current(root: str | os.PathLike[str] | None = None, vintage: str | None =
 
 
 def ensure_built(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> None:
-    """Build the processed tables of ``vintage`` if they are missing or stale."""
-    if not is_current(root, vintage):
-        log.info("building processed data from %s (vintage %s)", raw_dir(root), vintage or "latest")
-        build(root, vintage)
+    """Build the processed tables of ``vintage`` if they are missing or stale.
+
+    Processes that ask at once (two notebooks on a clean checkout) take turns on a file lock:
+    the first builds, the others find the tables current.
+    """
+    if is_current(root, vintage):
+        return
+    with _lock(root):
+        if not is_current(root, vintage):
+            log.info("building processed data from %s (vintage %s)", raw_dir(root), vintage or "latest")
+            build(root, vintage)
+
+
+def rebuild(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict:
+    """Build the processed tables of ``vintage`` afresh, holding the build lock; the manifest."""
+    with _lock(root):
+        return build(root, vintage)
+
+
+def _lock(root) -> FileLock:
+    """The lock every build of a data folder holds (``data/processed/.build.lock``)."""
+    folder = processed_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(folder / ".build.lock")
 
 
 def load_table(name: str, root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> pd.DataFrame:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from tradedeal.ingest.build import read_manifest
 from tradedeal.ingest.paths import atomic_path, processed_dir
 
 T = TypeVar("T")
@@ -28,18 +27,19 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
-def cached(name: str, compute: Callable[[], T], *, key: tuple, root=None) -> T:
-    """Return ``compute()``, from the cache when the same data, code and ``key`` produced it."""
-    manifest = read_manifest(root) or {}
+def cached(name: str, compute: Callable[[], T], *, key: tuple, snapshot) -> T:
+    """Return ``compute()``, from the cache when the same data (``snapshot``: its raw files at its
+    vintage), code and ``key`` produced it. An unreadable cache file is a cache miss."""
+    manifest = snapshot.manifest
     parts = (name, repr(key), repr(sorted(manifest.get("raw_sha256", {}).items())), _code_hash())
     digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
-    folder = processed_dir(root) / "cache"
+    folder = processed_dir(snapshot.root) / "cache"
     path = folder / f"{name}-{digest}.pkl"
     if path.exists():
         try:
             with path.open("rb") as fh:
                 return pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        except Exception:  # noqa: BLE001  unreadable or from other code: compute again
             path.unlink(missing_ok=True)  # unreadable: compute again
     result = compute()
     folder.mkdir(parents=True, exist_ok=True)

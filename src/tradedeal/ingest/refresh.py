@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal.agreement.tracker import parse_month
 from tradedeal.errors import ParameterError, SchemaError, SourceError
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.build import ensure_built, load_table, read_manifest
 from tradedeal.ingest.remote import CensusClient, FredClient, make_session
+from tradedeal.months import parse_month
 
 FRED_SERIES = ("EXPCH", "IMPCH")
 MAX_MONTHS = 240

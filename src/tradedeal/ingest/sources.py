@@ -71,11 +71,6 @@ def census_period(path: str | Path) -> tuple[int, str | None]:
     return year, f"{year}-{match.group(3)}" if match.group(3) else None
 
 
-def census_year(path: str | Path) -> int:
-    """The year a Census HS6 file covers, from its name."""
-    return census_period(path)[0]
-
-
 def read_census_exports(path: str | Path, *, year: int | None = None, country: str = CHINA) -> pd.DataFrame:
     """Read one Census API response of monthly HS6 exports to one country.
 
@@ -224,24 +219,3 @@ def read_category_vintages(path: str | Path) -> pd.DataFrame:
         i = _first(dup)
         raise _fail(path, f"line {i + 2}", "duplicate (data_through, category)")
     return out
-
-
-def read_prelim_eta(path: str | Path) -> pd.DataFrame:
-    """Read the Census preliminary ETA workbook extract (``month, hs4, value_usd``).
-
-    Some lines of the workbook lost their code in extraction; they are kept with ``hs4`` missing.
-    """
-    path = Path(path)
-    frame = _read_csv(path, ("month", "hs4", "value_usd"))
-    bad = ~frame["month"].str.match(_MONTH)
-    if bad.any():
-        i = _first(bad)
-        raise _fail(path, f"line {i + 2}", f"month {frame['month'].iloc[i]!r} is not a month YYYY-MM")
-    hs4 = frame["hs4"].where(frame["hs4"] != "")
-    return pd.DataFrame(
-        {
-            "month": pd.PeriodIndex(frame["month"], freq="M"),
-            "hs4": hs4,
-            "value_usd": _amounts(path, frame["value_usd"], "value_usd", 2, "line"),
-        }
-    )

@@ -106,6 +106,28 @@ def manifest_files(vintage: str | None, root=None) -> list[Path]:
     return [vintages_dir(root) / s / p / "manifest.json" for s in SOURCES for p in parts[s]]
 
 
+def drop(vintage: str, root=None) -> list[Path]:
+    """Remove the pull ``vintage`` of every source that has it (never the shipped snapshot),
+    and its processed tables; return the folders removed. Each folder is first renamed to a
+    hidden name, so a vintage is gone whole or not at all."""
+    import shutil
+
+    from tradedeal.ingest.paths import processed_dir
+
+    if vintage == SNAPSHOT:
+        raise ParameterError("the shipped snapshot is never dropped")
+    folders = [vintages_dir(root) / s / vintage for s in SOURCES if vintage in pulls(s, root)]
+    if not folders:
+        known = [v for v in list_vintages(root) if v != SNAPSHOT]
+        raise ParameterError(f"no vintage {vintage!r} to drop; vintages are {', '.join(known) or 'none but snapshot'}")
+    for folder in folders:
+        hidden = folder.with_name(f".drop-{folder.name}")
+        folder.rename(hidden)
+        shutil.rmtree(hidden)
+    shutil.rmtree(processed_dir(root) / "vintages" / vintage, ignore_errors=True)
+    return folders
+
+
 def write_json(path: Path, content: dict) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(content, indent=2, sort_keys=True))

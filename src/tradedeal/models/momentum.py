@@ -276,8 +276,8 @@ def recovery_drivers(
 ) -> Drivers:
     """What drove purchases in the ``months`` from the recovery against the same months of 2017.
 
-    ``subcategories`` is a tidy frame as from :func:`tradedeal.ingest.data.exports_by_subcategory`,
-    ``hs6`` one with ``category`` as from :func:`tradedeal.ingest.data.exports_hs6_classified`;
+    ``subcategories`` is a tidy frame as from :meth:`tradedeal.ingest.snapshot.Snapshot.exports_by_subcategory`,
+    ``hs6`` one with ``category`` as from :meth:`tradedeal.ingest.snapshot.Snapshot.exports_hs6_classified`;
     ``category`` may be ``covered_total`` (every covered category). The window is cut at the
     end of the HS6 data, and the base period shortened alike.
     """

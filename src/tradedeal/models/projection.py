@@ -8,7 +8,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from tradedeal.agreement.window import Window
 from tradedeal.errors import ParameterError
+from tradedeal.ingest.snapshot import Snapshot
 from tradedeal.models import MODEL_CHOICES
 from tradedeal.models.backtest import (
     AUTO,
@@ -134,62 +136,47 @@ FORECAST_COLUMNS = (
 
 
 def forecast_table(
-    year: int,
-    as_of: str | pd.Period | None = None,
+    window: Window,
     *,
     category: str | None = None,
     model: str = AUTO,
-    coverage: str | None = None,
     repetitions: int = 2000,
     seed: int = 0,
     jobs: int = 1,
-    root=None,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Year-end projections per category against the year's targets (all four by default).
+    """Year-end projections per category for the window's year (all four by default).
 
-    Each category is projected from its own model; ``covered_total`` bottom-up, as the sum of
-    the categories' simulated paths (:func:`tradedeal.models.backtest.combine`). With ``auto`` each
-    series gets the model its recent backtest record favours, judged with data up to
-    ``as_of`` only; year-total intervals are calibrated on the record of projections made since
-    :data:`~tradedeal.models.backtest.RECORD_START`. Returns the table (columns :data:`FORECAST_COLUMNS`;
-    ``projected_total_usd`` is the median of the simulated totals) and notes on coverage,
-    vintage and method. Coverage is chosen as for the tracker table.
+    Each category is projected from its own model, with data through ``window.as_of`` only;
+    ``covered_total`` bottom-up, as the sum of the categories' simulated paths
+    (:func:`tradedeal.models.backtest.combine`). With ``auto`` each series gets the model its
+    recent backtest record favours; year-total intervals are calibrated on the record of
+    projections made since :data:`~tradedeal.models.backtest.RECORD_START`. Returns the table
+    (columns :data:`FORECAST_COLUMNS`; ``projected_total_usd`` is the median of the simulated
+    totals; targets only for the agreement's years) and notes on coverage, vintage and method.
     """
-    from tradedeal.agreement.targets import GOODS, annual_targets, check_year
-    from tradedeal.agreement.tracker import choose_coverage, parse_month
-    from tradedeal.ingest import data
+    from tradedeal.agreement.targets import GOODS, YEARS, annual_targets
     from tradedeal.ingest.cache import cached
     from tradedeal.models.backtest import backtest_categories
 
-    check_year(year)
     _check_model(model)
+    if window.year is None:
+        raise ParameterError("a year-end projection needs a year")
     if category is not None and category not in GOODS:
         raise ParameterError(f"category must be one of {', '.join(GOODS)}; got {category!r}")
-    month = None if as_of is None else parse_month(as_of)
-    if month is not None and month.year != year:
-        raise ParameterError(f"as_of must be a month of {year}; got {month}")
-    chosen, notes = choose_coverage(year, month, coverage, root=root)
-    monthly = data.exports_by_category(chosen, root=root)
-    observed = monthly["covered_total"].dropna()
-    if month is None:
-        month = observed[observed.index.year == year].index.max()
-    if month not in observed.index:
-        raise ParameterError(
-            f"as_of {month} is outside the data: {chosen} figures run {observed.index.min()} to {observed.index.max()}"
-        )
-    targets = annual_targets(monthly, year)
-    known = monthly.loc[:month]  # nothing after as_of is seen
+    year, month = window.year, window.as_of
+    known = window.monthly()  # nothing after as_of is seen
+    targets = annual_targets(known, year) if year in YEARS else None
     models = MODELS if model == AUTO else (model,)
     start = record_start(known["covered_total"], month)  # the record that calibrates year totals
     results = cached(
         "forecast",
         lambda: backtest_categories(
             known, models=models, start=str(start), end=str(month), horizon=JUDGE_HORIZON,
-            projection_origins=[month], through_december=True, targets={year: targets},
+            projection_origins=[month], through_december=True, targets={year: targets} if targets is not None else None,
             repetitions=repetitions, seed=seed, jobs=jobs,
         ),
-        key=(year, str(month), chosen, models, repetitions, seed),
-        root=root,
+        key=(year, str(month), window.coverage, models, repetitions, seed),
+        snapshot=window.snapshot,
     )
     rows = []
     for name in GOODS if category is None else (category,):
@@ -199,13 +186,16 @@ def forecast_table(
             raise ParameterError(f"model {model!r} cannot forecast {name} with data through {month} (series too short)")
         row = row.iloc[0]
         rows.append({
-            "category": name, "coverage": chosen,
+            "category": name, "coverage": window.coverage,
             "model": f"{AUTO}:{row['chosen']}" if model == AUTO else model,
             "as_of": str(month), "year": year, "observed_ytd_usd": row["observed_ytd_usd"],
             "projected_total_usd": row["median_usd"], "p10_usd": row["p10_usd"], "p90_usd": row["p90_usd"],
-            "target_usd": float(targets[name]), "prob_reach_target": row["prob_reach_target"],
+            "target_usd": float(targets[name]) if targets is not None else float("nan"),
+            "prob_reach_target": row["prob_reach_target"] if targets is not None else float("nan"),
         })
-    notes.append(f"data: {data.vintage_note(chosen)}")
+    notes = list(window.notes)
+    if targets is None:
+        notes.append(f"the agreement sets no purchase targets for {year}: target columns left blank")
     notes.append(
         f"projections are forecasts, not data: median and 10th/90th percentiles of {repetitions} simulated "
         f"paths (seed {seed}), widened by each model's record of year-total errors since {start}; "
@@ -214,22 +204,20 @@ def forecast_table(
     return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS)), notes
 
 
-def realtime_backtests(year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0,
-                       jobs: int = 1, root=None) -> dict:
+def realtime_backtests(snapshot: Snapshot, year: int, *, coverage: str | None = None, repetitions: int = 1000,
+                       seed: int = 0, jobs: int = 1) -> dict:
     """The category and covered-total backtests behind :func:`realtime_evaluation` (cached).
 
     Origins run from 2016-01 to the month before the data end, with year-total projections at
     the origins in ``year``; their scores serve the backtest tables too.
     """
-    from tradedeal.agreement.targets import annual_targets, check_year
-    from tradedeal.agreement.tracker import choose_coverage
-    from tradedeal.ingest import data
+    from tradedeal.agreement.targets import annual_targets
+    from tradedeal.agreement.window import select
     from tradedeal.ingest.cache import cached
     from tradedeal.models.backtest import backtest_categories
 
-    check_year(year)
-    chosen, _ = choose_coverage(year, None, coverage, root=root)
-    monthly = data.exports_by_category(chosen, root=root)
+    window = select(snapshot, year=year, coverage=coverage)
+    monthly = snapshot.exports_by_category(window.coverage)
     last = monthly["covered_total"].dropna().index.max()
 
     def compute():
@@ -237,13 +225,13 @@ def realtime_backtests(year: int, *, coverage: str | None = None, repetitions: i
             monthly.loc[:last], start=RECORD_START, end=str(last - 1), projection_years=(year,),
             targets={year: annual_targets(monthly, year)}, repetitions=repetitions, seed=seed, jobs=jobs,
         )
-        return {"coverage": chosen, "backtests": results}
+        return {"coverage": window.coverage, "backtests": results}
 
-    return cached("realtime", compute, key=(year, chosen, repetitions, seed), root=root)
+    return cached("realtime", compute, key=(year, window.coverage, repetitions, seed), snapshot=snapshot)
 
 
 def realtime_evaluation(
-    year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0, jobs: int = 1, root=None
+    snapshot: Snapshot, year: int, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0, jobs: int = 1
 ) -> pd.DataFrame:
     """"Could we have known?": each month's projection of ``year``'s total against the outcome.
 
@@ -255,7 +243,7 @@ def realtime_evaluation(
     prob_reach_target, error_pct, inside_80``; ``calibration`` is the factor by which the
     model's own year-total spread was widened (see :mod:`tradedeal.models.backtest`).
     """
-    run = realtime_backtests(year, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs, root=root)
+    run = realtime_backtests(snapshot, year, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs)
     frames = [r.projections.assign(series=name) for name, r in run["backtests"].items()]
     out = pd.concat(frames, ignore_index=True)
     out = out[out["as_of"].dt.year == year].copy()
@@ -268,7 +256,7 @@ def realtime_evaluation(
     return out[columns].sort_values(["series", "model", "as_of"], ignore_index=True)
 
 
-def fan_forecasts(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int, root=None) -> dict[str, tuple]:
+def fan_forecasts(snapshot: Snapshot, table: pd.DataFrame, *, horizon: int) -> dict[str, tuple]:
     """For each category row of a forecast table: (history, monthly forecast, model used).
 
     The model is the one the table used (``auto:<model>`` resolved); ``covered_total`` is
@@ -278,12 +266,13 @@ def fan_forecasts(monthly: pd.DataFrame, table: pd.DataFrame, *, horizon: int, r
     from tradedeal.ingest.cache import cached
 
     out = {}
+    monthly = snapshot.exports_by_category(table["coverage"].iloc[0])
     for row in table[table["category"] != "covered_total"].itertuples():
         series = monthly[row.category].dropna().rename(row.category)
         model = row.model.split(":")[-1]
         forecast, used = cached(
             "monthly", partial(monthly_forecast, series, as_of=row.as_of, model=model, horizon=horizon),
-            key=(row.category, row.as_of, model, horizon, _fingerprint(series)), root=root,
+            key=(row.category, row.as_of, model, horizon, _fingerprint(series)), snapshot=snapshot,
         )
         out[row.category] = (series.loc[: row.as_of].iloc[-36:], forecast, used)
     return out

@@ -8,19 +8,14 @@ and exit code 2.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 from collections.abc import Sequence
-
-import pandas as pd
 
 from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import TradedealError
 from tradedeal.models import MODEL_CHOICES as CHOICES  # light: no statsmodels
-
-FORMATS = ("table", "csv", "json")
+from tradedeal.present.tables import FORMATS, render
 
 
 class UsageError(TradedealError):
@@ -43,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tradedeal", description="Track China's Phase One purchases of US goods.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    data = commands.add_parser("data", help="build the processed data from the raw snapshot")
+    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
     refresh = data_commands.add_parser("refresh", help="pull new data from the Census API and FRED into a new vintage")
@@ -54,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("a", metavar="VINTAGE_A")
     diff.add_argument("b", metavar="VINTAGE_B")
     diff.add_argument("--format", choices=FORMATS, default="table")
-    data_commands.add_parser("vintages", help="list the data vintages")
+    listing = data_commands.add_parser("vintages", help="list the data vintages, or drop one")
+    listing.add_argument("--drop", metavar="ID", help="remove the vintage ID (a pull; never snapshot)")
 
     tracker = commands.add_parser("tracker", help="purchases to date against the agreement's targets")
     tracker.add_argument("--year", type=_year, required=True, help="2020 or 2021")
@@ -71,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--model", choices=CHOICES, default="auto")
     forecast.add_argument("--coverage", choices=list(COVERAGES), default=None)
     forecast.add_argument("--format", choices=FORMATS, default="table")
+    forecast.add_argument("--vintage", help="data vintage (default: the latest; see tradedeal data vintages)")
 
     report = commands.add_parser("report", help="run the report notebooks with papermill")
     report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
@@ -79,34 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="reports", help="folder for reports/<run-id>/ (default: reports)")
     report.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
     report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
+    report.add_argument("--vintage", help="data vintage of every report (default: the latest)")
     return parser
 
 
-def _records(table: pd.DataFrame) -> list[dict]:
-    """JSON-ready rows: NaN becomes null."""
-    rows = table.to_dict(orient="records")
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
-
-
-def format_table(table: pd.DataFrame, fmt: str, header: list[str] = (), notes: list[str] = ()) -> str:
-    """Render a result table as ``table`` (with its header and notes), ``csv`` or ``json`` text."""
-    if fmt == "csv":
-        return table.to_csv(index=False)
-    if fmt == "json":
-        return json.dumps(_records(table), indent=2) + "\n"
-    from tradedeal.present.report import format_value
-
-    shown = pd.DataFrame({c: [format_value(c, v, dollars=True) for v in table[c]] for c in table.columns})
-    lines = [*header, "", shown.to_string(index=False), ""]
-    lines += [f"note: {n}" for n in notes]
-    return "\n".join(lines) + "\n"
+def _emit(table, fmt: str, window, header: list[str], notes: list[str]) -> None:
+    """Print a result with its question: in the header for a table; as ``vintage`` and ``as_of``
+    columns for CSV and JSON, whose notes go to stderr."""
+    sys.stdout.write(render(table, fmt, question=window.fields(), header=header, notes=notes))
+    if fmt != "table":
+        for note in [f"data: {window.citation()}", *notes]:
+            print(f"note: {note}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> None:
     if args.command == "data" and args.data_command == "build":
-        from tradedeal.ingest.build import build
+        from tradedeal.ingest.build import rebuild
 
-        manifest = build()
+        manifest = rebuild()
         for name, info in manifest["tables"].items():
             print(f"{name}: {info['rows']} rows")
     elif args.command == "data" and args.data_command == "refresh":
@@ -126,24 +113,34 @@ def _run(args: argparse.Namespace) -> None:
             if len(changes):
                 print(changes.to_string(index=False))
         else:
-            sys.stdout.write(format_table(changes.assign(month=changes["month"].astype(str)), args.format))
+            table = changes.assign(month=changes["month"].astype(str))
+            sys.stdout.write(render(table, args.format, question={"vintage_a": args.a, "vintage_b": args.b}))
     elif args.command == "data" and args.data_command == "vintages":
-        from tradedeal.ingest.vintages import list_vintages
+        from tradedeal.ingest.vintages import drop, list_vintages
 
-        print("\n".join(list_vintages()))
+        if args.drop:
+            for path in drop(args.drop):
+                print(f"dropped vintage: {path.parent.name}/{path.name}")
+        else:
+            print("\n".join(list_vintages()))
     elif args.command == "tracker":
+        from tradedeal.agreement.targets import check_year
         from tradedeal.agreement.tracker import tracker
+        from tradedeal.ingest.snapshot import Snapshot
 
-        result = tracker(args.year, args.as_of, proration=args.proration, coverage=args.coverage, vintage=args.vintage)
-        sys.stdout.write(format_table(result.table, args.format, result.header(), list(result.notes)))
+        check_year(args.year)  # before any data is read
+        window = Snapshot(vintage=args.vintage).select(args.year, args.as_of, args.coverage)
+        result = tracker(window, proration=args.proration)
+        _emit(result.table, args.format, window, result.header(), list(result.notes))
     elif args.command == "forecast":
+        from tradedeal.ingest.snapshot import Snapshot
         from tradedeal.models.projection import forecast_table
 
-        table, notes = forecast_table(
-            args.year, args.as_of, category=args.category, model=args.model, coverage=args.coverage, jobs=2
-        )
-        header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD"]
-        sys.stdout.write(format_table(table, args.format, header, notes))
+        window = Snapshot(vintage=args.vintage).select(args.year, args.as_of, args.coverage)
+        table, notes = forecast_table(window, category=args.category, model=args.model, jobs=2)
+        header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD",
+                  *window.question()]
+        _emit(table, args.format, window, header, notes)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -153,6 +150,8 @@ def _report(args: argparse.Namespace) -> int:
 
     sets = report.load_batch(args.file) if args.file else [{}]
     given = {name: report.coerce(value) for name, value in args.parameter}
+    if args.vintage is not None:
+        given["vintage"] = args.vintage
     sets = [{**s, **given} for s in sets]
     if args.jobs < 1:
         raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")

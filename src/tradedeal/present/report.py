@@ -9,7 +9,6 @@ kernel starts; each notebook's first cell after its parameters calls
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import tempfile
@@ -17,13 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
 from tradedeal.agreement.concordance import COVERAGES
-from tradedeal.agreement.targets import GOODS, PRORATIONS, YEARS
+from tradedeal.agreement.targets import GOODS, PRORATIONS, check_year
 from tradedeal.errors import ParameterError
 from tradedeal.ingest.paths import atomic_path, checkout_root, notebooks_dir
 from tradedeal.models import MODEL_CHOICES
+from tradedeal.months import parse_month
 
 KERNEL = "tradedeal"
 
@@ -34,14 +32,7 @@ KERNEL = "tradedeal"
 def _month(name: str, value, *, optional: bool = True):
     if value is None and optional:
         return None
-    if isinstance(value, (dt.date, dt.datetime, pd.Timestamp)):
-        return f"{value.year:04d}-{value.month:02d}"
-    if isinstance(value, pd.Period):
-        return str(value.asfreq("M"))
-    text = str(value)
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])(-\d{2})?", text):
-        raise ParameterError(f"{name} must be a month YYYY-MM; got {value!r}")
-    return text[:7]
+    return str(parse_month(value, name))
 
 
 def _choice(name: str, value, choices, *, optional: bool = True):
@@ -62,7 +53,7 @@ def _integer(name: str, value, lo: int, hi: int) -> int:
 
 
 def _product(name: str, value) -> str:
-    from tradedeal.ingest.data import PRODUCTS
+    from tradedeal.ingest.snapshot import PRODUCTS
 
     if not isinstance(value, (str, int)) or not str(value).strip():
         raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
@@ -82,7 +73,8 @@ def _product(name: str, value) -> str:
 #: How each shared parameter is checked and normalised.
 CHECKS = {
     "as_of": lambda v: _month("as_of", v),
-    "year": lambda v: int(_choice("year", _integer("year", v, 2000, 2100), YEARS, optional=False)),
+    "year": lambda v: _integer("year", v, 2000, 2100),
+    "vintage": lambda v: _vintage(v),
     "category": lambda v: _choice("category", v, GOODS),
     "coverage": lambda v: _choice("coverage", v, tuple(COVERAGES)),
     "proration": lambda v: _choice("proration", v, PRORATIONS, optional=False),
@@ -93,6 +85,18 @@ CHECKS = {
 }
 
 
+#: Notebooks whose year must be one the agreement sets targets for.
+TARGET_YEAR_NOTEBOOKS = ("01_tracker",)
+
+
+def _vintage(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"vintage must be a vintage id (see tradedeal data vintages); got {value!r}")
+    return value.strip()
+
+
 def check_parameters(notebook: str, **values) -> dict:
     """Check and normalise a notebook's parameters; raise ParameterError naming the first bad one."""
     out = {}
@@ -100,51 +104,38 @@ def check_parameters(notebook: str, **values) -> dict:
         if name not in CHECKS:
             raise ParameterError(f"{notebook}: unknown parameter {name!r}")
         out[name] = CHECKS[name](value)
+    if notebook in TARGET_YEAR_NOTEBOOKS and "year" in out:
+        check_year(out["year"])
     return out
 
 
-def describe(params: dict, *, coverage: str | None = None, vintage: str | None = None) -> str:
-    """The lines every report opens with: its parameters, coverage and data vintage."""
+def describe(params: dict, window) -> str:
+    """The lines every report opens with: its parameters, the question (period, coverage, data)
+    and the software that answered it."""
     lines = ["Parameters: " + ", ".join(f"{k} = {v if v is not None else 'default'}" for k, v in params.items())]
-    if coverage:
-        lines.append(f"Coverage: {coverage} — {COVERAGES[coverage].description}")
-    if vintage:
-        lines.append(f"Data: {vintage}")
+    lines += [line[0].upper() + line[1:] for line in window.question()]
+    lines.append("Software: " + environment())
     return "\n".join(lines)
 
 
-def format_value(name: str, value, *, dollars: bool = False) -> str:
-    """One figure as text, by its column name: ``_usd`` in $bn (or whole dollars with
-    ``dollars``), ``pct`` with 1 decimal, ``prob`` with 3; missing values blank."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if name.endswith("_usd"):
-            return f"{value:,.0f}" if dollars else f"{value / 1e9:,.2f}"
-        if name.startswith("prob"):
-            return f"{value:.3f}"
-        if name.endswith("_pct") or name.startswith("pct"):
-            return f"{value:,.1f}"
-        return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
-    return str(value)
+#: The lock of exact versions that ``make`` installs from.
+LOCK = "requirements.lock"
 
 
-def fmt_table(frame: pd.DataFrame | pd.Series) -> str:
-    """Plain-text table for reports: ``_usd`` figures in $bn (2 decimals), ``_pct`` with 1 decimal.
+def environment() -> str:
+    """The versions behind a report: tradedeal, pandas, statsmodels, papermill, and the lock's hash."""
+    import hashlib
+    from importlib.metadata import PackageNotFoundError, version
 
-    A Series is shown as one column, its index naming the figures. Plain text keeps executed
-    notebooks stable across pandas versions (nbval compares them).
-    """
-    if isinstance(frame, pd.Series):
-        labels = [str(i)[:-4] + "_bn" if str(i).endswith("_usd") else str(i) for i in frame.index]
-        values = [format_value(str(i), v) for i, v in frame.items()]
-        return pd.Series(values, index=labels, name=frame.name).to_frame().to_string()
-    shown = pd.DataFrame(index=frame.index)
-    for column in frame.columns:
-        name = str(column)
-        label = name[:-4] + "_bn" if name.endswith("_usd") else name
-        shown[label] = [format_value(name, v) for v in frame[column]]
-    return shown.to_string()
+    parts = []
+    for name in ("tradedeal", "pandas", "statsmodels", "papermill"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            parts.append(f"{name} (not installed)")
+    lock = checkout_root() / LOCK
+    digest = hashlib.sha256(lock.read_bytes()).hexdigest()[:12] if lock.exists() else "none"
+    return ", ".join(parts) + f"; {LOCK} sha256 {digest}"
 
 
 def coerce(text: str):
@@ -384,8 +375,3 @@ def new_run_dir(base: str | os.PathLike[str] = "reports") -> Path:
         n += 1
         path = Path(base) / f"{stamp}-{n}"
     return path
-
-
-def summary_json(outcomes: list[Outcome]) -> str:
-    """Outcomes as JSON (for scripts)."""
-    return json.dumps([{"report": o.run.label, "ok": o.ok, "error": o.error} for o in outcomes], indent=2)
