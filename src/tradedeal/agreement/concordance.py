@@ -103,7 +103,8 @@ def classify(codes, concordance: pd.DataFrame, coverage: str = DEFAULT_COVERAGE)
     lines = concordance[~concordance["code"].isin(cov.excluded)]
     exact = lines[lines["level"] != "hs4"].set_index("code")[["category", "subcategory"]]
     heading = lines[lines["level"] == "hs4"].set_index("code")[["category", "subcategory"]]
-    unique = pd.Index(pd.unique(pd.Series(list(codes), dtype=str)), name="code")
+    codes = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=str)
+    unique = pd.Index(codes.astype(str).unique(), name="code")
     six = unique.str[:6]
     four = unique.str[:4]
     by_exact = exact.reindex(six)

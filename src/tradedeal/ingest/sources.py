@@ -23,6 +23,7 @@ CENSUS_FIELDS = ("E_COMMODITY", "ALL_VAL_MO", "QTY_1_MO", "UNIT_QY1", "CTY_CODE"
 CHINA = "5700"
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_CODE = re.compile(r"\d{6}")
 
 
 def _fail(path: Path, where: str, what: str) -> SchemaError:
@@ -42,12 +43,6 @@ def _amounts(path: Path, column: pd.Series, name: str, row_offset: int, unit: st
         i = _first(bad)
         raise _fail(path, f"{unit} {i + row_offset}", f"{name} is {column.iloc[i]!r}, not a non-negative number")
     return values
-
-
-def _period_months(text: pd.Series) -> pd.PeriodIndex:
-    """Convert validated ``YYYY-MM`` strings to Period[M], parsing each distinct month once."""
-    codes, uniques = pd.factorize(text)
-    return pd.PeriodIndex(uniques, freq="M").take(codes)
 
 
 def _load_json(path: Path) -> object:
@@ -106,31 +101,40 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
 
     value = _amounts(path, frame["ALL_VAL_MO"], "ALL_VAL_MO", 1)
     qty = _amounts(path, frame["QTY_1_MO"], "QTY_1_MO", 1)
+    # a file holds a dozen months and a few thousand codes: check each distinct value once
+    month_codes, months = pd.factorize(frame["time"])
+    hs6_codes, codes = pd.factorize(frame["E_COMMODITY"])
+    text_months = [str(m) for m in months]
+
+    def per_value(codes_of_rows: np.ndarray, bad_values: list[bool]) -> np.ndarray:
+        return np.asarray(bad_values, dtype=bool)[codes_of_rows] if len(bad_values) else np.zeros(len(frame), bool)
+
     checks = [
-        (~frame["time"].astype(str).str.match(_MONTH), "time", "not a month YYYY-MM"),
-        (frame["time"].astype(str).str[:4] != str(year), "time", f"outside the file's year {year}"),
-        (frame["time"].astype(str) != (named_month or frame["time"].astype(str)), "time", f"not the file's month {named_month}"),
-        (frame["CTY_CODE"] != country, "CTY_CODE", f"not the expected country code {country}"),
-        (frame["COMM_LVL"] != "HS6", "COMM_LVL", "not HS6"),
-        (~frame["E_COMMODITY"].astype(str).str.fullmatch(r"\d{6}"), "E_COMMODITY", "not a six-digit code"),
+        (per_value(month_codes, [not _MONTH.match(m) for m in text_months]), "time", "not a month YYYY-MM"),
+        (per_value(month_codes, [m[:4] != str(year) for m in text_months]), "time", f"outside the file's year {year}"),
+        (per_value(month_codes, [named_month is not None and m != named_month for m in text_months]), "time",
+         f"not the file's month {named_month}"),
+        (frame["CTY_CODE"].to_numpy() != country, "CTY_CODE", f"not the expected country code {country}"),
+        (frame["COMM_LVL"].to_numpy() != "HS6", "COMM_LVL", "not HS6"),
+        (per_value(hs6_codes, [not _CODE.fullmatch(str(c)) for c in codes]), "E_COMMODITY", "not a six-digit code"),
     ]
     for bad, field, what in checks:
         if bad.any():
-            i = _first(bad)
+            i = int(np.flatnonzero(bad)[0])
             raise _fail(path, f"row {i + 1}", f"{field} {frame[field].iloc[i]!r} is {what}")
-    duplicated = frame.duplicated(["time", "E_COMMODITY"])
+    duplicated = pd.Series(month_codes.astype("int64") * len(codes) + hs6_codes).duplicated()
     if duplicated.any():
         i = _first(duplicated)
         raise _fail(path, f"row {i + 1}", f"duplicate record for {frame['time'].iloc[i]} {frame['E_COMMODITY'].iloc[i]}")
 
-    unit = frame["UNIT_QY1"].astype(str)
+    unit = frame["UNIT_QY1"]
     return pd.DataFrame(
         {
-            "month": _period_months(frame["time"].astype(str)),
-            "hs6": frame["E_COMMODITY"].astype(str),
+            "month": pd.PeriodIndex(text_months, freq="M").take(month_codes),
+            "hs6": pd.array(codes, dtype="str").take(hs6_codes),
             "value_usd": value.astype("int64"),
             "qty": qty.astype("float64"),
-            "qty_unit": unit.where(unit != "-"),
+            "qty_unit": unit.where(unit != "-").astype("str"),
         }
     )
 
