@@ -9,13 +9,13 @@ import pandas as pd
 
 from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR, YEARS, annual_targets
-from tradedeal.agreement.window import Window, select
+from tradedeal.agreement.window import OnWindow, Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import PRODUCTS, Snapshot, annual, product_code
 
 
 @dataclass(frozen=True)
-class ProductProfile:
+class ProductProfile(OnWindow):
     """A product's monthly figures and its place in its Phase One category."""
 
     name: str
@@ -25,18 +25,6 @@ class ProductProfile:
     window: Window
     monthly: pd.DataFrame  # value_usd, qty, qty_unit, unit_value_usd (the HS6 months)
     category_monthly: pd.DataFrame  # the coverage's monthly category frame
-
-    @property
-    def coverage(self) -> str:
-        return self.window.coverage
-
-    @property
-    def year(self) -> int:
-        return self.window.year
-
-    @property
-    def as_of(self) -> pd.Period:
-        return self.window.as_of
 
     @property
     def has_quantity(self) -> bool:

@@ -16,7 +16,7 @@ from tradedeal.agreement.targets import (
     check_year,
     target_path,
 )
-from tradedeal.agreement.window import Window
+from tradedeal.agreement.window import OnWindow, Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import Snapshot
 
@@ -33,25 +33,13 @@ COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Tracker:
+class Tracker(OnWindow):
     """A tracker table and the question it answers (``window``)."""
 
     table: pd.DataFrame
     window: Window
     proration: str
     notes: tuple[str, ...] = field(default=())
-
-    @property
-    def year(self) -> int:
-        return self.window.year
-
-    @property
-    def as_of(self) -> pd.Period:
-        return self.window.as_of
-
-    @property
-    def coverage(self) -> str:
-        return self.window.coverage
 
     @property
     def vintage(self) -> str:

@@ -64,6 +64,24 @@ class Window:
         return {"vintage": self.vintage, "as_of": str(self.as_of)}
 
 
+class OnWindow:
+    """Shorthands for a result that carries the ``window`` it answers."""
+
+    window: Window
+
+    @property
+    def year(self) -> int | None:
+        return self.window.year
+
+    @property
+    def as_of(self) -> pd.Period:
+        return self.window.as_of
+
+    @property
+    def coverage(self) -> str:
+        return self.window.coverage
+
+
 def select(snapshot: Snapshot | None = None, *, year: int | None = None, as_of=None,
            coverage: str | None = None) -> Window:
     """Resolve a request into a :class:`Window`.
