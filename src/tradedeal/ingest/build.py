@@ -306,7 +306,13 @@ def load_table(name: str, root: str | os.PathLike[str] | None = None, vintage: s
     if name not in TABLES:
         raise TradedealError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
     ensure_built(root, vintage)
-    frame = pd.read_parquet(_processed(root, vintage) / f"{name}.parquet")
+    path = _processed(root, vintage) / f"{name}.parquet"
+    try:
+        frame = pd.read_parquet(path)
+    except Exception:  # noqa: BLE001  truncated, emptied or garbled: processed data is a cache
+        log.warning("tradedeal: %s was damaged; rebuilt it from the raw data", path.name)
+        rebuild(root, vintage)
+        frame = pd.read_parquet(path)
     for column in _MONTH_COLUMNS & set(frame.columns):
         frame[column] = frame[column].dt.to_period("M")
     return frame

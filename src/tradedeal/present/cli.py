@@ -156,8 +156,13 @@ def _report(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")
     runs = report.plan(args.notebooks, sets)  # every parameter checked before any kernel starts
+    report.check_kernel(args.kernel)
     out = report.new_run_dir(args.out)
-    outcomes = report.run_report(runs, out, jobs=args.jobs, kernel=args.kernel, progress=sys.stderr.isatty())
+    try:
+        outcomes = report.run_report(runs, out, jobs=args.jobs, kernel=args.kernel, progress=sys.stderr.isatty())
+    except report.Interrupted as exc:
+        print(f"tradedeal: {exc}", file=sys.stderr)
+        return exc.code
     failed = [o for o in outcomes if not o.ok]
     print(f"{len(outcomes) - len(failed)} of {len(outcomes)} reports ok; index: {Path(out) / 'index.html'}")
     for o in failed:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import signal
 import tempfile
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,12 @@ from tradedeal.models import MODEL_CHOICES
 from tradedeal.months import parse_month
 
 KERNEL = "tradedeal"
+#: Arguments of every kernel a report run starts: its own log lines (the TCP notice, a caught
+#: KeyboardInterrupt) are noise to a reader, who sees a failing cell in the summary instead.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+#: Prefix of a report being written; such files are removed when a run is interrupted.
+RUNNING_PREFIX = ".running-"
+NOT_RUN = "not run (the run was interrupted)"
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -285,19 +294,21 @@ def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
 
     source = available_notebooks()[run.notebook]
     ipynb = out_dir / f"{run.label}.ipynb"
+    running = out_dir / f"{RUNNING_PREFIX}{run.label}.ipynb"  # papermill writes here as cells finish
     error = ""
     try:
         pm.execute_notebook(
-            str(source), str(ipynb), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
-            cwd=str(source.parent), log_output=False,
+            str(source), str(running), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
+            cwd=str(source.parent), log_output=False, extra_arguments=KERNEL_ARGUMENTS,
         )
     except pm.PapermillExecutionError as exc:
         error = f"cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
     except Exception as exc:  # kernel failed to start, notebook unreadable …
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    if not ipynb.exists():
+    if not running.exists():
         return Outcome(run, False, ipynb, None, error or "no output written")
-    nb = nbformat.read(ipynb, as_version=4)
+    nb = nbformat.read(running, as_version=4)
+    running.unlink()
     scrub_notebook(nb)
     meta = nb.metadata.get("papermill", {})
     meta["input_path"], meta["output_path"] = f"notebooks/{source.name}", ipynb.name
@@ -309,12 +320,12 @@ def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
     return Outcome(run, not error, ipynb, html, error)
 
 
-def _index(outcomes: list[Outcome], run_id: str) -> str:
+def _index(outcomes: list[Outcome], run_id: str, not_run: list[Run] = ()) -> str:
     rows = []
-    for o in outcomes:
+    for o in [*outcomes, *(Outcome(r, False, Path(), None, NOT_RUN) for r in not_run)]:
         params = ", ".join(f"{k}={v}" for k, v in o.run.parameters.items() if v is not None) or "defaults"
         link = f'<a href="{o.html.name}">{o.run.label}</a>' if o.html else o.run.label
-        status = "ok" if o.ok else f"FAILED — {o.error}"
+        status = "ok" if o.ok else (NOT_RUN if o.error == NOT_RUN else f"FAILED — {o.error}")
         rows.append(f"<tr><td>{link}</td><td>{params}</td><td>{status}</td></tr>")
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>tradedeal reports " + run_id + "</title>"
@@ -325,39 +336,116 @@ def _index(outcomes: list[Outcome], run_id: str) -> str:
     )
 
 
+class Interrupted(Exception):
+    """A report run stopped by SIGINT or SIGTERM; ``code`` is the exit code (130 or 143)."""
+
+    def __init__(self, signum: int, finished: int, total: int, index: Path):
+        self.code = 128 + signum
+        self.finished, self.total, self.index = finished, total, index
+        name = signal.Signals(signum).name
+        super().__init__(f"interrupted ({name}): {finished} of {total} reports finished; index: {index}")
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread by the SIGTERM handler, as KeyboardInterrupt is by SIGINT."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
+
+
+def _quiet_worker() -> None:
+    """Workers leave SIGINT and SIGTERM to the parent, which stops them and their kernels."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_descendants(grace: float = 3.0) -> None:
+    """Terminate every process this one started (pool workers and their kernels, which run in
+    sessions of their own), then kill what is left after ``grace`` seconds. Nothing is reaped
+    here: the pool reaps its own workers (a worker reaped behind its back looks alive to it)."""
+    import psutil
+
+    def running(procs):
+        alive = []
+        for proc in procs:
+            try:
+                if proc.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(proc)
+            except psutil.NoSuchProcess:
+                pass
+        return alive
+
+    family = psutil.Process().children(recursive=True)
+    for send in ("terminate", "kill"):
+        for proc in running(family):
+            try:
+                getattr(proc, send)()
+            except psutil.NoSuchProcess:
+                pass
+        deadline = time.monotonic() + grace
+        while running(family) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
 def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = KERNEL, progress: bool = True) -> list[Outcome]:
     """Execute ``runs`` (in ``jobs`` processes) into ``out_dir`` and write ``index.html``.
 
-    A failing notebook does not stop the others: its outcome carries the error.
+    A failing notebook does not stop the others: its outcome carries the error. SIGINT (Ctrl-C)
+    or SIGTERM stops the run within seconds: every worker and kernel is ended, finished reports
+    stay, half-written ones are removed, the index marks what did not run, and
+    :class:`Interrupted` is raised.
     """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     from tqdm import tqdm
 
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1; got {jobs}")
-    _check_kernel(kernel)
+    check_kernel(kernel)
     out_dir.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(runs), desc="reports", unit="notebook", disable=not progress)
     outcomes: list[Outcome] = []
-    if jobs == 1:
-        for run in runs:
-            outcomes.append(execute(run, out_dir, kernel))
+    pool = None
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
+    try:
+        # notebooks run in worker processes even one at a time: the parent only waits, so a
+        # signal finds it ready to stop the workers and their kernels
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker)
+        futures = [pool.submit(execute, run, out_dir, kernel) for run in runs]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
             bar.update()
-    else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(execute, run, out_dir, kernel): run for run in runs}
-            for future in as_completed(futures):
-                outcomes.append(future.result())
-                bar.update()
-        order = {run.label: i for i, run in enumerate(runs)}
-        outcomes.sort(key=lambda o: order[o.run.label])
+        pool.shutdown()
+    except (KeyboardInterrupt, _Terminated) as exc:
+        signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        _stop_descendants()
+        for partial in out_dir.glob(f"{RUNNING_PREFIX}*"):
+            partial.unlink(missing_ok=True)
+        for partial in out_dir.glob(".*.tmp"):
+            partial.unlink(missing_ok=True)
+        bar.close()
+        done = {o.run.label for o in outcomes}
+        _write(out_dir / "index.html", _index(_ordered(outcomes, runs), out_dir.name, [r for r in runs if r.label not in done]))
+        raise Interrupted(signum, len(outcomes), len(runs), out_dir / "index.html") from None
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     bar.close()
+    outcomes = _ordered(outcomes, runs)
     _write(out_dir / "index.html", _index(outcomes, out_dir.name))
     return outcomes
 
 
-def _check_kernel(kernel: str) -> None:
+def _ordered(outcomes: list[Outcome], runs: list[Run]) -> list[Outcome]:
+    order = {run.label: i for i, run in enumerate(runs)}
+    return sorted(outcomes, key=lambda o: order[o.run.label])
+
+
+def check_kernel(kernel: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     if kernel not in KernelSpecManager().find_kernel_specs():
@@ -367,11 +455,15 @@ def _check_kernel(kernel: str) -> None:
 
 
 def new_run_dir(base: str | os.PathLike[str] = "reports") -> Path:
-    """``reports/<run-id>/`` with a UTC timestamp run id (made unique if needed)."""
+    """Create ``reports/<run-id>/``: a UTC timestamp run id, with a suffix when another run took
+    it. The folder is created exclusively, so two runs started in the same second never share one."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
-    path = Path(base) / stamp
-    n = 1
-    while path.exists():
-        n += 1
-        path = Path(base) / f"{stamp}-{n}"
-    return path
+    Path(base).mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        path = Path(base) / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise ParameterError(f"{base}: no free run id for {stamp}")
