@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from tradedeal.present import report
+from tradedeal.present import parameters, report
 
 REPO = Path(__file__).resolve().parents[1]
 IMPORTS = """
@@ -31,7 +31,7 @@ from tradedeal import Snapshot
 from tradedeal.agreement import targets
 from tradedeal.models import momentum
 from tradedeal.models.projection import forecast_table
-from tradedeal.present import plots, report, tables
+from tradedeal.present import parameters, plots, tables
 """
 
 
@@ -66,7 +66,7 @@ def make_report() -> float:
 
 
 def main() -> None:
-    runs = report.plan(None, report.load_batch(REPO / "notebooks" / "report.yaml"))
+    runs = parameters.plan(None, parameters.load_batch(REPO / "notebooks" / "report.yaml"))
     shutil.rmtree(REPO / "data" / "processed" / "cache", ignore_errors=True)
     cold = make_report()  # backtests computed (first run after a change of data or code)
     warm = make_report()  # backtests read from data/processed/cache

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import nbformat
 
-from tradedeal.present import report
+from tradedeal.present import parameters, report
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    runs = report.plan(None, [{}])
+    runs = parameters.plan(None, [{}])
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = report.run_report(runs, Path(tmp), jobs=2)
         failed = [o for o in outcomes if not o.ok]

@@ -149,8 +149,8 @@ def test_covered_total_is_forecast_bottom_up(root):
 
 
 def test_the_command_line_offers_every_model():
+    from tradedeal.models import MODEL_CHOICES
     from tradedeal.models.projection import CHOICES
-    from tradedeal.present.report import MODEL_CHOICES
 
     assert MODEL_CHOICES == CHOICES
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import REPO
 from tradedeal.errors import ParameterError
-from tradedeal.present import cli, report
+from tradedeal.present import cli, parameters, report
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -41,19 +41,19 @@ def test_each_notebook_has_one_parameters_cell_then_a_check(path):
     nb = nbformat.read(path, as_version=4)
     tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    names = report.notebook_parameters(path)
-    assert names and set(names) <= set(report.CHECKS)
+    names = parameters.notebook_parameters(path)
+    assert names and set(names) <= set(parameters.CHECKS)
     following = next(c for c in nb.cells[tagged[0] + 1 :] if c.cell_type == "code")
-    assert f'report.check_parameters("{path.stem}"' in following.source
+    assert f'parameters.check_parameters("{path.stem}"' in following.source
     assert "def " not in "".join(c.source for c in nb.cells if c.cell_type == "code")
     assert nb.metadata["kernelspec"]["name"] == "tradedeal"
 
 
 def test_parameter_checks_normalise_and_reject():
-    got = report.check_parameters("x", as_of=dt.date(2020, 7, 1), year="2021", horizon=6, product="LNG")
+    got = parameters.check_parameters("x", as_of=dt.date(2020, 7, 1), year="2021", horizon=6, product="LNG")
     assert got == {"as_of": "2020-07", "year": 2021, "horizon": 6, "product": "lng"}
-    assert report.check_parameters("x", as_of="2020-07-01", vintage=None) == {"as_of": "2020-07", "vintage": None}
-    assert report.check_parameters("x", product="Crude oil")["product"] == "Crude oil"
+    assert parameters.check_parameters("x", as_of="2020-07-01", vintage=None) == {"as_of": "2020-07", "vintage": None}
+    assert parameters.check_parameters("x", product="Crude oil")["product"] == "Crude oil"
     for values, message in [
         ({"as_of": "July 2020"}, "as_of must be a month YYYY-MM; got 'July 2020'"),
         ({"year": "next"}, "year must be a whole number from 2000 to 2100; got 'next'"),
@@ -65,28 +65,52 @@ def test_parameter_checks_normalise_and_reject():
         ({"colour": "red"}, "unknown parameter 'colour'"),
     ]:
         with pytest.raises(ParameterError, match=values and message.replace("(", r"\(").replace(")", r"\)")):
-            report.check_parameters("x", **values)
+            parameters.check_parameters("x", **values)
 
 
 def test_plan_expands_batch_files(tmp_path):
     batch = tmp_path / "batch.yaml"
     batch.write_text("- {}\n- notebook: 04_product\n  product: pork\n- notebook: 04_product\n  product: 2709\n")
-    runs = report.plan(None, report.load_batch(batch))
+    runs = parameters.plan(None, parameters.load_batch(batch))
     labels = [r.label for r in runs]
     assert labels == ["01_tracker", "02_momentum", "03_forecast", "04_product", "04_product-pork", "04_product-2709"]
     assert runs[-1].parameters == {"product": "2709"}
     with pytest.raises(ParameterError, match="unknown parameter 'product' for 01_tracker"):
-        report.plan(["01_tracker"], [{"product": "pork"}])
+        parameters.plan(["01_tracker"], [{"product": "pork"}])
     with pytest.raises(ParameterError, match="unknown notebook '05_trade'"):
-        report.plan(["05_trade"], [{}])
+        parameters.plan(["05_trade"], [{}])
 
 
 def test_bad_parameter_exits_2_before_any_kernel(tmp_path, capsys):
     code = cli.main(["report", "01_tracker", "-p", "year", "2019", "--out", str(tmp_path / "r")])
     err = capsys.readouterr().err
-    message = "tradedeal: error: year must be one of 2020, 2021: the agreement sets no purchase targets for 2019"
+    message = ("tradedeal: error: parameters (year=2019): year must be one of 2020, 2021: "
+               "the agreement sets no purchase targets for 2019")
     assert code == 2 and err.strip() == message
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "batch", "message"),
+    [
+        (["02_momentum", "-p", "as_of", "2035-01"], None,
+         "tradedeal: error: parameters (as_of=2035-01): as_of 2035-01 is outside the data: "
+         "annex_6_1_ex_civil_aircraft figures run 2013-01 to 2021-11"),
+        (["01_tracker", "-p", "as_of", "2021-03"], None,  # the notebook's default year is 2020
+         "tradedeal: error: parameters (as_of=2021-03): as_of must be a month of 2020; got 2021-03"),
+        ([], "- notebook: 04_product\n  product: pork\n- notebook: 03_forecast\n  year: 2020\n  as_of: 2021-02\n",
+         "batch.yaml entry 1 (notebook=03_forecast, year=2020, as_of=2021-02): as_of must be a month of 2020; got 2021-02"),
+        ([], "- notebook: 04_product\n  product: [pork\n", "batch.yaml: not valid YAML: line 3, column 1:"),
+    ],
+)
+def test_parameters_are_checked_against_the_data_before_any_kernel(tmp_path, capsys, argv, batch, message):
+    if batch is not None:
+        (tmp_path / "batch.yaml").write_text(batch)
+        argv = [*argv, "-f", str(tmp_path / "batch.yaml")]
+    code = cli.main(["report", *argv, "--out", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "r").exists()  # nothing written
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +125,11 @@ def nondefault_run(tmp_path_factory):
             {"notebook": "02_momentum", "category": "agriculture", "as_of": "2020-12"},
             {"notebook": "03_forecast", "year": 2020, "as_of": "2020-07", "model": "ratio", "category": "energy"},
             {"notebook": "04_product", "product": "crude_oil", "year": 2020},
-            {"notebook": "01_tracker", "year": 2020, "as_of": "2019-05"},  # checked in the notebook: fails there
+            # passes the checks made before any kernel, fails in the notebook: the drivers of a
+            # recovery need HS6 months after it, and the HS6 data end in 2021-01
+            {"notebook": "02_momentum", "recovery_month": "2021-06"},
         ]
-        runs = report.plan(None, sets)
+        runs = parameters.plan(None, sets)
         outcomes = report.run_report(runs, out, jobs=2, progress=False)
     finally:
         if previous is None:
@@ -149,9 +175,9 @@ def test_product_notebook_for_crude_oil(nondefault_run):
 
 def test_a_failing_notebook_does_not_stop_the_others(nondefault_run):
     out, outcomes = nondefault_run
-    failed = outcomes["01_tracker-2020-2019-05"]
+    failed = outcomes["02_momentum-2021-06"]
     assert not failed.ok
-    assert "ParameterError: as_of must be a month of 2020; got 2019-05" in failed.error
+    assert "ParameterError: recovery_month 2021-06 is after the end of the HS6 data" in failed.error
     assert sum(o.ok for o in outcomes.values()) == 4
     index = (out / "index.html").read_text()
     assert "FAILED" in index and index.count("<tr>") == 6

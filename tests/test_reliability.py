@@ -6,7 +6,9 @@ docs/reliability.md lists each case with the test that covers it.
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +18,7 @@ from conftest import census_rows, write_census
 from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
 from tradedeal.ingest.build import build
-from tradedeal.present import cli
+from tradedeal.present import cli, report
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
@@ -75,6 +77,7 @@ def test_unwritable_output_folder(fresh_root, run_cli, tmp_path):
     code, _, err = run_cli("report", "01_tracker", "--out", str(blocker))
     assert code == 2 and err.startswith("tradedeal: error: cannot read or write") and err.count("\n") == 1
     assert blocker.read_text() == "a file where the report folder should be"
+    shutil.rmtree(fresh_root / "processed", ignore_errors=True)  # the report's checks built it
     (fresh_root / "processed").write_text("not a folder")
     code, _, err = run_cli("data", "build")
     assert code == 2 and "cannot read or write" in err and str(fresh_root / "processed") in err
@@ -146,3 +149,31 @@ def test_parameters_of_the_wrong_type_or_range(run_cli, argv, message):
     code, out, err = run_cli(*argv)
     assert code == 2 and out == ""
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty"])
+def test_a_damaged_processed_table_is_a_cache_miss(fresh_root, run_cli, damage, caplog):
+    build(fresh_root)
+    path = fresh_root / "processed" / "exports_category.parquet"
+    path.write_bytes(path.read_bytes()[: 100] if damage == "truncated" else b"")
+    code, out, err = run_cli("tracker", "--year", "2020", "--as-of", "2020-12", "--format", "json")
+    assert code == 0
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == ["tradedeal: exports_category.parquet was damaged; rebuilt it from the raw data"]
+    assert next(r for r in json.loads(out) if r["category"] == "covered_total")["purchases_ytd_usd"] == 93_651_664_966
+    assert len(path.read_bytes()) > 1_000  # whole again
+
+
+def test_two_runs_in_the_same_second_get_their_own_folders(tmp_path):
+    folders = {report.new_run_dir(tmp_path) for _ in range(5)}
+    assert len(folders) == 5 and all(f.is_dir() for f in folders)
+
+
+def test_files_are_written_with_the_users_umask(fresh_root, run_cli):
+    previous = os.umask(0o022)
+    try:
+        build(fresh_root)
+        written = [fresh_root / "processed" / "manifest.json", fresh_root / "processed" / "exports_hs6.parquet"]
+        assert {oct(p.stat().st_mode & 0o777) for p in written} == {"0o644"}
+    finally:
+        os.umask(previous)

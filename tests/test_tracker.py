@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 
@@ -138,3 +139,33 @@ def test_cli_errors_are_one_line_with_exit_2(run, argv, message):
     assert code == 2 and out == ""
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_every_option_has_a_help_line_that_shows_its_default():
+    parser = cli.build_parser()
+    seen = 0
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                stack += list(action.choices.values())
+            elif not isinstance(action, argparse._HelpAction):
+                seen += 1
+                assert action.help, (current.prog, action.dest)
+                if action.option_strings and not action.required:
+                    assert "default" in action.help, (current.prog, action.dest)
+    assert seen >= 25
+
+
+def test_energy_quantities_are_summed_over_the_months_that_have_them(root):
+    from tradedeal.agreement.product import profile
+
+    lng = profile(Snapshot(root), "lng").quantity_table()
+    # LNG: no shipments in 2017-01, -04 and -06 (no quantity, value zero): nine months count
+    assert lng.loc[2017, "months_with_quantity"] == 9
+    assert lng.loc[2017, "qty_M3"] == 4_449_914
+    assert lng.loc[2017, "usd_per_M3"] == pytest.approx(423_811_725 / 4_449_914)
+    crude = profile(Snapshot(root), "crude_oil").quantity_table()
+    assert list(crude.index) == list(range(2013, 2021))  # every complete year, not 2017 only
+    assert crude.loc[2017, "months_with_quantity"] == 12

@@ -52,10 +52,27 @@ class ProductProfile(OnWindow):
         return out.dropna(how="all")
 
     def quantity_table(self) -> pd.DataFrame:
-        """Quantity and unit value by complete year (energy lines)."""
-        qty = annual(self.monthly["qty"])
-        value = annual(self.monthly["value_usd"])
-        return pd.DataFrame({f"qty_{self.unit}": qty, "unit_value_per_unit": value / qty}).dropna(how="all")
+        """Quantity and unit value by year of the data, over the months that have both.
+
+        A month with no shipments has no quantity (its value counts as zero): it is left out of
+        the sums, never counted as a zero quantity. Columns ``months_with_quantity``,
+        ``qty_<unit>``, ``value_usd`` (of those months) and ``usd_per_<unit>``; a year the data
+        cover only in part is left out.
+        """
+        m = self.monthly
+        years = m.groupby(m.index.year).size()
+        both = m[m["qty"].notna() & (m["value_usd"] > 0)]
+        grouped = both.groupby(both.index.year)
+        unit = self.unit
+        out = pd.DataFrame({
+            "months_with_quantity": grouped.size(),
+            f"qty_{unit}": grouped["qty"].sum(),
+            "value_usd": grouped["value_usd"].sum(),
+        }).reindex(years[years == 12].index)
+        out["months_with_quantity"] = out["months_with_quantity"].fillna(0).astype(int)
+        out[f"usd_per_{unit}"] = out["value_usd"] / out[f"qty_{unit}"]
+        out.index.name = "year"
+        return out
 
     def against_target(self) -> pd.Series:
         """The product's change since 2017 against its category's committed increment."""

@@ -37,46 +37,56 @@ def _year(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tradedeal", description="Track China's Phase One purchases of US goods.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    formats = f"output: {', '.join(FORMATS)} (default: table; csv and json add vintage and as_of to every row)"
+    vintage = "data vintage, an id from `tradedeal data vintages` (default: the latest)"
+    coverage = (f"{' or '.join(COVERAGES)} (default: full Annex 6.1 where its data reach the month asked for, "
+                "else the published aggregates)")
 
-    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff")
+    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff",
+                               description="The data: build the processed tables, refresh from the sources, "
+                                           "list or drop vintages, diff two vintages.")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
     data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
     refresh = data_commands.add_parser("refresh", help="pull new data from the Census API and FRED into a new vintage")
-    refresh.add_argument("--source", choices=("census", "fred", "all"), default="all")
-    refresh.add_argument("--start", help="first month to pull, YYYY-MM (default: after the latest in the data)")
+    refresh.add_argument("--source", choices=("census", "fred", "all"), default="all",
+                         help="which source to pull (default: all)")
+    refresh.add_argument("--start", help="first month to pull, YYYY-MM (default: the month after the latest HS6 month)")
     refresh.add_argument("--end", help="last month to pull, YYYY-MM (default: last month)")
     diff = data_commands.add_parser("diff", help="what changed between two vintages, in USD")
-    diff.add_argument("a", metavar="VINTAGE_A")
-    diff.add_argument("b", metavar="VINTAGE_B")
-    diff.add_argument("--format", choices=FORMATS, default="table")
+    diff.add_argument("a", metavar="VINTAGE_A", help="the earlier vintage id (snapshot, or a pull id)")
+    diff.add_argument("b", metavar="VINTAGE_B", help="the later vintage id")
+    diff.add_argument("--format", choices=FORMATS, default="table", help=formats)
     listing = data_commands.add_parser("vintages", help="list the data vintages, or drop one")
-    listing.add_argument("--drop", metavar="ID", help="remove the vintage ID (a pull; never snapshot)")
+    listing.add_argument("--drop", metavar="ID", help="remove the vintage ID, a pull (default: none; snapshot is never dropped)")
 
     tracker = commands.add_parser("tracker", help="purchases to date against the agreement's targets")
-    tracker.add_argument("--year", type=_year, required=True, help="2020 or 2021")
-    tracker.add_argument("--as-of", help="last month counted, YYYY-MM (default: latest in the data)")
-    tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal")
-    tracker.add_argument("--coverage", choices=list(COVERAGES), default=None)
-    tracker.add_argument("--format", choices=FORMATS, default="table")
-    tracker.add_argument("--vintage", help="data vintage (default: the latest; see tradedeal data vintages)")
+    tracker.add_argument("--year", type=_year, required=True, help="2020 or 2021 (required: the years with targets)")
+    tracker.add_argument("--as-of", help="last month counted, YYYY-MM (default: the year's latest month in the data)")
+    tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal",
+                         help="how the annual target is spread over the months (default: seasonal, by 2017's months)")
+    tracker.add_argument("--coverage", choices=list(COVERAGES), default=None, help=coverage)
+    tracker.add_argument("--format", choices=FORMATS, default="table", help=formats)
+    tracker.add_argument("--vintage", help=vintage)
 
     forecast = commands.add_parser("forecast", help="year-end projections against the targets")
-    forecast.add_argument("--year", type=_year, required=True, help="2020 or 2021")
-    forecast.add_argument("--as-of", help="last month of data used, YYYY-MM (default: latest in the data)")
+    forecast.add_argument("--year", type=_year, required=True, help="the year to project (required; targets for 2020, 2021)")
+    forecast.add_argument("--as-of", help="last month of data used, YYYY-MM (default: the year's latest month in the data)")
     forecast.add_argument("--category", choices=GOODS, default=None, help="one category (default: all four)")
-    forecast.add_argument("--model", choices=CHOICES, default="auto")
-    forecast.add_argument("--coverage", choices=list(COVERAGES), default=None)
-    forecast.add_argument("--format", choices=FORMATS, default="table")
-    forecast.add_argument("--vintage", help="data vintage (default: the latest; see tradedeal data vintages)")
+    forecast.add_argument("--model", choices=CHOICES, default="auto",
+                          help="forecast model (default: auto, each series' best recent backtest record)")
+    forecast.add_argument("--coverage", choices=list(COVERAGES), default=None, help=coverage)
+    forecast.add_argument("--format", choices=FORMATS, default="table", help=formats)
+    forecast.add_argument("--vintage", help=vintage)
 
     report = commands.add_parser("report", help="run the report notebooks with papermill")
     report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
-    report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
-    report.add_argument("-f", "--file", help="YAML file: a parameter set, or a list of them")
-    report.add_argument("--out", default="reports", help="folder for reports/<run-id>/ (default: reports)")
-    report.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes")
+    report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="a notebook parameter, repeatable (default: the notebooks' own defaults)")
+    report.add_argument("-f", "--file", help="YAML file: a parameter set, or a list of them, each a report (default: none)")
+    report.add_argument("--out", default="reports", help="folder for <run-id>/ (default: reports)")
+    report.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes (default: 1)")
     report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
-    report.add_argument("--vintage", help="data vintage of every report (default: the latest)")
+    report.add_argument("--vintage", help=vintage)
     return parser
 
 
@@ -146,16 +156,16 @@ def _run(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tradedeal.present import report
+    from tradedeal.present import parameters, report
 
-    sets = report.load_batch(args.file) if args.file else [{}]
-    given = {name: report.coerce(value) for name, value in args.parameter}
+    sets = parameters.load_batch(args.file) if args.file else [{}]
+    given = {name: parameters.coerce(value) for name, value in args.parameter}
     if args.vintage is not None:
         given["vintage"] = args.vintage
     sets = [{**s, **given} for s in sets]
     if args.jobs < 1:
         raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")
-    runs = report.plan(args.notebooks, sets)  # every parameter checked before any kernel starts
+    runs = parameters.plan(args.notebooks, sets, source=args.file or "parameters")  # checked before any kernel
     report.check_kernel(args.kernel)
     out = report.new_run_dir(args.out)
     try:

@@ -167,3 +167,13 @@ def fan_figure(fans: dict[str, tuple], *, source: str):
     for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
         fan_chart(history, forecast, title=f"{category} ({model})", source=source, ax=ax)
     return fig
+
+
+def show(alt: str, fig=None) -> None:
+    """Display a figure in a notebook with ``alt`` (what it shows, for a screen reader and the
+    HTML report's ``<img alt>``), then close it so it is not shown twice."""
+    from IPython.display import display
+
+    fig = fig if fig is not None else plt.gcf()
+    display(fig, metadata={"image/png": {"alt": alt}})
+    plt.close(fig)

@@ -1,172 +1,34 @@
-"""Parameterized report notebooks: parameter checks, and the papermill report run.
+"""The report run: papermill executes the planned runs into ``reports/<run-id>/``.
 
-``tradedeal report`` runs notebooks with papermill into ``reports/<run-id>/`` (executed
-``.ipynb`` and code-free HTML, plus ``index.html``). Parameters are checked here, before any
-kernel starts; each notebook's first cell after its parameters calls
-:func:`check_parameters` again, so a notebook opened by hand gets the same checks.
+Each run gives an executed ``.ipynb`` (scrubbed of machine paths and the API key) and
+code-free HTML, and the run folder an ``index.html``. Runs are planned and their parameters
+checked by :mod:`tradedeal.present.parameters` before any kernel starts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import signal
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from tradedeal.agreement.concordance import COVERAGES
-from tradedeal.agreement.targets import GOODS, PRORATIONS, check_year
 from tradedeal.errors import ParameterError
-from tradedeal.ingest.paths import atomic_path, checkout_root, notebooks_dir
-from tradedeal.models import MODEL_CHOICES
-from tradedeal.months import parse_month
+from tradedeal.ingest.paths import atomic_path, checkout_root
+from tradedeal.present.parameters import Run, available_notebooks
 
-KERNEL = "tradedeal"
+KERNEL = "tradedeal"  # the Jupyter kernel `make` registers
 #: Arguments of every kernel a report run starts: its own log lines (the TCP notice, a caught
 #: KeyboardInterrupt) are noise to a reader, who sees a failing cell in the summary instead.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: Prefix of a report being written; such files are removed when a run is interrupted.
 RUNNING_PREFIX = ".running-"
 NOT_RUN = "not run (the run was interrupted)"
-
-
-# --- parameters -------------------------------------------------------------------------------
-
-
-def _month(name: str, value, *, optional: bool = True):
-    if value is None and optional:
-        return None
-    return str(parse_month(value, name))
-
-
-def _choice(name: str, value, choices, *, optional: bool = True):
-    if value is None and optional:
-        return None
-    if value not in choices:
-        raise ParameterError(f"{name} must be one of {', '.join(map(str, choices))}; got {value!r}")
-    return value
-
-
-def _integer(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise ParameterError(f"{name} must be a whole number from {lo} to {hi}; got {value!r}")
-    number = int(value)
-    if not lo <= number <= hi:
-        raise ParameterError(f"{name} must be a whole number from {lo} to {hi}; got {value!r}")
-    return number
-
-
-def _product(name: str, value) -> str:
-    from tradedeal.ingest.snapshot import PRODUCTS
-
-    if not isinstance(value, (str, int)) or not str(value).strip():
-        raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
-    text = str(value).strip()
-    if text.lower() in PRODUCTS or (text.isdigit() and len(text) in (4, 6)):
-        return text.lower() if text.lower() in PRODUCTS else text
-    from tradedeal.agreement.concordance import load_concordance
-
-    subcategories = {s.lower(): s for s in load_concordance()["subcategory"].unique()}
-    if text.lower() in subcategories:
-        return subcategories[text.lower()]
-    raise ParameterError(
-        f"{name} must be one of {', '.join(PRODUCTS)}, an Annex 6.1 sub-category or an HS4/HS6 code; got {value!r}"
-    )
-
-
-#: How each shared parameter is checked and normalised.
-CHECKS = {
-    "as_of": lambda v: _month("as_of", v),
-    "year": lambda v: _integer("year", v, 2000, 2100),
-    "vintage": lambda v: _vintage(v),
-    "category": lambda v: _choice("category", v, GOODS),
-    "coverage": lambda v: _choice("coverage", v, tuple(COVERAGES)),
-    "proration": lambda v: _choice("proration", v, PRORATIONS, optional=False),
-    "recovery_month": lambda v: _month("recovery_month", v, optional=False),
-    "model": lambda v: _choice("model", v, MODEL_CHOICES, optional=False),
-    "horizon": lambda v: _integer("horizon", v, 1, 24),
-    "product": lambda v: _product("product", v),
-}
-
-
-#: Notebooks whose year must be one the agreement sets targets for.
-TARGET_YEAR_NOTEBOOKS = ("01_tracker",)
-
-
-def _vintage(value) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ParameterError(f"vintage must be a vintage id (see tradedeal data vintages); got {value!r}")
-    return value.strip()
-
-
-def check_parameters(notebook: str, **values) -> dict:
-    """Check and normalise a notebook's parameters; raise ParameterError naming the first bad one."""
-    out = {}
-    for name, value in values.items():
-        if name not in CHECKS:
-            raise ParameterError(f"{notebook}: unknown parameter {name!r}")
-        out[name] = CHECKS[name](value)
-    if notebook in TARGET_YEAR_NOTEBOOKS and "year" in out:
-        check_year(out["year"])
-    return out
-
-
-def describe(params: dict, window) -> str:
-    """The lines every report opens with: its parameters, the question (period, coverage, data)
-    and the software that answered it."""
-    lines = ["Parameters: " + ", ".join(f"{k} = {v if v is not None else 'default'}" for k, v in params.items())]
-    lines += [line[0].upper() + line[1:] for line in window.question()]
-    lines.append("Software: " + environment())
-    return "\n".join(lines)
-
-
-#: The lock of exact versions that ``make`` installs from.
-LOCK = "requirements.lock"
-
-
-def environment() -> str:
-    """The versions behind a report: tradedeal, pandas, statsmodels, papermill, and the lock's hash."""
-    import hashlib
-    from importlib.metadata import PackageNotFoundError, version
-
-    parts = []
-    for name in ("tradedeal", "pandas", "statsmodels", "papermill"):
-        try:
-            parts.append(f"{name} {version(name)}")
-        except PackageNotFoundError:
-            parts.append(f"{name} (not installed)")
-    lock = checkout_root() / LOCK
-    digest = hashlib.sha256(lock.read_bytes()).hexdigest()[:12] if lock.exists() else "none"
-    return ", ".join(parts) + f"; {LOCK} sha256 {digest}"
-
-
-def coerce(text: str):
-    """A command-line parameter value as YAML reads it (``2021`` → int, ``null`` → None)."""
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-# --- the report run ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    """One notebook with one parameter set."""
-
-    notebook: str
-    parameters: dict = field(default_factory=dict)
-    label: str = ""
+#: The HTML template of the reports: the lab template, with alt text on figures.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -176,76 +38,6 @@ class Outcome:
     ipynb: Path
     html: Path | None
     error: str = ""
-
-
-def available_notebooks() -> dict[str, Path]:
-    """Report notebooks by name (file stem), in order."""
-    return {p.stem: p for p in sorted(notebooks_dir().glob("[0-9][0-9]_*.ipynb"))}
-
-
-def notebook_parameters(path: Path) -> dict:
-    """The names and defaults of a notebook's ``parameters`` cell (read by papermill, no kernel)."""
-    import nbformat
-    from papermill.inspection import inspect_notebook
-
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    if len(cells) != 1:
-        raise ParameterError(f"{path.name}: needs exactly one cell tagged 'parameters'; has {len(cells)}")
-    return {name: spec["default"] for name, spec in inspect_notebook(str(path)).items()}
-
-
-def load_batch(path: str | os.PathLike[str]) -> list[dict]:
-    """Parameter sets from a YAML file: one mapping, or a list of mappings (each a report).
-
-    A mapping may name its ``notebook``; the others apply to every notebook selected.
-    """
-    import yaml
-
-    try:
-        content = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise ParameterError(f"{path}: cannot read parameter file ({exc})".splitlines()[0]) from None
-    sets = content if isinstance(content, list) else [content or {}]
-    if not all(isinstance(s, dict) for s in sets):
-        raise ParameterError(f"{path}: a parameter file holds a mapping or a list of mappings")
-    return sets
-
-
-def plan(notebooks: Iterable[str] | None, parameter_sets: list[dict]) -> list[Run]:
-    """The runs to make, with every parameter checked; raises ParameterError before any kernel."""
-    known = available_notebooks()
-    chosen = list(notebooks) if notebooks else list(known)
-    for name in chosen:
-        if Path(name).stem not in known:
-            raise ParameterError(f"unknown notebook {name!r}; notebooks are {', '.join(known)}")
-    chosen = [Path(n).stem for n in chosen]
-    accepted = {n: notebook_parameters(known[n]) for n in chosen}
-    runs: list[Run] = []
-    for values in parameter_sets or [{}]:
-        values = dict(values)
-        target = values.pop("notebook", None)
-        targets = [Path(str(target)).stem] if target else chosen
-        for name in targets:
-            if name not in known:
-                raise ParameterError(f"unknown notebook {target!r}; notebooks are {', '.join(known)}")
-            if name not in accepted:
-                accepted[name] = notebook_parameters(known[name])
-        for key in values:
-            if not any(key in accepted[n] for n in targets):
-                raise ParameterError(f"unknown parameter {key!r} for {', '.join(targets)}")
-        for name in targets:
-            own = {k: v for k, v in values.items() if k in accepted[name]}
-            checked = check_parameters(name, **own)
-            suffix = "-".join(re.sub(r"[^\w.-]+", "_", str(v)) for v in checked.values() if v is not None)
-            runs.append(Run(name, checked, f"{name}-{suffix}" if suffix else name))
-    labels: dict[str, int] = {}
-    unique = []
-    for run in runs:
-        n = labels.get(run.label, 0)
-        labels[run.label] = n + 1
-        unique.append(run if n == 0 else Run(run.notebook, run.parameters, f"{run.label}-{n + 1}"))
-    return unique
 
 
 def _scrub(text: str) -> str:
@@ -313,7 +105,8 @@ def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
     meta = nb.metadata.get("papermill", {})
     meta["input_path"], meta["output_path"] = f"notebooks/{source.name}", ipynb.name
     _write(ipynb, nbformat.writes(nb))
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            template_file=str(TEMPLATES / "tradedeal.html.j2"))
     body, _ = exporter.from_notebook_node(nb)
     html = ipynb.with_suffix(".html")
     _write(html, body)
@@ -467,3 +260,4 @@ def new_run_dir(base: str | os.PathLike[str] = "reports") -> Path:
         except FileExistsError:
             continue
     raise ParameterError(f"{base}: no free run id for {stamp}")
+

@@ -3,6 +3,7 @@ table, CSV or JSON form that carries the question (vintage, as-of month) with ev
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 
@@ -27,22 +28,69 @@ def format_value(name: str, value, *, dollars: bool = False) -> str:
     return str(value)
 
 
-def fmt_table(frame: pd.DataFrame | pd.Series) -> str:
-    """Plain-text table for reports: ``_usd`` figures in $bn (2 decimals), ``_pct`` with 1 decimal.
-
-    A Series is shown as one column, its index naming the figures. Plain text keeps executed
-    notebooks stable across pandas versions (nbval compares them).
-    """
+def _shown(frame: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """The figures as text, columns relabelled with their units (``_usd`` → ``_bn``)."""
     if isinstance(frame, pd.Series):
         labels = [str(i)[:-4] + "_bn" if str(i).endswith("_usd") else str(i) for i in frame.index]
         values = [format_value(str(i), v) for i, v in frame.items()]
-        return pd.Series(values, index=labels, name=frame.name).to_frame().to_string()
+        return pd.Series(values, index=labels, name=frame.name).to_frame()
     shown = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         name = str(column)
         label = name[:-4] + "_bn" if name.endswith("_usd") else name
         shown[label] = [format_value(name, v) for v in frame[column]]
-    return shown.to_string()
+    return shown
+
+
+def fmt_table(frame: pd.DataFrame | pd.Series) -> str:
+    """Plain-text table: ``_usd`` figures in $bn (2 decimals), ``_pct`` with 1 decimal.
+
+    A Series is shown as one column, its index naming the figures.
+    """
+    return _shown(frame).to_string()
+
+
+class Table:
+    """A report table: an HTML table for readers (pandas ``Styler``: units in the header,
+    thousands separators, figures right-aligned) and the plain-text form as its text
+    representation, which nbval compares. The Styler's ids are derived from the table's
+    labels, so the HTML of a re-run is the same."""
+
+    def __init__(self, frame: pd.DataFrame | pd.Series, caption: str | None = None):
+        self.frame = frame
+        self.caption = caption
+
+    def __repr__(self) -> str:
+        return (f"{self.caption}\n" if self.caption else "") + fmt_table(self.frame)
+
+    def _repr_html_(self) -> str:
+        shown = _shown(self.frame)
+        shown.columns = [_header(str(c)) for c in shown.columns]
+        digest = hashlib.sha1(repr((list(shown.columns), list(map(str, shown.index)), self.caption)).encode())
+        styler = shown.style.set_uuid(digest.hexdigest()[:8]).set_table_attributes('class="tradedeal-table"')
+        styler = styler.set_table_styles([
+            {"selector": "td", "props": "text-align: right; padding: 0.2em 0.8em; font-variant-numeric: tabular-nums;"},
+            {"selector": "th", "props": "text-align: left; padding: 0.2em 0.8em;"},
+            {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
+        ])
+        if self.caption:
+            styler = styler.set_caption(self.caption)
+        return styler.to_html()
+
+
+def _header(label: str) -> str:
+    """A column label with its unit spelled out for readers."""
+    for suffix, unit in (("_bn", " ($bn)"), ("_pct", " (%)")):
+        if label.endswith(suffix):
+            return label[: -len(suffix)] + unit
+    return label
+
+
+def show(frame: pd.DataFrame | pd.Series, caption: str | None = None) -> None:
+    """Display a report table in a notebook (HTML for readers, plain text for nbval)."""
+    from IPython.display import display
+
+    display(Table(frame, caption))
 
 
 def records(table: pd.DataFrame) -> list[dict]:

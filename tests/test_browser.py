@@ -1,0 +1,104 @@
+"""A reader's view: a real browser (headless Chromium) opens a report run's index and every
+report, and checks that every image loads (with alt text), every table is an HTML table and
+every link of the index resolves. `.ci/run` installs Chromium; without it this test is skipped,
+saying so in one line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tradedeal.present import parameters, report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+# Loads one page in an iframe (same origin: both come from the local server), waits for its
+# images, and writes what it found into the checker page, which Chromium then dumps.
+CHECKER = """<!doctype html><html><body><iframe id="f" src="{page}" width="1200" height="900"></iframe>
+<script>
+const frame = document.getElementById("f");
+frame.onload = async () => {{
+  const doc = frame.contentDocument;
+  const images = [...doc.images];
+  await Promise.all(images.map(i => i.complete ? null : new Promise(r => {{ i.onload = i.onerror = r; }})));
+  const links = [];
+  for (const a of doc.querySelectorAll("a[href]")) {{
+    const reply = await fetch(a.getAttribute("href"), {{method: "HEAD"}});
+    links.push([a.getAttribute("href"), reply.status]);
+  }}
+  const result = {{
+    images: images.map(i => [i.naturalWidth, i.getAttribute("alt") || ""]),
+    tables: doc.querySelectorAll("table.tradedeal-table").length,
+    text_tables: [...doc.querySelectorAll("pre")].filter(p => /\\w+_(bn|pct)\\b/.test(p.textContent)).length,
+    links: links,
+  }};
+  const out = document.createElement("pre");
+  out.id = "result";
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+}};
+</script></body></html>"""
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # the test reports what matters
+        pass
+
+
+def look(url: str) -> dict:
+    """What Chromium sees of ``url``'s page (see CHECKER)."""
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--virtual-time-budget=20000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=120,
+    )
+    match = re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.S)
+    assert match, f"no result from Chromium: {done.stderr[-500:]}"
+    return json.loads(match.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+
+
+@pytest.fixture(scope="module")
+def served_run(tmp_path_factory):
+    """A report run of every notebook with its defaults, served on 127.0.0.1."""
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine (apt-get install chromium): the reports were not read in a browser")
+    out = tmp_path_factory.mktemp("browser") / "run"
+    outcomes = report.run_report(parameters.plan(None, [{}]), out, jobs=2, progress=False)
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield out, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def checked(out, base: str, page: str) -> dict:
+    name = f"check-{page}"
+    (out / name).write_text(CHECKER.format(page=page))
+    try:
+        return look(f"{base}/{name}")
+    finally:
+        (out / name).unlink()
+
+
+def test_a_browser_reads_the_index_and_every_report(served_run):
+    out, base = served_run
+    index = checked(out, base, "index.html")
+    pages = [href for href, _ in index["links"]]
+    assert sorted(pages) == sorted(p.name for p in out.glob("0*.html")) and len(pages) == 4
+    assert all(status == 200 for _, status in index["links"]), index["links"]
+    for page in pages:
+        seen = checked(out, base, page)
+        assert seen["images"], page
+        assert all(width > 0 for width, _ in seen["images"]), (page, "an image did not load")
+        assert all(len(alt) > 20 and "No description" not in alt for _, alt in seen["images"]), (page, seen["images"])
+        assert seen["tables"] >= 1 and seen["text_tables"] == 0, (page, seen)
