@@ -6,8 +6,8 @@ import copy
 
 import pandas as pd
 import pytest
-from conftest import RAW, census_rows, write_census
 
+from conftest import RAW, census_rows, write_census
 from tradedeal.errors import SchemaError
 from tradedeal.ingest import sources
 
@@ -94,3 +94,15 @@ def test_category_releases_parse():
     frame = sources.read_category_vintages(RAW / "census" / "phase1_category_ytd_vintages_2021.csv")
     nov = frame[(frame["data_through"] == pd.Period("2021-11", "M")) & (frame["category"] == "covered_total")]
     assert nov["value_2021_ytd_usd"].item() == 100_986_670_042
+
+
+def test_a_response_with_descriptions_keeps_them(tmp_path):
+    """A constructed response: the shipped 2021-01 rows with the E_COMMODITY_SDESC column later
+    pulls ask for, filled for two codes with their HS descriptions (the snapshot has none)."""
+    header, *rows = census_rows(2021)
+    names = {"120190": "SOYBEANS, WHETHER OR NOT BROKEN, OTHER THAN SEED", "880000": "CIVIL AIRCRAFT, ENGINES, AND PARTS"}
+    described = [[*header, "E_COMMODITY_SDESC"], *([*r, names.get(r[0], "")] for r in rows)]
+    frame = sources.read_census_exports(write_census(tmp_path / "exports_hs6_cty5700_2021.json.gz", described))
+    got = frame.set_index("hs6")["description"]
+    assert got["120190"] == names["120190"] and got["880000"] == names["880000"]
+    assert sources.read_census_exports(RAW / "census" / "exports_hs6_cty5700_2021.json.gz")["description"].isna().all()

@@ -106,7 +106,8 @@ def largest_uncovered(snapshot: Snapshot, year: int, *, coverage: str, n: int = 
     """The ``n`` largest codes a coverage leaves out, by their exports in ``year``.
 
     The check to run before trusting a baseline: a large covered product reported under a code
-    the concordance misses shows up here. Columns ``hs6, value_usd, share_of_uncovered_pct``.
+    the concordance misses shows up here. Columns ``hs6, description`` (Census's, where a pull
+    brought one; empty in the shipped snapshot), ``value_usd, share_of_uncovered_pct``.
     """
     if n < 1:
         raise ParameterError(f"n must be at least 1; got {n}")
@@ -118,6 +119,7 @@ def largest_uncovered(snapshot: Snapshot, year: int, *, coverage: str, n: int = 
     uncovered = hs6[hs6["hs6"].map(codes["category"]) == NOT_COVERED]
     totals = uncovered.groupby("hs6")["value_usd"].sum().sort_values(ascending=False)
     out = totals.head(n).rename("value_usd").reset_index()
+    out.insert(1, "description", out["hs6"].map(snapshot.hs6_descriptions()).fillna(""))
     out["share_of_uncovered_pct"] = 100 * out["value_usd"] / totals.sum()
     return out
 

@@ -29,8 +29,9 @@ from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 4
-TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages")
+BUILD_VERSION = 5
+TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
+          "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
 
 #: Raw files of the shipped snapshot every build reads, under ``data/raw`` (later pulls add to them).
@@ -214,6 +215,9 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
     hashes = fingerprint(root, vintage)
     concordance = load_concordance(base / "agreement" / "annex_6_1.csv")
     hs6 = exports_hs6(vintages.census_files(vintage, root))
+    described = hs6.dropna(subset=["description"])
+    descriptions = described.groupby("hs6", as_index=False)["description"].last()  # months are sorted: the latest
+    hs6 = hs6.drop(columns="description")
     releases = sources.read_category_vintages(base / "census" / "phase1_category_ytd_vintages_2021.csv")
     subcategory = exports_subcategory(hs6, concordance)
     fred = vintages.fred_files(vintage, root)
@@ -227,6 +231,7 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
             sources.read_fred(fred["IMPCH"], "IMPCH"),
         ),
         "category_vintages": releases,
+        "hs6_descriptions": descriptions,
     }
     out = _processed(root, vintage)
     out.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from tradedeal.errors import SourceError
 
 CENSUS_URL = "https://api.census.gov/data/timeseries/intltrade/exports/hs"
 FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
-CENSUS_FIELDS = "E_COMMODITY,ALL_VAL_MO,QTY_1_MO,UNIT_QY1"
+CENSUS_FIELDS = "E_COMMODITY,E_COMMODITY_SDESC,ALL_VAL_MO,QTY_1_MO,UNIT_QY1"
 RETRY_STATUS = (429, 500, 502, 503, 504)
 
 log = logging.getLogger(__name__)

@@ -178,8 +178,9 @@ class Snapshot:
         return hs6.join(self.classify(hs6["hs6"], coverage), on="hs6")
 
     def hs6_descriptions(self) -> pd.Series:
-        """Annex 6.1 description of each concordance line, by code."""
-        return self.concordance().set_index("code")["description"]
+        """Census's short description of each HS6 code, by code, from the newest pull that sent
+        one (the shipped snapshot has none; ``refresh`` asks for ``E_COMMODITY_SDESC``)."""
+        return self.table("hs6_descriptions").set_index("hs6")["description"]
 
     def _hs_lines(self, code: str, missing: str) -> pd.DataFrame:
         hs6 = self.exports_hs6()

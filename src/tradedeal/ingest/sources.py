@@ -19,6 +19,8 @@ from tradedeal.errors import SchemaError
 
 #: Fields of a Census International Trade API export response (``timeseries/intltrade/exports/hs``).
 CENSUS_FIELDS = ("E_COMMODITY", "ALL_VAL_MO", "QTY_1_MO", "UNIT_QY1", "CTY_CODE", "COMM_LVL", "time")
+#: The commodity's short description: sent when asked for (later pulls), absent from the snapshot.
+CENSUS_DESCRIPTION = "E_COMMODITY_SDESC"
 #: Census Schedule C code of China.
 CHINA = "5700"
 
@@ -81,7 +83,8 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     Returns
     -------
     DataFrame with ``month`` (Period[M]), ``hs6`` (str), ``value_usd`` (int64, f.a.s. value),
-    ``qty`` (float) and ``qty_unit`` (str, missing where Census gives ``-``).
+    ``qty`` (float), ``qty_unit`` (str, missing where Census gives ``-``) and ``description``
+    (``E_COMMODITY_SDESC`` where the response has it, else missing).
     """
     path = Path(path)
     named_year, named_month = census_period(path)
@@ -97,7 +100,9 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     for i, row in enumerate(rows[1:], start=1):
         if not isinstance(row, list) or len(row) != width:
             raise _fail(path, f"row {i}", f"has {len(row) if isinstance(row, list) else 'no'} fields, header has {width}")
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)[list(CENSUS_FIELDS)]
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    description = frame[CENSUS_DESCRIPTION] if CENSUS_DESCRIPTION in frame else pd.Series(None, index=frame.index)
+    frame = frame[list(CENSUS_FIELDS)]
 
     value = _amounts(path, frame["ALL_VAL_MO"], "ALL_VAL_MO", 1)
     qty = _amounts(path, frame["QTY_1_MO"], "QTY_1_MO", 1)
@@ -135,6 +140,7 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
             "value_usd": value.astype("int64"),
             "qty": qty.astype("float64"),
             "qty_unit": unit.where(unit != "-").astype("str"),
+            "description": description.astype("str"),
         }
     )
 

@@ -148,9 +148,15 @@ def _raise_terminated(signum, frame):
 
 
 def _quiet_worker() -> None:
-    """Workers leave SIGINT and SIGTERM to the parent, which stops them and their kernels."""
+    """Workers leave SIGINT to the parent, which stops them and their kernels. A worker sent
+    SIGTERM itself (``pkill``) ends its kernel before it goes, so no kernel is orphaned."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _end_worker)
+
+
+def _end_worker(signum, frame):
+    _stop_descendants(grace=1.0)
+    os._exit(128 + signum)
 
 
 def _stop_descendants(grace: float = 3.0) -> None:
