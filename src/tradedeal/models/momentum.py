@@ -12,10 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from statsmodels.tsa.seasonal import STL
 
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
+from tradedeal.models import seasonal
+from tradedeal.models.seasonal import DEFAULT_METHOD
 
 
 def _monthly(series: pd.Series, name: str = "series") -> pd.Series:
@@ -44,25 +45,14 @@ def vs_baseline_month(series: pd.Series, *, baseline_year: int = BASELINE_YEAR) 
     return (100 * (s / by_month.reindex(s.index.month).to_numpy() - 1)).rename(f"vs_{baseline_year}_pct")
 
 
-def seasonally_adjust(series: pd.Series, *, robust: bool = True) -> pd.Series:
-    """Seasonally adjusted series by STL on logs (period 12): ``exp(log y - seasonal)``.
-
-    STL runs without external binaries (X-13 would need ``x13as``). Needs positive values and
-    at least three years of months.
-    """
-    s = _monthly(series)
-    if len(s) < 36:
-        raise ParameterError(f"series must have at least 36 months to seasonally adjust; got {len(s)}")
-    if (s <= 0).any():
-        raise ParameterError("series must be positive to seasonally adjust (STL on logs)")
-    logs = np.log(s.to_numpy())
-    fit = STL(logs, period=12, robust=robust).fit()
-    return pd.Series(np.exp(logs - fit.seasonal), index=s.index, name="sa_usd")
+def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.Series:
+    """Seasonally adjusted series: :func:`tradedeal.models.seasonal.seasonally_adjust`."""
+    return seasonal.seasonally_adjust(_monthly(series), method=method)
 
 
-def annualized_3m3m(series: pd.Series, *, adjusted: bool = True) -> pd.Series:
+def annualized_3m3m(series: pd.Series, *, adjusted: bool = True, method: str = DEFAULT_METHOD) -> pd.Series:
     """3-month over previous 3-month growth, annualized, %, of the seasonally adjusted series."""
-    s = seasonally_adjust(series) if adjusted else _monthly(series)
+    s = seasonally_adjust(series, method=method) if adjusted else _monthly(series)
     three = s.rolling(3).sum()
     return (100 * ((three / three.shift(3)) ** 4 - 1)).rename("ann_3m3m_pct")
 
@@ -124,6 +114,7 @@ class RecoveryTest:
     alpha: float
     maxlags: int
     verdict: str
+    method: str = DEFAULT_METHOD
 
     def summary(self) -> str:
         """One plain-language sentence."""
@@ -132,7 +123,8 @@ class RecoveryTest:
         return (
             f"After {self.recovery_month} the trend {self.verdict} "
             f"(change in monthly log growth {d:+.4f}, {100 * (1 - self.alpha):.0f}% CI {lo:+.4f} to {hi:+.4f}, "
-            f"p = {self.pvalues['slope_change']:.3f}; HAC, {self.maxlags} lags; sample {self.start} to {self.end})."
+            f"p = {self.pvalues['slope_change']:.3f}; HAC, {self.maxlags} lags; sample {self.start} to {self.end}; "
+            f"seasonal adjustment: {self.method})."
         )
 
 
@@ -145,14 +137,16 @@ def recovery_test(
     alpha: float = 0.05,
     maxlags: int | None = None,
     adjusted: bool = True,
+    method: str = DEFAULT_METHOD,
 ) -> RecoveryTest:
     """Did the trend speed up after the recovery? Segmented regression with HAC errors.
 
     Parameters
     ----------
     series
-        Monthly series (USD). It is seasonally adjusted by :func:`seasonally_adjust` first
-        (over its whole span), unless ``adjusted=False`` (then it is used as given).
+        Monthly series (USD). With ``method`` ``stl`` or ``x13`` it is seasonally adjusted
+        first (over its whole span); with ``dummies`` the regression itself carries month
+        dummies, on the log series as observed. ``adjusted=False`` uses the series as given.
     recovery_month
         First month of the new segment (default 2020-05, the trough of the 2020 shock).
     start, end
@@ -164,7 +158,8 @@ def recovery_test(
     """
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
-    s = seasonally_adjust(series) if adjusted else _monthly(series)
+    dummies = adjusted and method == "dummies"
+    s = seasonally_adjust(series, method=method) if adjusted and not dummies else _monthly(series)
     if (s <= 0).any():
         raise ParameterError("series must be positive (the test is on logs)")
     t0 = pd.Period(recovery_month, "M")
@@ -180,6 +175,9 @@ def recovery_test(
     X = pd.DataFrame(
         {"const": 1.0, "trend": t, "level_change": post, "slope_change": post * (t - k0)}, index=s.index
     )
+    if dummies:  # eleven month dummies (January the base): one fixed seasonal pattern over the sample
+        months = pd.get_dummies(pd.Series(s.index.month, index=s.index), prefix="month", dtype=float)
+        X = X.join(months.drop(columns="month_1", errors="ignore"))
     lags = maxlags if maxlags is not None else int(np.floor(4 * (len(s) / 100) ** (2 / 9)))
     fit = sm.OLS(np.log(s.to_numpy()), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     d, p = fit.params["slope_change"], fit.pvalues["slope_change"]
@@ -191,8 +189,67 @@ def recovery_test(
     ci.columns = ["lower", "upper"]
     return RecoveryTest(
         params=fit.params, conf_int=ci, pvalues=fit.pvalues, recovery_month=t0, start=s.index[0], end=s.index[-1],
-        alpha=alpha, maxlags=lags, verdict=verdict,
+        alpha=alpha, maxlags=lags, verdict=verdict, method=method if adjusted else "none",
     )
+
+
+#: The specifications the recovery verdict is checked across.
+ROBUSTNESS_STARTS = ("2013-01", "2017-01")
+ROBUSTNESS_RECOVERY_MONTHS = ("2020-04", "2020-05", "2020-06", "2020-07")
+
+
+def recovery_robustness(
+    series: pd.Series,
+    *,
+    methods: tuple[str, ...] | None = None,
+    starts: tuple[str, ...] = ROBUSTNESS_STARTS,
+    recovery_months: tuple[str, ...] = ROBUSTNESS_RECOVERY_MONTHS,
+    end: str | pd.Period | None = None,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The recovery test across seasonal methods × sample starts × recovery months.
+
+    Returns a tidy frame (``method, start, recovery_month, estimate, ci_lower, ci_upper,
+    p_value, verdict``; ``verdict`` is ``accelerated``, ``slowed`` or ``no significant change``)
+    and notes (a method that cannot run here, as X-13 without its binary). ``methods`` defaults
+    to every method that runs here.
+    """
+    available, notes = seasonal.methods_available()
+    rows = []
+    for method in methods or available:
+        for start in starts:
+            for month in recovery_months:
+                try:
+                    r = recovery_test(series, recovery_month=month, start=start, end=end, alpha=alpha, method=method)
+                except ParameterError as exc:  # too few months on one side: said, not hidden
+                    rows.append({"method": method, "start": start, "recovery_month": month,
+                                 "verdict": f"not testable: {exc}"})
+                    continue
+                d, p = r.params["slope_change"], r.pvalues["slope_change"]
+                rows.append({
+                    "method": method, "start": start, "recovery_month": month, "estimate": d,
+                    "ci_lower": r.conf_int.loc["slope_change", "lower"], "ci_upper": r.conf_int.loc["slope_change", "upper"],
+                    "p_value": p,
+                    "verdict": "no significant change" if p >= alpha else ("accelerated" if d > 0 else "slowed"),
+                })
+    columns = ["method", "start", "recovery_month", "estimate", "ci_lower", "ci_upper", "p_value", "verdict"]
+    return pd.DataFrame(rows, columns=columns), notes
+
+
+def robustness_headline(table: pd.DataFrame) -> str:
+    """One sentence: the verdict most specifications give, in how many of them, and where it fails."""
+    testable = table[~table["verdict"].str.startswith("not testable")]
+    if testable.empty:
+        return "The recovery test could not run on any specification (too few months around the recovery)."
+    counts = testable["verdict"].value_counts()
+    verdict, n = counts.index[0], int(counts.iloc[0])
+    total = len(testable)
+    table = testable
+    if n == total:
+        return f"The trend {verdict} in all {total} specifications (seasonal method × sample start × recovery month)."
+    others = table[table["verdict"] != verdict]
+    where = "; ".join(f"{r.method}, from {r.start}, recovery {r.recovery_month}: {r.verdict}" for r in others.itertuples())
+    return f"The trend {verdict} in {n} of {total} specifications; it does not in: {where}."
 
 
 def contributions(
