@@ -140,7 +140,9 @@ def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None
         ax.plot(_dates(pd.PeriodIndex(part["as_of"])), part["median_usd"] / BN, marker=".",
                 lw=2.5 if model == "auto" else 1, label=model)
     observed = frame["observed_total_usd"].iloc[0]
-    ax.axhline(observed / BN, color="black", lw=1.5, linestyle=":", label="observed total")
+    through = pd.Period(frame["through"].iloc[0], "M")
+    label = "observed total" if through.month == 12 else f"observed, January to {through} only (not a year total)"
+    ax.axhline(observed / BN, color="black", lw=1.5, linestyle=":", label=label)
     _date_axis(ax)
     ax.set(title=title, ylabel="$bn, projected year total", xlabel="data through")
     ax.legend(fontsize=8, ncol=3)
