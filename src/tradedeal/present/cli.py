@@ -64,9 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     tracker.add_argument("--as-of", help="last month counted, YYYY-MM (default: the year's latest month in the data)")
     tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal",
                          help="how the annual target is spread over the months (default: seasonal, by 2017's months)")
-    tracker.add_argument("--coverage", choices=list(COVERAGES), default=None, help=coverage)
-    tracker.add_argument("--format", choices=FORMATS, default="table", help=formats)
-    tracker.add_argument("--vintage", help=vintage)
+    _question_options(tracker, coverage, formats, vintage)
 
     forecast = commands.add_parser("forecast", help="year-end projections against the targets")
     forecast.add_argument("--year", type=_year, required=True, help="the year to project (required; targets for 2020, 2021)")
@@ -74,9 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--category", choices=GOODS, default=None, help="one category (default: all four)")
     forecast.add_argument("--model", choices=CHOICES, default="auto",
                           help="forecast model (default: auto, each series' best recent backtest record)")
-    forecast.add_argument("--coverage", choices=list(COVERAGES), default=None, help=coverage)
-    forecast.add_argument("--format", choices=FORMATS, default="table", help=formats)
-    forecast.add_argument("--vintage", help=vintage)
+    _question_options(forecast, coverage, formats, vintage)
 
     report = commands.add_parser("report", help="run the report notebooks with papermill")
     report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
@@ -88,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
     report.add_argument("--vintage", help=vintage)
     return parser
+
+
+def _question_options(parser: argparse.ArgumentParser, coverage: str, formats: str, vintage: str) -> None:
+    """The options every answer shares: its coverage, its output format and its data vintage."""
+    parser.add_argument("--coverage", choices=list(COVERAGES), default=None, help=coverage)
+    parser.add_argument("--format", choices=FORMATS, default="table", help=formats)
+    parser.add_argument("--vintage", help=vintage)
 
 
 def _emit(table, fmt: str, window, header: list[str], notes: list[str]) -> None:
