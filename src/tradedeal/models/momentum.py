@@ -164,22 +164,7 @@ def recovery_test(
         raise ParameterError("series must be positive (the test is on logs)")
     t0 = pd.Period(recovery_month, "M")
     s = s.loc[start:end]
-    before, after = (s.index < t0).sum(), (s.index >= t0).sum()
-    if before < 12 or after < 6:
-        raise ParameterError(
-            f"recovery_month {t0} needs at least 12 months before and 6 after in the sample; got {before} and {after}"
-        )
-    t = np.arange(len(s), dtype=float)
-    k0 = int(np.flatnonzero(s.index >= t0)[0])
-    post = (t >= k0).astype(float)
-    X = pd.DataFrame(
-        {"const": 1.0, "trend": t, "level_change": post, "slope_change": post * (t - k0)}, index=s.index
-    )
-    if dummies:  # eleven month dummies (January the base): one fixed seasonal pattern over the sample
-        months = pd.get_dummies(pd.Series(s.index.month, index=s.index), prefix="month", dtype=float)
-        X = X.join(months.drop(columns="month_1", errors="ignore"))
-    lags = maxlags if maxlags is not None else int(np.floor(4 * (len(s) / 100) ** (2 / 9)))
-    fit = sm.OLS(np.log(s.to_numpy()), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+    fit, lags = segmented_fit(pd.Series(np.log(s.to_numpy()), index=s.index), t0, dummies=dummies, maxlags=maxlags)
     d, p = fit.params["slope_change"], fit.pvalues["slope_change"]
     if p >= alpha:
         verdict = f"showed no significant change at the {100 * alpha:g}% level"
@@ -191,6 +176,41 @@ def recovery_test(
         params=fit.params, conf_int=ci, pvalues=fit.pvalues, recovery_month=t0, start=s.index[0], end=s.index[-1],
         alpha=alpha, maxlags=lags, verdict=verdict, method=method if adjusted else "none",
     )
+
+
+def segmented_fit(y: pd.Series, recovery_month: pd.Period, *, dummies: bool, maxlags: int | None = None,
+                  errors: str = "hac"):
+    """Regression of ``y`` (a transformed monthly series) on a trend with a change of level and of
+    slope at ``recovery_month`` (and eleven month dummies); the fit and its lags.
+
+    ``errors``: ``hac``, OLS with Newey–West errors; ``ar1``, feasible GLS with AR(1) errors
+    (statsmodels ``GLSAR``, iterated). With few months after the recovery, Newey–West errors
+    of the slope change are far too small (on null panels of 9 post-recovery months, a 5 % test
+    rejected 36 %; GLSAR 4 %): the scanner uses ``ar1``.
+
+    Raises ParameterError when the sample has fewer than 12 months before or 6 after.
+    """
+    before, after = (y.index < recovery_month).sum(), (y.index >= recovery_month).sum()
+    if before < 12 or after < 6:
+        raise ParameterError(
+            f"recovery_month {recovery_month} needs at least 12 months before and 6 after in the sample; "
+            f"got {before} and {after}"
+        )
+    t = np.arange(len(y), dtype=float)
+    k0 = int(np.flatnonzero(y.index >= recovery_month)[0])
+    post = (t >= k0).astype(float)
+    X = pd.DataFrame(
+        {"const": 1.0, "trend": t, "level_change": post, "slope_change": post * (t - k0)}, index=y.index
+    )
+    if dummies:  # eleven month dummies (January the base): one fixed seasonal pattern over the sample
+        months = pd.get_dummies(pd.Series(y.index.month, index=y.index), prefix="month", dtype=float)
+        X = X.join(months.drop(columns="month_1", errors="ignore"))
+    lags = maxlags if maxlags is not None else int(np.floor(4 * (len(y) / 100) ** (2 / 9)))
+    if errors == "ar1":
+        return sm.GLSAR(y.to_numpy(), X, rho=1).iterative_fit(maxiter=10), 1
+    if errors != "hac":
+        raise ParameterError(f"errors must be hac or ar1; got {errors!r}")
+    return sm.OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags}), lags
 
 
 #: The specifications the recovery verdict is checked across.

@@ -11,6 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import pandas as pd
+
 from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import TradedealError
@@ -32,6 +34,26 @@ def _year(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid year {text!r}") from None
+
+
+def _amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid amount {text!r}") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"invalid amount {text!r}: must be at least 0")
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid share {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"invalid share {text!r}: must be between 0 and 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,6 +95,18 @@ def build_parser() -> argparse.ArgumentParser:
     forecast.add_argument("--model", choices=CHOICES, default="auto",
                           help="forecast model (default: auto, each series' best recent backtest record)")
     _question_options(forecast, coverage, formats, vintage)
+
+    scan = commands.add_parser("scan", help="which covered products sped up after the recovery (every line tested)")
+    scan.add_argument("--level", choices=("hs4", "hs6", "subcategory"), default="hs4",
+                      help="the lines to test (default: hs4)")
+    scan.add_argument("--recovery-month", default="2020-05", help="first month after the recovery, YYYY-MM (default: 2020-05)")
+    scan.add_argument("--min-2017-usd", type=_amount, default=10e6,
+                      help="lines smaller than this in 2017 are listed, not tested (default: 10000000)")
+    scan.add_argument("--fdr", type=_share, default=0.10, help="false discovery rate, between 0 and 1 (default: 0.10)")
+    scan.add_argument("--coverage", choices=list(COVERAGES), default=None,
+                      help="annex_6_1 or annex_6_1_ex_civil_aircraft (default: annex_6_1, the HS6 lines)")
+    scan.add_argument("--format", choices=FORMATS, default="table", help=formats)
+    scan.add_argument("--vintage", help=vintage)
 
     report = commands.add_parser("report", help="run the report notebooks with papermill")
     report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
@@ -153,6 +187,24 @@ def _run(args: argparse.Namespace) -> None:
         table, notes = forecast_table(window, category=args.category, model=args.model, jobs=2)
         header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD",
                   *window.question()]
+        _emit(table, args.format, window, header, notes)
+    elif args.command == "scan":
+        from tradedeal.agreement.concordance import DEFAULT_COVERAGE
+        from tradedeal.ingest.snapshot import Snapshot
+        from tradedeal.models.scanner import scan
+
+        window = Snapshot(vintage=args.vintage).select(coverage=args.coverage or DEFAULT_COVERAGE)
+        result = scan(window, level=args.level, recovery_month=args.recovery_month, min_2017_usd=args.min_2017_usd,
+                      fdr=args.fdr)
+        table = pd.concat([result.lines.assign(reason=""),
+                           result.skipped.assign(verdict="not tested")], ignore_index=True)
+        if args.format == "table":
+            table = table[table["verdict"] != "not tested"].drop(columns=["reason", "ci_lower", "ci_upper"])
+            table["description"] = table["description"].str.slice(0, 40)
+        header = [f"Recovery test on every covered {args.level} line (segmented regression, month dummies, "
+                  "AR(1) errors, asinh of $ millions, Benjamini-Hochberg q-values)", *window.question()]
+        reasons = result.skipped["reason"].str.split(":").str[0].value_counts()
+        notes = [result.headline(), *(f"not tested, {reason}: {n} lines" for reason, n in reasons.items())]
         _emit(table, args.format, window, header, notes)
 
 
