@@ -94,7 +94,7 @@ def test_a_browser_reads_the_index_and_every_report(served_run):
     out, base = served_run
     index = checked(out, base, "index.html")
     pages = [href for href, _ in index["links"]]
-    assert sorted(pages) == sorted(p.name for p in out.glob("0*.html")) and len(pages) == 4
+    assert sorted(pages) == sorted(p.name for p in out.glob("0*.html")) and len(pages) == 5
     assert all(status == 200 for _, status in index["links"]), index["links"]
     for page in pages:
         seen = checked(out, base, page)

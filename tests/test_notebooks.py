@@ -73,7 +73,8 @@ def test_plan_expands_batch_files(tmp_path):
     batch.write_text("- {}\n- notebook: 04_product\n  product: pork\n- notebook: 04_product\n  product: 2709\n")
     runs = parameters.plan(None, parameters.load_batch(batch))
     labels = [r.label for r in runs]
-    assert labels == ["01_tracker", "02_momentum", "03_forecast", "04_product", "04_product-pork", "04_product-2709"]
+    assert labels == ["01_tracker", "02_momentum", "03_forecast", "04_product", "05_scanner", "04_product-pork",
+                      "04_product-2709"]
     assert runs[-1].parameters == {"product": "2709"}
     with pytest.raises(ParameterError, match="unknown parameter 'product' for 01_tracker"):
         parameters.plan(["01_tracker"], [{"product": "pork"}])

@@ -46,6 +46,14 @@ def _integer(name: str, value, lo: int, hi: int) -> int:
     return number
 
 
+def _number(name: str, value, lo: float, hi: float, *, open_ends: bool = False) -> float:
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if number is None or number != number or not (lo < number < hi if open_ends else lo <= number <= hi):
+        ends = f"between {lo:g} and {hi:g}" if open_ends else f"from {lo:g} to {hi:g}"
+        raise ParameterError(f"{name} must be a number {ends}; got {value!r}")
+    return float(number)
+
+
 def _product(name: str, value) -> str:
     from tradedeal.ingest.snapshot import PRODUCTS
 
@@ -76,6 +84,9 @@ CHECKS = {
     "model": lambda v: _choice("model", v, MODEL_CHOICES, optional=False),
     "horizon": lambda v: _integer("horizon", v, 1, 24),
     "product": lambda v: _product("product", v),
+    "level": lambda v: _choice("level", v, ("hs4", "hs6", "subcategory"), optional=False),
+    "min_2017_usd": lambda v: _number("min_2017_usd", v, 0, 1e12),
+    "fdr": lambda v: _number("fdr", v, 0, 1, open_ends=True),
 }
 
 
@@ -264,6 +275,10 @@ def resolve(notebook: str, params: dict):
     if notebook == "04_product":
         return profile(snapshot, params["product"], year=params["year"], as_of=params["as_of"],
                        coverage=params["coverage"]).window
+    if notebook == "05_scanner":  # lines come from the HS6 data: the full coverage unless named
+        from tradedeal.agreement.concordance import DEFAULT_COVERAGE
+
+        return snapshot.select(coverage=params.get("coverage") or DEFAULT_COVERAGE)
     if notebook in TARGET_YEAR_NOTEBOOKS:
         check_year(params["year"])
     return snapshot.select(params.get("year"), params.get("as_of"), params.get("coverage"))

@@ -179,3 +179,51 @@ def show(alt: str, fig=None) -> None:
     fig = fig if fig is not None else plt.gcf()
     display(fig, metadata={"image/png": {"alt": alt}})
     plt.close(fig)
+
+
+VERDICT_COLORS = {"accelerated": "#4c9a2a", "slowed": "#b03a2e", "no significant change": "#aaaaaa"}
+
+
+def volcano(lines: pd.DataFrame, *, fdr: float, title: str, source: str, labels: int = 8, ax=None) -> plt.Axes:
+    """Each tested line's slope change (x) against its Benjamini–Hochberg q-value (y, −log10),
+    coloured by verdict; the ``labels`` most significant lines named by their description."""
+    ax = _axes(ax, figsize=(9, 5))
+    y = -np.log10(lines["q_value"].clip(lower=1e-300))
+    for verdict, part in lines.groupby("verdict"):
+        ax.scatter(part["slope_change"], y[part.index], s=14, color=VERDICT_COLORS.get(verdict, "#333333"),
+                   label=verdict, alpha=0.8)
+    ax.axhline(-np.log10(fdr), color="black", lw=0.8, linestyle=":", label=f"FDR {100 * fdr:g}%")
+    ax.axvline(0, color="black", lw=0.5)
+    for _, row in lines.nsmallest(labels, "q_value").iterrows():
+        name = str(row["description"])[:28]
+        ax.annotate(name, (row["slope_change"], -np.log10(max(row["q_value"], 1e-300))), fontsize=7,
+                    xytext=(3, 3), textcoords="offset points")
+    ax.set(title=title, xlabel="change in monthly growth after the recovery (asinh ≈ log points)",
+           ylabel="−log10 q-value")
+    ax.legend(fontsize=8, loc="upper left")
+    caption(ax, source)
+    return ax
+
+
+def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict, *, recovery_month, title: str,
+                    source: str, columns: int = 3):
+    """One panel per line: observed and seasonally adjusted monthly values ($m), the recovery
+    month marked. Returns the figure."""
+    codes = list(observed.columns)
+    rows = max(1, -(-len(codes) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.6 * rows), layout="constrained", squeeze=False)
+    mark = pd.Period(recovery_month, "M").to_timestamp()
+    for ax, code in zip(axes.flat, codes):
+        ax.plot(_dates(observed.index), observed[code] / 1e6, color="#999999", lw=0.8, label="observed")
+        ax.plot(_dates(adjusted.index), adjusted[code] / 1e6, color="#1f5fa8", lw=1.4, label="seasonally adjusted")
+        ax.axvline(mark, color="#b03a2e", lw=0.8, linestyle="--")
+        ax.set_title(f"{code} {str(names.get(code, ''))[:30]}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        _date_axis(ax)
+    for ax in list(axes.flat)[len(codes):]:
+        ax.set_visible(False)
+    axes.flat[0].set_ylabel("$m per month", fontsize=8)
+    axes.flat[0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(title, fontsize=10)
+    fig.text(0.01, -0.02, source, fontsize=7, color="#555555")
+    return fig
