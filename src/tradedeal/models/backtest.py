@@ -19,6 +19,7 @@ total directly for every model.
 from __future__ import annotations
 
 import zlib
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -507,9 +508,12 @@ def _lognormal_var(frame: pd.DataFrame, z: float) -> pd.Series:
 
 def backtest_categories(
     monthly: pd.DataFrame, *, categories=("agriculture", "manufactures", "energy"), jobs: int = 1,
-    targets: dict[int, pd.Series] | None = None, **options
+    targets: dict[int, pd.Series] | None = None, executor: Executor | None = None, **options
 ) -> dict[str, Backtest]:
     """Backtests of each category of a monthly category frame, plus ``covered_total`` bottom-up.
+
+    The category backtests run on ``executor`` when one is given (:mod:`tradedeal.executors`),
+    else in ``jobs`` local processes.
 
     ``targets`` maps a year to the annual targets by category (as from
     :func:`tradedeal.agreement.targets.annual_targets`).
@@ -519,7 +523,10 @@ def backtest_categories(
 
     series = [monthly[c].dropna().rename(c) for c in categories]
     results = {}
-    if jobs == 1:
+    if executor is not None:  # a caller's executor: local processes or a dask.distributed client's
+        futures = {s.name: executor.submit(run_backtest, s, targets=target_of(s.name), **options) for s in series}
+        results = {n: f.result() for n, f in futures.items()}
+    elif jobs == 1:
         for s in series:
             results[s.name] = run_backtest(s, targets=target_of(s.name), **options)
     else:

@@ -14,7 +14,9 @@ reason, never dropped silently.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -27,6 +29,7 @@ from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.months import parse_month
 
 LEVELS = ("hs4", "hs6", "subcategory")
+_CHUNK = 40  # lines per task on an executor
 #: Columns of :attr:`Scan.lines`.
 LINE_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
                 "same_months_2017_usd", "vs_2017_pct", "level_change", "slope_change", "ci_lower", "ci_upper",
@@ -112,6 +115,7 @@ def scan(
     min_2017_usd: float = 10e6,
     max_zero_share: float = 0.25,
     fdr: float = 0.10,
+    executor: Executor | None = None,
 ) -> Scan:
     """The recovery test on every covered line of ``level``, with Benjamini–Hochberg q-values.
 
@@ -132,6 +136,8 @@ def scan(
         Lines with more than this share of months with no trade are not tested.
     fdr
         False discovery rate at which a line's slope change counts as significant.
+    executor
+        Where the fits run (:mod:`tradedeal.executors`); default: here.
     """
     month = parse_month(recovery_month, "recovery_month")
     first = parse_month(start, "start")
@@ -145,16 +151,15 @@ def scan(
         raise DataNotAvailableError(f"recovery_month {month} is outside the HS6 months of the scan "
                                     f"({values.index.min()} to {values.index.max()})")
     return scan_panel(values, meta, recovery_month=month, min_2017_usd=min_2017_usd,
-                      max_zero_share=max_zero_share, fdr=fdr, window=window, level=level)
+                      max_zero_share=max_zero_share, fdr=fdr, window=window, level=level, executor=executor)
 
 
 def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, recovery_month: pd.Period, min_2017_usd: float = 10e6,
                max_zero_share: float = 0.25, fdr: float = 0.10, window: Window | None = None,
-               level: str = "hs4") -> Scan:
+               level: str = "hs4", executor: Executor | None = None) -> Scan:
     """The scan of a panel (months × codes, USD) with its ``meta`` (description, subcategory,
-    category by code): :func:`scan` without the data loading, for any panel."""
-    from tradedeal.models.momentum import segmented_fit
-
+    category by code): :func:`scan` without the data loading, for any panel. The fits run in
+    chunks of lines on ``executor`` when one is given."""
     last = values.index.max()
     recent = values.loc[last - 11:last]
     same_2017 = values.reindex(recent.index - 12 * (last.year - BASELINE_YEAR)).fillna(0)
@@ -164,27 +169,24 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, recovery_month: pd.P
     )
     facts["vs_2017_pct"] = 100 * (facts["last_12m_usd"] / facts["same_months_2017_usd"].replace(0, np.nan) - 1)
     zero_share = (values == 0).mean()
-    rows, skipped = [], []
+    skipped, testable = [], []
     for code in values.columns:
         if len(values) < 36:
-            reason = f"too short a history: {len(values)} months, needs 36"
+            skipped.append({"code": code, "reason": f"too short a history: {len(values)} months, needs 36"})
         elif base[code] < min_2017_usd:
-            reason = f"too small in 2017: ${base[code] / 1e6:,.1f}m, under ${min_2017_usd / 1e6:,.0f}m"
+            skipped.append({"code": code, "reason": f"too small in 2017: ${base[code] / 1e6:,.1f}m, "
+                                                    f"under ${min_2017_usd / 1e6:,.0f}m"})
         elif zero_share[code] > max_zero_share:
-            reason = f"too many months with no trade: {int(round(zero_share[code] * len(values)))} of {len(values)}"
+            skipped.append({"code": code, "reason": f"too many months with no trade: "
+                                                    f"{int(round(zero_share[code] * len(values)))} of {len(values)}"})
         else:
-            y = pd.Series(np.arcsinh(values[code].to_numpy() / 1e6), index=values.index)
-            try:
-                fit, _ = segmented_fit(y, recovery_month, dummies=True, errors="ar1")
-            except ParameterError as exc:
-                reason = f"too short a history: {exc}"
-            else:
-                ci = fit.conf_int().loc["slope_change"]
-                rows.append({"code": code, "level_change": fit.params["level_change"],
-                             "slope_change": fit.params["slope_change"], "ci_lower": ci.iloc[0], "ci_upper": ci.iloc[1],
-                             "p_value": fit.pvalues["slope_change"]})
-                continue
-        skipped.append({"code": code, "reason": reason})
+            testable.append(code)
+    chunks = [values[testable[i:i + _CHUNK]] for i in range(0, len(testable), _CHUNK)]
+    mapped = (executor.map if executor is not None else map)(partial(_fit_lines, recovery_month=recovery_month), chunks)
+    rows = []
+    for fitted, failed in mapped:
+        rows += fitted
+        skipped += failed
     tested = pd.DataFrame(rows, columns=["code", "level_change", "slope_change", "ci_lower", "ci_upper", "p_value"])
     if len(tested):
         reject, q, _, _ = multipletests(tested["p_value"].to_numpy(), alpha=fdr, method="fdr_bh")
@@ -202,6 +204,25 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, recovery_month: pd.P
         window=window, level=level, recovery_month=recovery_month, fdr=fdr,
         months=(values.index.min(), values.index.max()),
     )
+
+
+def _fit_lines(values: pd.DataFrame, *, recovery_month: pd.Period) -> tuple[list[dict], list[dict]]:
+    """The segmented regression (month dummies, AR(1) errors) of each line on asinh of $ millions."""
+    from tradedeal.models.momentum import segmented_fit
+
+    rows, failed = [], []
+    for code in values.columns:
+        y = pd.Series(np.arcsinh(values[code].to_numpy() / 1e6), index=values.index)
+        try:
+            fit, _ = segmented_fit(y, recovery_month, dummies=True, errors="ar1")
+        except ParameterError as exc:
+            failed.append({"code": code, "reason": f"too short a history: {exc}"})
+            continue
+        ci = fit.conf_int().loc["slope_change"]
+        rows.append({"code": code, "level_change": fit.params["level_change"], "slope_change": fit.params["slope_change"],
+                     "ci_lower": ci.iloc[0], "ci_upper": ci.iloc[1],
+                     "p_value": fit.pvalues["slope_change"]})
+    return rows, failed
 
 
 def adjusted(values: pd.DataFrame) -> pd.DataFrame:

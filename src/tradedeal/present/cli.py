@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes (default: 1)")
     report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
     report.add_argument("--vintage", help=vintage)
+    report.add_argument("--executor", choices=("local", "dask"), default="local",
+                        help="where notebooks run: local processes, or dask.distributed workers (default: local)")
+    report.add_argument("--scheduler", help="dask scheduler address, with --executor dask (default: "
+                                            "$TRADEDEAL_DASK_SCHEDULER, else a LocalCluster of --jobs workers)")
     return parser
 
 
@@ -211,6 +215,7 @@ def _run(args: argparse.Namespace) -> None:
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from tradedeal.executors import executor
     from tradedeal.present import parameters, report
 
     sets = parameters.load_batch(args.file) if args.file else [{}]
@@ -220,11 +225,15 @@ def _report(args: argparse.Namespace) -> int:
     sets = [{**s, **given} for s in sets]
     if args.jobs < 1:
         raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("tradedeal report: --scheduler goes with --executor dask")
     runs = parameters.plan(args.notebooks, sets, source=args.file or "parameters")  # checked before any kernel
     report.check_kernel(args.kernel)
-    out = report.new_run_dir(args.out)
     try:
-        outcomes = report.run_report(runs, out, jobs=args.jobs, kernel=args.kernel, progress=sys.stderr.isatty())
+        with executor(args.executor, jobs=args.jobs, scheduler=args.scheduler) as pool:
+            out = report.new_run_dir(args.out)  # once the workers are there: a failed start writes nothing
+            outcomes = report.run_report(runs, out, jobs=args.jobs, kernel=args.kernel, progress=sys.stderr.isatty(),
+                                         executor=pool)
     except report.Interrupted as exc:
         print(f"tradedeal: {exc}", file=sys.stderr)
         return exc.code

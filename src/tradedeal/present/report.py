@@ -13,10 +13,12 @@ import signal
 import tempfile
 import threading
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 from tradedeal.errors import ParameterError
+from tradedeal.executors import shutdown
 from tradedeal.ingest.paths import atomic_path, checkout_root
 from tradedeal.present.parameters import Run, available_notebooks
 
@@ -187,8 +189,11 @@ def _stop_descendants(grace: float = 3.0) -> None:
             time.sleep(0.05)
 
 
-def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = KERNEL, progress: bool = True) -> list[Outcome]:
-    """Execute ``runs`` (in ``jobs`` processes) into ``out_dir`` and write ``index.html``.
+def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = KERNEL, progress: bool = True,
+               executor: Executor | None = None) -> list[Outcome]:
+    """Execute ``runs`` into ``out_dir`` and write ``index.html``: in ``jobs`` local processes,
+    or on ``executor`` (a dask.distributed client's, see :func:`tradedeal.executors.executor`;
+    its workers must see ``out_dir`` and the data folder).
 
     A failing notebook does not stop the others: its outcome carries the error. SIGINT (Ctrl-C)
     or SIGTERM stops the run within seconds: every worker and kernel is ended, finished reports
@@ -211,16 +216,17 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
     try:
         # notebooks run in worker processes even one at a time: the parent only waits, so a
         # signal finds it ready to stop the workers and their kernels
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker)
+        pool = executor or ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker)
         futures = [pool.submit(execute, run, out_dir, kernel) for run in runs]
         for future in as_completed(futures):
             outcomes.append(future.result())
             bar.update()
-        pool.shutdown()
+        if executor is None:
+            pool.shutdown()
     except (KeyboardInterrupt, _Terminated) as exc:
         signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            shutdown(pool, cancel=True)
         _stop_descendants()
         for partial in out_dir.glob(f"{RUNNING_PREFIX}*"):
             partial.unlink(missing_ok=True)

@@ -1,0 +1,70 @@
+"""Batch runs beyond one machine: a dask.distributed LocalCluster of 2 worker processes runs a
+3-report batch, a scan and the category backtests, with the same results as local processes."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from tradedeal import Snapshot
+from tradedeal.executors import executor
+from tradedeal.models.backtest import backtest_categories
+from tradedeal.models.scanner import scan
+from tradedeal.present import cli, parameters, report
+
+BATCH = [{"notebook": "01_tracker", "year": 2020, "as_of": "2020-09"}, {"notebook": "02_momentum", "category": "energy"},
+         {"notebook": "04_product", "product": "crude_oil"}]
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with executor("dask", jobs=2) as pool:
+        yield pool
+
+
+def texts(path) -> list[str]:
+    """The text outputs of an executed notebook, cell by cell."""
+    nb = json.loads(path.read_text())
+    out = []
+    for cell in nb["cells"]:
+        for o in cell.get("outputs", []):
+            out.append("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")))
+    return out
+
+
+def test_a_batch_on_the_cluster_equals_the_local_run(cluster, tmp_path):
+    runs = parameters.plan(None, BATCH)
+    local = report.run_report(runs, tmp_path / "local", jobs=2, progress=False)
+    remote = report.run_report(runs, tmp_path / "dask", progress=False, executor=cluster)
+    assert [o.ok for o in remote] == [True, True, True]
+    for a, b in zip(local, remote):
+        assert a.run == b.run
+        assert texts(a.ipynb) == texts(b.ipynb), a.run.label
+    assert (tmp_path / "dask" / "index.html").exists()
+
+
+def test_a_failing_report_on_a_worker_is_reported_like_a_local_one(cluster, tmp_path):
+    runs = parameters.plan(None, [{"notebook": "02_momentum", "recovery_month": "2021-06"}])
+    (outcome,) = report.run_report(runs, tmp_path / "r", progress=False, executor=cluster)
+    assert not outcome.ok and "recovery_month 2021-06 is after the end of the HS6 data" in outcome.error
+
+
+def test_a_scan_and_backtests_on_the_cluster_equal_the_local_ones(cluster, root):
+    window = Snapshot(root).select(coverage="annex_6_1")
+    pd.testing.assert_frame_equal(scan(window, executor=cluster).lines, scan(window).lines)
+    monthly = Snapshot(root).exports_by_category("annex_6_1")
+    options = dict(models=("snaive", "ratio"), start="2020-01", end="2020-06", horizon=3, projection_years=())
+    local = backtest_categories(monthly, **options)
+    remote = backtest_categories(monthly, executor=cluster, **options)
+    for name in local:
+        pd.testing.assert_frame_equal(local[name].forecasts, remote[name].forecasts)
+
+
+def test_the_command_line_runs_reports_on_dask(root, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(root))
+    code = cli.main(["report", "01_tracker", "--executor", "dask", "--jobs", "2", "--out", str(tmp_path / "r")])
+    assert code == 0 and "1 of 1 reports ok" in capsys.readouterr().out
+    assert cli.main(["report", "01_tracker", "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "--scheduler goes with --executor dask" in capsys.readouterr().err
