@@ -68,3 +68,33 @@ def test_the_command_line_runs_reports_on_dask(root, tmp_path, monkeypatch, caps
     assert code == 0 and "1 of 1 reports ok" in capsys.readouterr().out
     assert cli.main(["report", "01_tracker", "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--scheduler goes with --executor dask" in capsys.readouterr().err
+
+
+def test_losing_a_worker_mid_run_loses_no_report(cluster, tmp_path):
+    import threading
+    import time
+
+    import psutil
+
+    runs = parameters.plan(None, [{"notebook": "04_product", "product": p} for p in ("soybeans", "pork", "lng", "corn")])
+    out = tmp_path / "r"
+    killed = []
+
+    def kill_a_worker():
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".running-*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.0)
+        kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel_launcher" in " ".join(p.cmdline())]
+        if kernels:  # the worker running that kernel dies with it; its nanny starts a new one
+            worker = kernels[0].parent()
+            killed.append(worker.pid)
+            worker.kill()
+
+    thread = threading.Thread(target=kill_a_worker)
+    thread.start()
+    outcomes = report.run_report(runs, out, progress=False, executor=cluster)
+    thread.join()
+    assert killed, "no worker was running a report"
+    assert [o.ok for o in outcomes] == [True] * 4  # dask ran the lost report again
+    assert all(o.html.exists() for o in outcomes)
