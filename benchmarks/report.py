@@ -5,13 +5,17 @@ libraries the reports use (kernel start + imports + papermill and nbconvert over
 same number of parallel jobs. Goal: report time under 1.5 × the floor. `make report` is timed
 twice: with the backtest cache (data/processed/cache) cleared, then warm.
 
-    .venv/bin/python benchmarks/report.py
+    .venv/bin/python benchmarks/report.py [--batch]
+
+With ``--batch`` it also times the sub-category batch (``benchmarks/batch.py``): one and two
+local processes, and a dask LocalCluster of two workers.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -75,6 +79,10 @@ def main() -> None:
     print(f"make report, {len(runs)} reports, 2 jobs, warm .venv, backtest cache cold: {cold:.1f} s ({cold / base:.2f} x floor)")
     print(f"make report, {len(runs)} reports, 2 jobs, warm .venv, backtest cache warm: {warm:.1f} s ({warm / base:.2f} x floor)")
     print("goal: under 1.5 x floor")
+    if "--batch" in sys.argv:  # the sub-category batch: 1 and 2 local processes, and a dask LocalCluster
+        import batch
+
+        batch.main()
 
 
 if __name__ == "__main__":

@@ -114,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a notebook parameter, repeatable (default: the notebooks' own defaults)")
     report.add_argument("-f", "--file", help="YAML file: a parameter set, or a list of them, each a report (default: none)")
     report.add_argument("--out", default="reports", help="folder for <run-id>/ (default: reports)")
-    report.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel processes (default: 1)")
+    report.add_argument("--jobs", type=int, default=None,
+                        help="notebooks run at once (default: 1 local process; with --executor dask and no "
+                             "scheduler, a LocalCluster of one worker per core)")
     report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
     report.add_argument("--vintage", help=vintage)
     report.add_argument("--executor", choices=("local", "dask"), default="local",
@@ -223,7 +225,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.vintage is not None:
         given["vintage"] = args.vintage
     sets = [{**s, **given} for s in sets]
-    if args.jobs < 1:
+    if args.jobs is not None and args.jobs < 1:
         raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")
     if args.scheduler and args.executor != "dask":
         raise UsageError("tradedeal report: --scheduler goes with --executor dask")
@@ -232,7 +234,7 @@ def _report(args: argparse.Namespace) -> int:
     try:
         with executor(args.executor, jobs=args.jobs, scheduler=args.scheduler) as pool:
             out = report.new_run_dir(args.out)  # once the workers are there: a failed start writes nothing
-            outcomes = report.run_report(runs, out, jobs=args.jobs, kernel=args.kernel, progress=sys.stderr.isatty(),
+            outcomes = report.run_report(runs, out, jobs=args.jobs or 1, kernel=args.kernel, progress=sys.stderr.isatty(),
                                          executor=pool)
     except report.Interrupted as exc:
         print(f"tradedeal: {exc}", file=sys.stderr)
