@@ -1,4 +1,8 @@
-"""Shared fixtures: a private copy of the shipped snapshot, built once per test session."""
+"""Shared fixtures: a private copy of the shipped snapshot, built once per test session.
+
+The whole run, nbval included, already works on a temporary copy of data/raw named by
+TRADEDEAL_DATA_DIR (the checkout's root conftest.py sets it): nothing writes into data/.
+"""
 
 from __future__ import annotations
 
