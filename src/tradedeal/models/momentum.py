@@ -17,16 +17,7 @@ from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
 from tradedeal.models import seasonal
 from tradedeal.models.seasonal import DEFAULT_METHOD
-
-
-def _monthly(series: pd.Series, name: str = "series") -> pd.Series:
-    if not isinstance(series.index, pd.PeriodIndex) or series.index.freqstr not in ("M", "ME"):
-        raise ParameterError(f"{name} must have a monthly PeriodIndex")
-    expected = pd.period_range(series.index.min(), series.index.max(), freq="M")
-    if len(expected) != len(series) or series.isna().any():
-        missing = expected.difference(series.dropna().index)
-        raise ParameterError(f"{name} has missing months ({', '.join(map(str, missing[:3]))}…); fill nothing, choose a shorter span")
-    return series.astype("float64")
+from tradedeal.models.seasonal import monthly as _monthly
 
 
 def yoy_growth(series: pd.Series) -> pd.Series:

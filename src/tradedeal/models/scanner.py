@@ -22,10 +22,12 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from tradedeal.agreement.concordance import CATEGORIES
+from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.agreement.window import Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.snapshot import Snapshot
+from tradedeal.models.seasonal import month_effects
 from tradedeal.months import parse_month
 
 LEVELS = ("hs4", "hs6", "subcategory")
@@ -47,6 +49,12 @@ class Scan:
     recovery_month: pd.Period
     fdr: float
     months: tuple[pd.Period, pd.Period]
+
+    def frame(self) -> pd.DataFrame:
+        """Every line of the scan as one tidy frame: the tested ones (:data:`LINE_COLUMNS`), then
+        the others with verdict ``not tested`` and their ``reason``."""
+        return pd.concat([self.lines.assign(reason=""), self.skipped.assign(verdict="not tested")],
+                         ignore_index=True)
 
     def counts(self) -> pd.Series:
         """Lines by verdict, and the lines not tested."""
@@ -212,7 +220,7 @@ def _fit_lines(values: pd.DataFrame, *, recovery_month: pd.Period) -> tuple[list
 
     rows, failed = [], []
     for code in values.columns:
-        y = pd.Series(np.arcsinh(values[code].to_numpy() / 1e6), index=values.index)
+        y = pd.Series(_asinh_millions(values[code].to_numpy()), index=values.index)
         try:
             fit, _ = segmented_fit(y, recovery_month, dummies=True, errors="ar1")
         except ParameterError as exc:
@@ -225,12 +233,21 @@ def _fit_lines(values: pd.DataFrame, *, recovery_month: pd.Period) -> tuple[list
     return rows, failed
 
 
+def _asinh_millions(usd: np.ndarray) -> np.ndarray:
+    """The scan's transform: ``asinh`` of $ millions (defined at zero, ``log(2x)`` for large x)."""
+    return np.arcsinh(usd / 1e6)
+
+
 def adjusted(values: pd.DataFrame) -> pd.DataFrame:
-    """Each line seasonally adjusted as the scan sees it: ``asinh`` of $ millions less its fixed
-    month effects (an OLS on a trend and month dummies), back in USD."""
-    y = np.arcsinh(values.to_numpy() / 1e6)
-    months = pd.get_dummies(pd.Series(values.index.month), prefix="m", dtype=float).to_numpy()
-    X = np.column_stack([np.arange(len(values), dtype=float), months])
-    coefs, *_ = np.linalg.lstsq(X, y, rcond=None)
-    effects = months @ (coefs[1:] - coefs[1:].mean(axis=0))
-    return pd.DataFrame(1e6 * np.sinh(y - effects), index=values.index, columns=values.columns)
+    """Each line seasonally adjusted as the scan sees it: the transform less its fixed month
+    effects (:func:`tradedeal.models.seasonal.month_effects`), back in USD."""
+    return pd.DataFrame({
+        code: 1e6 * np.sinh(_asinh_millions(s.to_numpy()) - month_effects(s, transform=_asinh_millions).to_numpy())
+        for code, s in values.items()
+    }, index=values.index)
+
+
+def window(snapshot: Snapshot, coverage: str | None = None) -> Window:
+    """The question a scan asks: every HS6 month, under ``coverage`` (default: full Annex 6.1,
+    which runs as far as the HS6 lines do)."""
+    return snapshot.select(coverage=coverage or DEFAULT_COVERAGE)

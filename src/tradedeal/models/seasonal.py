@@ -39,12 +39,20 @@ class SeasonalAdjustmentError(TradedealError):
     """X-13ARIMA-SEATS is not installed, or failed on a series (its own message is given)."""
 
 
-def _monthly(series: pd.Series) -> pd.Series:
-    if not isinstance(series.index, pd.PeriodIndex):
-        raise ParameterError("series must have a monthly PeriodIndex")
-    s = series.dropna().astype("float64")
-    if len(pd.period_range(s.index.min(), s.index.max(), freq="M")) != len(s):
-        raise ParameterError("series has missing months; seasonal adjustment needs an unbroken history")
+def monthly(series: pd.Series, name: str = "series") -> pd.Series:
+    """``series`` as float64 if it is monthly and unbroken; ParameterError naming the gap otherwise."""
+    if not isinstance(series.index, pd.PeriodIndex) or series.index.freqstr not in ("M", "ME"):
+        raise ParameterError(f"{name} must have a monthly PeriodIndex")
+    expected = pd.period_range(series.index.min(), series.index.max(), freq="M")
+    if len(expected) != len(series) or series.isna().any():
+        missing = expected.difference(series.dropna().index)
+        raise ParameterError(f"{name} has missing months ({', '.join(map(str, missing[:3]))}…); "
+                             "fill nothing, choose a shorter span")
+    return series.astype("float64")
+
+
+def _adjustable(series: pd.Series) -> pd.Series:
+    s = monthly(series)
     if len(s) < 36:
         raise ParameterError(f"series must have at least 36 months to seasonally adjust; got {len(s)}")
     if (s <= 0).any():
@@ -60,7 +68,7 @@ def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.
     """
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    s = _monthly(series)
+    s = _adjustable(series)
     logs = np.log(s.to_numpy())
     if method == "stl":
         adjusted = np.exp(logs - STL(logs, period=12, robust=True).fit().seasonal)
@@ -71,13 +79,13 @@ def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.
     return pd.Series(adjusted, index=s.index, name="sa_usd")
 
 
-def month_effects(series: pd.Series) -> pd.Series:
-    """Each month's fixed seasonal effect on the log series (centred on zero), from an OLS of
-    the log series on a linear trend and month dummies."""
+def month_effects(series: pd.Series, *, transform=np.log) -> pd.Series:
+    """Each month's fixed seasonal effect on the transformed series (centred on zero), from an
+    OLS of ``transform(series)`` on a linear trend and month dummies."""
     s = series.astype("float64")
     X = pd.get_dummies(pd.Series(s.index.month, index=s.index), prefix="m", dtype=float)
     X.insert(0, "trend", np.arange(len(s), dtype=float))
-    coefs = sm.OLS(np.log(s.to_numpy()), X).fit().params.filter(like="m_")
+    coefs = sm.OLS(transform(s.to_numpy()), X).fit().params.filter(like="m_")
     effects = coefs - coefs.mean()
     return pd.Series(effects.to_numpy()[s.index.month - 1], index=s.index)
 

@@ -11,8 +11,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import pandas as pd
-
 from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import TradedealError
@@ -195,15 +193,13 @@ def _run(args: argparse.Namespace) -> None:
                   *window.question()]
         _emit(table, args.format, window, header, notes)
     elif args.command == "scan":
-        from tradedeal.agreement.concordance import DEFAULT_COVERAGE
         from tradedeal.ingest.snapshot import Snapshot
-        from tradedeal.models.scanner import scan
+        from tradedeal.models import scanner
 
-        window = Snapshot(vintage=args.vintage).select(coverage=args.coverage or DEFAULT_COVERAGE)
-        result = scan(window, level=args.level, recovery_month=args.recovery_month, min_2017_usd=args.min_2017_usd,
-                      fdr=args.fdr)
-        table = pd.concat([result.lines.assign(reason=""),
-                           result.skipped.assign(verdict="not tested")], ignore_index=True)
+        window = scanner.window(Snapshot(vintage=args.vintage), args.coverage)
+        result = scanner.scan(window, level=args.level, recovery_month=args.recovery_month,
+                              min_2017_usd=args.min_2017_usd, fdr=args.fdr)
+        table = result.frame()
         if args.format == "table":
             table = table[table["verdict"] != "not tested"].drop(columns=["reason", "ci_lower", "ci_upper"])
             table["description"] = table["description"].str.slice(0, 40)

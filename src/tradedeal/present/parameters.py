@@ -275,10 +275,10 @@ def resolve(notebook: str, params: dict):
     if notebook == "04_product":
         return profile(snapshot, params["product"], year=params["year"], as_of=params["as_of"],
                        coverage=params["coverage"]).window
-    if notebook == "05_scanner":  # lines come from the HS6 data: the full coverage unless named
-        from tradedeal.agreement.concordance import DEFAULT_COVERAGE
+    if notebook == "05_scanner":
+        from tradedeal.models.scanner import window
 
-        return snapshot.select(coverage=params.get("coverage") or DEFAULT_COVERAGE)
+        return window(snapshot, params.get("coverage"))
     if notebook in TARGET_YEAR_NOTEBOOKS:
         check_year(params["year"])
     return snapshot.select(params.get("year"), params.get("as_of"), params.get("coverage"))
