@@ -13,13 +13,19 @@ Models (all but ``ratio`` through statsmodels, all on logs):
   ``k`` months to the same months of 2017, with intervals from the historical spread of that
   rule's errors.
 
-An intervention enters a model only once three months of it have been observed: nobody could
-estimate the 2020 shock before it happened.
+Interventions are real time (``events="realtime"``, the default): a model fitted with data up to
+``as_of`` knows only what was known then (:func:`events`). An event is dated by the month it
+began (:data:`EVENTS`, public on the day) and enters a model once three months of it have been
+observed. The end of the 2020 shock is never assumed: while the data has not shown it, the shock
+is open and the forecast carries it on; it ends at the first month whose change on a year
+earlier is back at the median of the twelve months before the shock, and a recovery term starts
+there once three months of the recovery are observed. ``events="ex_post"`` uses the dates known
+afterwards (:data:`EX_POST`, the shock over in 2020-04, the recovery from 2020-05): an ex-post
+analysis, never a real-time forecast.
 """
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -27,7 +33,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
-from statsmodels.tsa.statespace.mlemodel import MLEResults
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from statsmodels.tsa.statespace.structural import UnobservedComponents
 
@@ -36,26 +41,80 @@ from tradedeal.errors import ParameterError
 from tradedeal.models import MODELS
 
 MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
-#: Known events, dated before the fact: (kind, first month, last month or None).
-INTERVENTIONS = {
-    "tariffs_2018": ("step", "2018-07", None),
-    "shock_2020": ("pulse", "2020-02", "2020-04"),
-    "recovery_2020": ("step", "2020-05", None),
+#: Events as known on the day they began: (kind, first month). China's retaliatory tariffs took
+#: effect on 6 July 2018; Wuhan was locked down on 23 January 2020 and trade fell from February.
+EVENTS = {
+    "tariffs_2018": ("step", "2018-07"),
+    "shock_2020": ("shock", "2020-02"),
 }
+#: Known only afterwards, for ex-post analysis: a shock's last month and the recovery's first.
+EX_POST = {"shock_2020": ("2020-04", "2020-05")}
+EVENT_RULES = ("realtime", "ex_post")
 _MIN_EVENT_MONTHS = 3
+_PRE_EVENT_MONTHS = 12
 
 
-def interventions(index: pd.PeriodIndex, *, observed_through: pd.Period) -> pd.DataFrame:
-    """Intervention dummies over ``index``, keeping those with three observed months by then."""
-    columns = {}
-    for name, (_kind, first, last) in INTERVENTIONS.items():
-        lo = pd.Period(first, "M")
-        hi = pd.Period(last, "M") if last else None
-        on = (index >= lo) & ((index <= hi) if hi is not None else True)
-        seen = ((index >= lo) & (index <= observed_through) & ((index <= hi) if hi is not None else True)).sum()
-        if seen >= _MIN_EVENT_MONTHS:
-            columns[name] = on.astype(float)
-    return pd.DataFrame(columns, index=index)
+@dataclass(frozen=True)
+class Event:
+    """One intervention term: 1 from ``first`` through ``last`` (open-ended when ``last`` is None)."""
+
+    name: str
+    first: pd.Period
+    last: pd.Period | None = None
+
+    def dummy(self, index: pd.PeriodIndex) -> np.ndarray:
+        on = index >= self.first
+        if self.last is not None:
+            on &= index <= self.last
+        return on.astype(float)
+
+
+def recovery_month(history: pd.Series, start: str | pd.Period) -> pd.Period | None:
+    """The first month after ``start`` whose log change on a year earlier is back at the median
+    of the twelve months before ``start``; None while ``history`` (which may end at any month)
+    has not shown one."""
+    start = pd.Period(start, "M")
+    logs = np.log(history.astype("float64"))
+    yoy = (logs - logs.shift(12)).dropna()
+    before = yoy[(yoy.index >= start - _PRE_EVENT_MONTHS) & (yoy.index < start)]
+    if before.empty:
+        return None
+    back = yoy[(yoy.index > start) & (yoy >= before.median())]
+    return back.index[0] if len(back) else None
+
+
+def events(history: pd.Series, *, rule: str = "realtime") -> tuple[Event, ...]:
+    """The intervention terms a model fitted on ``history`` may use (see the module docstring).
+
+    Only ``history`` (the data up to its last month) and the events' first months are used with
+    ``rule="realtime"``; ``rule="ex_post"`` dates the end of the shock and the recovery by
+    :data:`EX_POST`, which nobody knew at the time.
+    """
+    if rule not in EVENT_RULES:
+        raise ParameterError(f"events must be one of {', '.join(EVENT_RULES)}; got {rule!r}")
+    as_of = history.index[-1]
+    out = []
+    for name, (kind, first) in EVENTS.items():
+        start = pd.Period(first, "M")
+        if as_of < start + (_MIN_EVENT_MONTHS - 1):  # three months of it observed
+            continue
+        if kind == "step":
+            out.append(Event(name, start))
+            continue
+        if rule == "ex_post":
+            last, recovery = (pd.Period(m, "M") for m in EX_POST[name])
+        else:
+            recovery = recovery_month(history, start)
+            last = recovery - 1 if recovery is not None else None
+        out.append(Event(name, start, last))
+        if recovery is not None and as_of >= recovery + (_MIN_EVENT_MONTHS - 1):
+            out.append(Event(name.replace("shock", "recovery"), recovery))
+    return tuple(out)
+
+
+def interventions(index: pd.PeriodIndex, terms: tuple[Event, ...]) -> pd.DataFrame:
+    """The dummies of ``terms`` over ``index`` (columns named after the events)."""
+    return pd.DataFrame({e.name: e.dummy(index) for e in terms}, index=index)
 
 
 def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.Series:
@@ -155,10 +214,6 @@ class _SeasonalNaive:
 # --- state space models -----------------------------------------------------------------------
 
 
-# statsmodels 0.15 renamed ``random_state`` to ``rng`` in ``simulate``.
-_RNG_KEYWORD = "rng" if "rng" in inspect.signature(MLEResults.simulate).parameters else "random_state"
-
-
 def _endog(s: pd.Series) -> pd.Series:
     out = pd.Series(np.log(s.to_numpy()), index=s.index.to_timestamp(), name="log_usd")
     out.index.freq = "MS"
@@ -179,44 +234,43 @@ class _StateSpace:
             return SARIMAX(endog, exog=exog, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
         return UnobservedComponents(endog, level="local linear trend", seasonal=12, exog=exog)
 
-    def _exog(self, index: pd.PeriodIndex, as_of: pd.Period) -> pd.DataFrame | None:
-        if not self.uses_exog:
+    def _exog(self, index: pd.PeriodIndex, terms: tuple[Event, ...]) -> pd.DataFrame | None:
+        if not terms:
             return None
-        exog = interventions(index, observed_through=as_of)
-        if exog.empty:
-            return None
+        exog = interventions(index, terms)
         exog.index = index.to_timestamp()
         return exog
 
-    def fit(self, s: pd.Series, **_) -> Fitted:
+    def _terms(self, s: pd.Series, rule: str) -> tuple[Event, ...]:
+        return events(s, rule=rule) if self.uses_exog else ()
+
+    def fit(self, s: pd.Series, *, events: str = "realtime", start: Fitted | None = None, **_) -> Fitted:
         as_of = s.index[-1]
-        exog = self._exog(s.index, as_of)
+        terms = self._terms(s, events)
+        exog = self._exog(s.index, terms)
+        model = self._model(_endog(s), exog)
+        start_params = None  # a refit starts from the previous estimates when they fit the same terms
+        if start is not None and start.model == self.name and list(start.params["params"]) == list(model.param_names):
+            start_params = np.array(list(start.params["params"].values()))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            results = self._model(_endog(s), exog).fit(disp=False, maxiter=200)
+            results = model.fit(start_params=start_params, disp=False, maxiter=200)
         notes = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
-        columns = tuple(exog.columns) if exog is not None else ()
-        return Fitted(self.name, as_of, s, {"params": results.params.to_dict(), "interventions": columns}, notes, results)
+        params = {"params": results.params.to_dict(), "interventions": terms, "events": events}
+        return Fitted(self.name, as_of, s, params, notes, results)
 
     def extend(self, f: Fitted, series: pd.Series, as_of: pd.Period) -> Fitted:
         s = series.loc[:as_of]
-        exog = self._exog(s.index, as_of)
-        columns = tuple(exog.columns) if exog is not None else ()
-        if columns != f.params["interventions"]:
-            return self.fit(s)  # a new intervention became estimable: refit
+        terms = self._terms(s, f.params["events"])
+        if terms != f.params["interventions"]:
+            return self.fit(s, events=f.params["events"], start=f)  # an event began, ended or became estimable: refit
         with warnings.catch_warnings(record=True):
             warnings.simplefilter("always")
-            results = f._state.apply(_endog(s), exog=exog)
+            results = f._state.apply(_endog(s), exog=self._exog(s.index, terms))
         return replace(f, as_of=as_of, history=s, _state=results)
 
-    @staticmethod
-    def _future_exog(f: Fitted, h: int) -> pd.DataFrame | None:
-        if not f.params["interventions"]:
-            return None
-        index = pd.period_range(f.history.index[0], f.as_of + h, freq="M")
-        exog = interventions(index, observed_through=f.as_of)[list(f.params["interventions"])].iloc[-h:]
-        exog.index = exog.index.to_timestamp()
-        return exog
+    def _future_exog(self, f: Fitted, h: int) -> pd.DataFrame | None:
+        return self._exog(_future(f.as_of, h), f.params["interventions"])
 
     def forecast(self, f: Fitted, h: int, alpha: float):
         frame = f._state.get_forecast(h, exog=self._future_exog(f, h)).summary_frame(alpha=alpha)
@@ -224,9 +278,30 @@ class _StateSpace:
                 np.exp(frame["mean_ci_upper"].to_numpy()))
 
     def simulate(self, f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
-        seed = {_RNG_KEYWORD: rng}
-        sims = f._state.simulate(h, repetitions=repetitions, anchor="end", exog=self._future_exog(f, h), **seed)
-        return np.exp(np.asarray(sims).reshape(h, repetitions))
+        """Paths of the next ``h`` months: the forecast mean plus simulated deviations.
+
+        The same draws as statsmodels' ``simulate(anchor="end")`` (the state after the last
+        observation drawn from its predicted distribution, then state and measurement shocks),
+        vectorised over the repetitions: statsmodels loops over them in Python, 25 times slower.
+        The models are linear and Gaussian and their system matrices do not change with time,
+        so the deviations from the mean do not depend on the interventions.
+        """
+        results = f._state
+        mean = results.get_forecast(h, exog=self._future_exog(f, h)).predicted_mean.to_numpy()
+        fr = results.filter_results
+        transition, design, selection, state_cov, obs_cov = (
+            getattr(fr, name)[:, :, -1] for name in ("transition", "design", "selection", "state_cov", "obs_cov"))
+        k = transition.shape[0]
+        state = rng.multivariate_normal(np.zeros(k), results.predicted_state_cov[:, :, -1], size=repetitions,
+                                        check_valid="ignore", method="eigh")
+        shocks = rng.multivariate_normal(np.zeros(state_cov.shape[0]), state_cov, size=(h, repetitions),
+                                         check_valid="ignore", method="eigh")
+        noise = rng.normal(0.0, np.sqrt(max(obs_cov[0, 0], 0.0)), size=(h, repetitions))
+        paths = np.empty((h, repetitions))
+        for j in range(h):
+            paths[j] = mean[j] + state @ design[0] + noise[j]
+            state = state @ transition.T + shocks[j] @ selection.T
+        return np.exp(paths)
 
 
 # --- the baseline-ratio rule ------------------------------------------------------------------
@@ -309,12 +384,17 @@ _ENGINES = {
 
 
 def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
-        baseline_year: int = BASELINE_YEAR) -> Fitted:
+        baseline_year: int = BASELINE_YEAR, events: str = "realtime", start: Fitted | None = None) -> Fitted:
     """Fit ``model`` on ``series`` (USD, month PeriodIndex) up to ``as_of`` (default: its end).
 
-    Raises :class:`~tradedeal.errors.ParameterError` (a ``ValueError``) naming the parameter:
-    unknown model, ``as_of`` outside the data, a series too short for the model.
+    ``events`` is the intervention rule (:func:`events`): ``"realtime"``, or ``"ex_post"`` for an
+    analysis with the dates known afterwards. ``start``: an earlier fit of the same model whose
+    estimates start the optimiser (state space models, when the terms are the same). Raises :class:`~tradedeal.errors.ParameterError`
+    (a ``ValueError``) naming the parameter: unknown model or rule, ``as_of`` outside the data, a
+    series too short for the model.
     """
+    if events not in EVENT_RULES:
+        raise ParameterError(f"events must be one of {', '.join(EVENT_RULES)}; got {events!r}")
     month = None if as_of is None else pd.Period(as_of, "M")
     s = _check_series(series, model, month)
-    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year)
+    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start)

@@ -14,11 +14,11 @@ from tradedeal.ingest.snapshot import Snapshot
 from tradedeal.models import MODEL_CHOICES
 from tradedeal.models.backtest import (
     AUTO,
-    JUDGE_HORIZON,
+    LOOKBACK,
+    PLAUSIBLE_MONTH,
+    PLAUSIBLE_REMAINDER,
     RECORD_START,
-    WINDOW,
     Backtest,
-    choose,
     record_start,
     run_backtest,
 )
@@ -32,7 +32,8 @@ class Projection:
     """The distribution of a calendar year's purchases, made with data up to ``as_of``.
 
     ``totals`` holds one simulated year total per path (observed months + forecast); it is a
-    forecast, not data. ``model`` names the model used (``auto:<model>`` when chosen by auto).
+    forecast, not data. ``model`` names the model used (``auto: <models>`` for auto, with the
+    models it combined).
     """
 
     name: str
@@ -64,28 +65,22 @@ def _check_model(model: str) -> None:
         raise ParameterError(f"model must be one of {', '.join(CHOICES)}; got {model!r}")
 
 
-def resolve_model(series: pd.Series, model: str, as_of: pd.Period) -> str:
-    """``model`` itself, or for ``auto`` the model a backtest up to ``as_of`` picks."""
+def label(model: str, combined: str) -> str:
+    """How tables name a model: itself, or ``auto: ets+ratio+...`` with the models auto combined."""
+    return f"{AUTO}: {combined}" if model == AUTO else model
+
+
+def _backtest_at(series: pd.Series, month: pd.Period, model: str, *, k: int = 3, **options) -> Backtest:
+    """The backtest of ``model`` (for ``auto``, of every model) from
+    :func:`~tradedeal.models.backtest.record_start` to ``month`` on the data up to ``month``. Its
+    last origin carries the forecast and projection made at ``month``, calibrated on the record
+    before it."""
     _check_model(model)
     if model != AUTO:
-        return model
-    history = series.loc[:as_of]
-    start = max(history.index.min() + 36, as_of - WINDOW - JUDGE_HORIZON)
-    if start >= as_of:
-        return "snaive"
-    bt = run_backtest(history, start=str(start), end=str(as_of - 1), horizon=JUDGE_HORIZON, projection_years=())
-    return choose(bt.forecasts[bt.forecasts["model"] != AUTO], as_of, list(MODELS))
-
-
-def _backtest_at(series: pd.Series, month: pd.Period, model: str, *, k: int = 3, **options) -> tuple[Backtest, str]:
-    """The backtest of the model ``model`` resolves to, from :func:`~tradedeal.models.backtest.record_start`
-    to ``month`` on the data up to ``month``, and that model's name. Its last origin carries the
-    forecast and projection made at ``month``, calibrated on the record before it."""
-    chosen = resolve_model(series, model, month)
-    fit(series, chosen, as_of=month, k=k)  # a model that cannot fit says so, naming the parameter
+        fit(series, model, as_of=month, k=k)  # a model that cannot fit says so, naming the parameter
     known = series.loc[:month]
-    bt = run_backtest(known, models=(chosen,), start=str(record_start(known, month)), end=str(month), k=k, **options)
-    return bt, chosen
+    models = MODELS if model == AUTO else (model,)
+    return run_backtest(known, models=models, start=str(record_start(known, month)), end=str(month), k=k, **options)
 
 
 def project_year(
@@ -102,22 +97,22 @@ def project_year(
     """Project ``year``'s total purchases from data up to ``as_of``.
 
     The observed months of ``year`` (through ``as_of``) are summed; the rest of the year is
-    simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` and widened by
-    the record of the model's earlier year-total errors — the same projection a backtest from
+    simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` and calibrated
+    by the record of the model's earlier year-total errors — the same projection a backtest from
     :data:`~tradedeal.models.backtest.RECORD_START` makes at that origin
-    (:func:`tradedeal.models.backtest.run_backtest`).
+    (:func:`tradedeal.models.backtest.run_backtest`); ``auto`` pools the paths of every model.
     """
     month = pd.Period(as_of, "M")
     if month.year != year:
         raise ParameterError(f"as_of must be a month of {year}; got {month}")
     if month not in series.dropna().index:
         raise ParameterError(f"as_of {month} is outside the data ({series.index.min()} to {series.dropna().index.max()})")
-    bt, chosen = _backtest_at(series, month, model, horizon=1, k=k, projection_origins=[month],
-                              through_december=True, repetitions=repetitions, seed=seed)
-    row = bt.projections.iloc[0]
-    label = f"{AUTO}:{chosen}" if model == AUTO else chosen
-    return Projection(str(series.name), label, month, year, float(row["observed_ytd_usd"]),
-                      bt.paths[(chosen, month)], target_usd, seed)
+    bt = _backtest_at(series, month, model, horizon=1, k=k, projection_origins=[month],
+                      through_december=True, repetitions=repetitions, seed=seed)
+    projections = bt.projections
+    row = projections[projections["model"] == model].iloc[0]
+    return Projection(str(series.name), label(model, row["chosen"]), month, year, float(row["observed_ytd_usd"]),
+                      bt.paths[(model, month)], target_usd, seed)
 
 
 FORECAST_COLUMNS = (
@@ -140,7 +135,7 @@ def forecast_table(
     *,
     category: str | None = None,
     model: str = AUTO,
-    repetitions: int = 2000,
+    repetitions: int = 1000,
     seed: int = 0,
     jobs: int = 1,
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -148,11 +143,13 @@ def forecast_table(
 
     Each category is projected from its own model, with data through ``window.as_of`` only;
     ``covered_total`` bottom-up, as the sum of the categories' simulated paths
-    (:func:`tradedeal.models.backtest.combine`). With ``auto`` each series gets the model its
-    recent backtest record favours; year-total intervals are calibrated on the record of
-    projections made since :data:`~tradedeal.models.backtest.RECORD_START`. Returns the table
-    (columns :data:`FORECAST_COLUMNS`; ``projected_total_usd`` is the median of the simulated
-    totals; targets only for the agreement's years) and notes on coverage, vintage and method.
+    (:func:`tradedeal.models.backtest.combine`). ``auto`` pools the paths of every model;
+    year-total intervals are calibrated on the record of projections made since
+    :data:`~tradedeal.models.backtest.RECORD_START`. At the data's last month the projections
+    are those of :func:`realtime_backtests` (one backtest serves the whole report). Returns the
+    table (columns :data:`FORECAST_COLUMNS`; ``projected_total_usd`` is the median of the
+    simulated totals; targets only for the agreement's years) and notes on coverage, vintage and
+    method.
     """
     from tradedeal.agreement.targets import GOODS, YEARS, annual_targets
     from tradedeal.ingest.cache import cached
@@ -166,18 +163,22 @@ def forecast_table(
     year, month = window.year, window.as_of
     known = window.monthly()  # nothing after as_of is seen
     targets = annual_targets(known, year) if year in YEARS else None
-    models = MODELS if model == AUTO else (model,)
     start = record_start(known["covered_total"], month)  # the record that calibrates year totals
-    results = cached(
-        "forecast",
-        lambda: backtest_categories(
-            known, models=models, start=str(start), end=str(month), horizon=JUDGE_HORIZON,
-            projection_origins=[month], through_december=True, targets={year: targets} if targets is not None else None,
-            repetitions=repetitions, seed=seed, jobs=jobs,
-        ),
-        key=(year, str(month), window.coverage, models, repetitions, seed),
-        snapshot=window.snapshot,
-    )
+    if year in YEARS and _is_data_end(window.snapshot, window.coverage, month):
+        results = realtime_backtests(window.snapshot, coverage=window.coverage, repetitions=repetitions, seed=seed,
+                                     jobs=jobs)["backtests"]
+    else:
+        models = MODELS if model == AUTO else (model,)
+        results = cached(
+            "forecast",
+            lambda: backtest_categories(
+                known, models=models, start=str(start), end=str(month), horizon=1, projection_origins=[month],
+                through_december=True, targets={year: targets} if targets is not None else None,
+                repetitions=repetitions, seed=seed, jobs=jobs,
+            ),
+            key=(year, str(month), window.coverage, models, repetitions, seed),
+            snapshot=window.snapshot,
+        )
     rows = []
     for name in GOODS if category is None else (category,):
         projections = results[name].projections
@@ -186,8 +187,7 @@ def forecast_table(
             raise ParameterError(f"model {model!r} cannot forecast {name} with data through {month} (series too short)")
         row = row.iloc[0]
         rows.append({
-            "category": name, "coverage": window.coverage,
-            "model": f"{AUTO}:{row['chosen']}" if model == AUTO else model,
+            "category": name, "coverage": window.coverage, "model": label(model, row["chosen"]),
             "as_of": str(month), "year": year, "observed_ytd_usd": row["observed_ytd_usd"],
             "projected_total_usd": row["median_usd"], "p10_usd": row["p10_usd"], "p90_usd": row["p90_usd"],
             "target_usd": float(targets[name]) if targets is not None else float("nan"),
@@ -196,38 +196,50 @@ def forecast_table(
     notes = list(window.notes)
     if targets is None:
         notes.append(f"the agreement sets no purchase targets for {year}: target columns left blank")
+    method = ("auto pools the paths of every model that can forecast then, in equal numbers; "
+              if model == AUTO else "")
     notes.append(
         f"projections are forecasts, not data: median and 10th/90th percentiles of {repetitions} simulated "
-        f"paths (seed {seed}), widened by each model's record of year-total errors since {start}; "
+        f"paths per model (seed {seed}); {method}each model's spread is calibrated on its record of year-total "
+        f"errors since {start}; no simulated month exceeds {PLAUSIBLE_MONTH:g} times the largest of the "
+        f"{LOOKBACK} months to {month}, and the months left average at most {PLAUSIBLE_REMAINDER:g} times it; "
         "covered_total sums the category paths and is calibrated on its own record"
     )
     return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS)), notes
 
 
-def realtime_backtests(snapshot: Snapshot, year: int, *, coverage: str | None = None, repetitions: int = 1000,
-                       seed: int = 0, jobs: int = 1) -> dict:
-    """The category and covered-total backtests behind :func:`realtime_evaluation` (cached).
+def _is_data_end(snapshot: Snapshot, coverage: str, month: pd.Period) -> bool:
+    return month == snapshot.exports_by_category(coverage)["covered_total"].dropna().index.max()
 
-    Origins run from 2016-01 to the month before the data end, with year-total projections at
-    the origins in ``year``; their scores serve the backtest tables too.
+
+def realtime_backtests(snapshot: Snapshot, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0,
+                       jobs: int = 1) -> dict:
+    """The backtest of every model on each category and the covered total (bottom-up), from
+    :data:`~tradedeal.models.backtest.RECORD_START` to the data's last month (cached).
+
+    Horizons 1-12; year-total projections at every origin of the agreement's years, each through
+    December or, to be judged, through the data's last month if that comes earlier; at the last
+    month, through December. It serves the score tables, :func:`realtime_evaluation` for both
+    years, and the forecast table and fan charts made at the data's last month. ``coverage``
+    defaults to the one whose data runs longest. Returns ``{"coverage", "backtests"}``.
     """
-    from tradedeal.agreement.targets import annual_targets
+    from tradedeal.agreement.targets import YEARS, annual_targets
     from tradedeal.agreement.window import select
     from tradedeal.ingest.cache import cached
     from tradedeal.models.backtest import backtest_categories
 
-    window = select(snapshot, year=year, coverage=coverage)
-    monthly = snapshot.exports_by_category(window.coverage)
+    coverage = select(snapshot, year=YEARS[-1], coverage=coverage).coverage
+    monthly = snapshot.exports_by_category(coverage)
     last = monthly["covered_total"].dropna().index.max()
 
     def compute():
         results = backtest_categories(
-            monthly.loc[:last], start=RECORD_START, end=str(last - 1), projection_years=(year,),
-            targets={year: annual_targets(monthly, year)}, repetitions=repetitions, seed=seed, jobs=jobs,
+            monthly.loc[:last], start=RECORD_START, end=str(last), projection_years=YEARS,
+            targets={y: annual_targets(monthly, y) for y in YEARS}, repetitions=repetitions, seed=seed, jobs=jobs,
         )
-        return {"coverage": window.coverage, "backtests": results}
+        return {"coverage": coverage, "backtests": results}
 
-    return cached("realtime", compute, key=(year, window.coverage, repetitions, seed), snapshot=snapshot)
+    return cached("realtime", compute, key=(coverage, repetitions, seed), snapshot=snapshot)
 
 
 def realtime_evaluation(
@@ -238,43 +250,55 @@ def realtime_evaluation(
     For every ``as_of`` in ``year`` up to the month before the data end, every model (and
     ``auto``) projects the year's total with data up to ``as_of`` only; the outcome is the
     observed total through December, or through the last month of the data when December is
-    not in it (``through``). Tidy frame with ``series, coverage, model, chosen, as_of, year,
-    through, observed_ytd_usd, p10_usd, median_usd, p90_usd, calibration, observed_total_usd,
-    prob_reach_target, error_pct, inside_80``; ``calibration`` is the factor by which the
-    model's own year-total spread was widened (see :mod:`tradedeal.models.backtest`).
+    not in it (``through``). ``coverage`` defaults to the one :func:`~tradedeal.agreement.window.select`
+    picks for ``year``. Tidy frame with ``series, coverage, model, chosen, as_of, year, through,
+    observed_ytd_usd, p10_usd, median_usd, p90_usd, calibration, observed_total_usd,
+    prob_reach_target, crps_usd, error_pct, inside_80``; ``calibration`` is the factor by which
+    the model's own year-total spread was stretched (see :mod:`tradedeal.models.backtest`) and
+    ``chosen`` the models ``auto`` pooled.
     """
-    run = realtime_backtests(snapshot, year, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs)
+    from tradedeal.agreement.window import select
+
+    coverage = select(snapshot, year=year, coverage=coverage).coverage
+    run = realtime_backtests(snapshot, coverage=coverage, repetitions=repetitions, seed=seed, jobs=jobs)
     frames = [r.projections.assign(series=name) for name, r in run["backtests"].items()]
     out = pd.concat(frames, ignore_index=True)
-    out = out[out["as_of"].dt.year == year].copy()
+    out = out[(out["as_of"].dt.year == year) & out["observed_total_usd"].notna()].copy()
     out["coverage"] = run["coverage"]
     out["error_pct"] = 100 * (out["median_usd"] / out["observed_total_usd"] - 1)
     out["inside_80"] = (out["p10_usd"] <= out["observed_total_usd"]) & (out["observed_total_usd"] <= out["p90_usd"])
     columns = ["series", "coverage", "model", "chosen", "as_of", "year", "through", "observed_ytd_usd", "p10_usd",
-               "median_usd", "p90_usd", "calibration", "observed_total_usd", "prob_reach_target", "error_pct",
-               "inside_80"]
+               "median_usd", "p90_usd", "calibration", "observed_total_usd", "prob_reach_target", "crps_usd",
+               "error_pct", "inside_80"]
     return out[columns].sort_values(["series", "model", "as_of"], ignore_index=True)
 
 
 def fan_forecasts(snapshot: Snapshot, table: pd.DataFrame, *, horizon: int) -> dict[str, tuple]:
     """For each category row of a forecast table: (history, monthly forecast, model used).
 
-    The model is the one the table used (``auto:<model>`` resolved); ``covered_total`` is
-    left out (it is forecast bottom-up, not by one model). Forecasts are calibrated
-    (:func:`monthly_forecast`) and cached.
+    The model is the one the table used (``auto`` combines them all); ``covered_total`` is left
+    out (it is forecast bottom-up). Forecasts are calibrated (:func:`monthly_forecast`) and
+    cached; at the data's last month, with ``horizon`` up to 12, they are those of
+    :func:`realtime_backtests`.
     """
     from tradedeal.ingest.cache import cached
 
     out = {}
-    monthly = snapshot.exports_by_category(table["coverage"].iloc[0])
+    coverage = table["coverage"].iloc[0]
+    monthly = snapshot.exports_by_category(coverage)
     for row in table[table["category"] != "covered_total"].itertuples():
         series = monthly[row.category].dropna().rename(row.category)
-        model = row.model.split(":")[-1]
-        forecast, used = cached(
-            "monthly", partial(monthly_forecast, series, as_of=row.as_of, model=model, horizon=horizon),
-            key=(row.category, row.as_of, model, horizon, _fingerprint(series)), snapshot=snapshot,
-        )
-        out[row.category] = (series.loc[: row.as_of].iloc[-36:], forecast, used)
+        model = row.model.split(":")[0]
+        as_of = pd.Period(row.as_of, "M")
+        if horizon <= 12 and _is_data_end(snapshot, coverage, as_of):
+            bt = realtime_backtests(snapshot, coverage=coverage)["backtests"][row.category]
+            forecast, used = _forecast_rows(bt, model, as_of, horizon)
+        else:
+            forecast, used = cached(
+                "monthly", partial(monthly_forecast, series, as_of=as_of, model=model, horizon=horizon),
+                key=(row.category, str(as_of), model, horizon, _fingerprint(series)), snapshot=snapshot,
+            )
+        out[row.category] = (series.loc[:as_of].iloc[-36:], forecast, used)
     return out
 
 
@@ -286,21 +310,33 @@ def _fingerprint(series: pd.Series) -> str:
     return digest.hexdigest()[:16]
 
 
+def _forecast_rows(bt: Backtest, model: str, origin: pd.Period, horizon: int) -> tuple[pd.DataFrame, str]:
+    """The monthly forecast ``model`` made at ``origin`` in ``bt``, and its label."""
+    f = bt.forecasts
+    rows = f[(f["model"] == model) & (f["origin"] == origin) & (f["horizon"] <= horizon)]
+    if rows.empty:
+        raise ParameterError(f"model {model!r} cannot forecast {bt.name} with data through {origin}")
+    out = rows[["mean", "lower", "upper"]].set_axis(pd.PeriodIndex(rows["month"], freq="M", name="month"))
+    return out, label(model, rows["chosen"].iloc[0])
+
+
 def monthly_forecast(series: pd.Series, *, as_of: str | pd.Period, model: str = AUTO, horizon: int = 12,
                      alpha: float = 0.2, calibrated: bool = True) -> tuple[pd.DataFrame, str]:
     """Monthly forecast (``mean, lower, upper``) for ``horizon`` months after ``as_of``, and the model used.
 
     With ``calibrated`` (the default) this is the forecast a backtest from
     :data:`~tradedeal.models.backtest.RECORD_START` makes at ``as_of``: its (1 − alpha) interval is the
-    model's own widened by the model's record of monthly errors judged by then (the models' own
-    80 % intervals held only about 55-60 % of the outcomes of 2016-2021). Otherwise the model is
-    fitted at ``as_of`` and its own interval returned.
+    model's own calibrated on the model's record of monthly errors judged by then (the models' own
+    80 % intervals held only about 55-60 % of the outcomes of 2016-2021), and capped at
+    :data:`~tradedeal.models.backtest.PLAUSIBLE_MONTH` times the largest month of the
+    :data:`~tradedeal.models.backtest.LOOKBACK` before. Otherwise the model is fitted at ``as_of``
+    and its own interval returned (not for ``auto``, which exists only as a calibrated combination).
     """
     month = pd.Period(as_of, "M")
+    _check_model(model)
     if not calibrated:
-        chosen = resolve_model(series, model, month)
-        return fit(series, chosen, as_of=month).forecast(horizon, alpha=alpha), chosen
-    bt, chosen = _backtest_at(series, month, model, horizon=horizon, alpha=alpha, projection_years=())
-    rows = bt.forecasts[(bt.forecasts["model"] == chosen) & (bt.forecasts["origin"] == month)]
-    out = rows[["mean", "lower", "upper"]].set_axis(pd.PeriodIndex(rows["month"], freq="M", name="month"))
-    return out, chosen
+        if model == AUTO:
+            raise ParameterError("model 'auto' is a calibrated combination: use calibrated=True or name a model")
+        return fit(series, model, as_of=month).forecast(horizon, alpha=alpha), model
+    bt = _backtest_at(series, month, model, horizon=horizon, alpha=alpha, projection_years=())
+    return _forecast_rows(bt, model, month, horizon)
