@@ -75,7 +75,7 @@ def main() -> None:
     for name in SERIES:
         years = results[name].year_score(origins=("2017-01", "2021-11"))
         brier = results[name].target_score(origins=("2020-01", "2021-10"))
-        table = years.join(brier[["brier", "relative_brier"]])
+        table = years.join(brier[["brier", "mean_prob"]])
         print(f"{name}:")
         print(_show(table))
 

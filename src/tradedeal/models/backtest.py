@@ -165,8 +165,8 @@ class Backtest:
     def target_score(self, *, origins: tuple[str | None, str | None] | None = None) -> pd.DataFrame:
         """The Brier score of ``prob_reach_target`` per model, over the projections whose outcome
         (the observed total through ``through`` reaching the annual target) is known: ``brier``,
-        ``relative_brier`` (against the seasonal naive's), the mean probability, the share of
-        outcomes that reached the target, ``n``."""
+        the mean probability, the share of outcomes that reached the target, ``n``. (No ratio to
+        the seasonal naive's: when no outcome reached the target, both are near zero.)"""
         p = self.projections
         if p.empty or "target_usd" not in p:
             raise ParameterError("no projections against a target to score")
@@ -177,9 +177,6 @@ class Backtest:
         grouped = p.assign(reached=reached, sq=(p["prob_reach_target"] - reached) ** 2).groupby("model")
         table = pd.DataFrame({"brier": grouped["sq"].mean(), "mean_prob": grouped["prob_reach_target"].mean(),
                               "reached_share": grouped["reached"].mean(), "n": grouped.size()})
-        if "snaive" in table.index:  # undefined when the naive rule was never wrong
-            naive = table.loc["snaive", "brier"]
-            table["relative_brier"] = table["brier"] / naive if naive > 0 else np.nan
         return table.sort_values("brier")
 
     def plausibility(self) -> pd.DataFrame:
