@@ -3,8 +3,9 @@
 The floor: papermill running, once per report of the run and one after another, a notebook
 that only imports the libraries the reports use (kernel start + imports + papermill and
 nbconvert overhead). Goal: `make report` (two jobs) under 1.5 × the floor from a cold cache, a
-user's first run. `make report` is timed twice: with the processed data and the backtest cache
-(data/processed) removed, then warm. The floor with two jobs is printed too.
+user's first run. `make report` is timed with the processed data and the backtest cache
+(data/processed) removed, then warm; the floor with two jobs is printed too. Cold runs and
+floors are the best of two.
 
     .venv/bin/python benchmarks/report.py [--batch]
 
@@ -72,11 +73,14 @@ def make_report() -> float:
 
 def main() -> None:
     runs = parameters.plan(None, parameters.load_batch(REPO / "notebooks" / "report.yaml"))
-    shutil.rmtree(REPO / "data" / "processed", ignore_errors=True)
-    cold = make_report()  # a user's first run: processed data built, backtests computed
+    colds = []
+    for _ in range(2):  # the best of two: the machine's noise only ever adds time
+        shutil.rmtree(REPO / "data" / "processed", ignore_errors=True)
+        colds.append(make_report())  # a user's first run: processed data built, backtests computed
+    cold = min(colds)
     warm = make_report()  # backtests read from data/processed/cache
-    base = floor(len(runs), jobs=1)
-    parallel = floor(len(runs), jobs=2)
+    base = min(floor(len(runs), jobs=1) for _ in range(2))
+    parallel = min(floor(len(runs), jobs=2) for _ in range(2))
     print(f"floor (papermill + nbconvert, import-only notebook, {len(runs)} runs one after another): {base:.1f} s; "
           f"with 2 jobs: {parallel:.1f} s")
     print(f"make report, {len(runs)} reports, 2 jobs, warm .venv, cold cache (processed data and backtests): "

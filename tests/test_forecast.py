@@ -44,6 +44,27 @@ def test_intervals_widen_with_the_horizon(covered, model):
         assert np.all(np.diff(width) >= -1e-9) and width[23] > width[0]
 
 
+@pytest.mark.parametrize("model", ["ets", "sarimax", "uc"])
+def test_state_space_forecasts_are_statsmodels_own(root, model):
+    """Our forecast recursions and vectorised paths against statsmodels' get_forecast, on
+    agriculture with data through 2020-09 (the tariff and shock terms in the model)."""
+    from tradedeal.models.forecast import interventions
+
+    agriculture = Snapshot(root).exports_by_category("annex_6_1")["agriculture"].dropna()
+    f = fit(agriculture, model, as_of="2020-09")
+    terms = f.params["interventions"]
+    assert [e.name for e in terms] == (["tariffs_2018", "shock_2020"] if model != "ets" else [])
+    months = pd.period_range("2020-10", periods=6, freq="M")
+    exog = interventions(months, terms).set_axis(months.to_timestamp()) if terms else None
+    own = f._state.get_forecast(6, exog=exog).summary_frame(alpha=0.2)
+    fc = f.forecast(6)
+    assert np.log(fc["mean"].to_numpy()) == pytest.approx(own["mean"].to_numpy(), abs=1e-9)
+    assert np.log(fc["upper"].to_numpy()) == pytest.approx(own["mean_ci_upper"].to_numpy(), abs=1e-9)
+    paths = np.log(f.simulate(6, repetitions=20000, seed=3).to_numpy())
+    assert paths.mean(axis=1) == pytest.approx(own["mean"].to_numpy(), abs=0.02)
+    assert paths.std(axis=1) == pytest.approx(own["mean_se"].to_numpy(), rel=0.03)
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_simulations_are_deterministic(covered, model):
     f = fit(covered, model, as_of="2020-07")

@@ -153,6 +153,7 @@ class Fitted:
     params: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     _state: object = field(default=None, repr=False, compare=False)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # forecast moments by horizon
 
     def forecast(self, h: int, *, alpha: float = 0.2) -> pd.DataFrame:
         """Point forecast and (1 − alpha) prediction interval, columns ``mean, lower, upper``."""
@@ -254,7 +255,9 @@ class _StateSpace:
             start_params = np.array(list(start.params["params"].values()))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            results = model.fit(start_params=start_params, disp=False, maxiter=200)
+            estimates = model.fit(start_params=start_params, disp=False, maxiter=200, return_params=True)
+            # the filter is all a forecast needs: no smoother, no covariance of the estimates
+            results = model.filter(estimates, cov_type="none")
         notes = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
         params = {"params": results.params.to_dict(), "interventions": terms, "events": events}
         return Fitted(self.name, as_of, s, params, notes, results)
@@ -265,17 +268,48 @@ class _StateSpace:
         if terms != f.params["interventions"]:
             return self.fit(s, events=f.params["events"], start=f)  # an event began, ended or became estimable: refit
         with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always")
-            results = f._state.apply(_endog(s), exog=self._exog(s.index, terms))
-        return replace(f, as_of=as_of, history=s, _state=results)
+            warnings.simplefilter("always")  # the estimates applied to the longer history, filtered only
+            results = self._model(_endog(s), self._exog(s.index, terms)).filter(f._state.params, cov_type="none")
+        return replace(f, as_of=as_of, history=s, _state=results, _memo={})
 
-    def _future_exog(self, f: Fitted, h: int) -> pd.DataFrame | None:
-        return self._exog(_future(f.as_of, h), f.params["interventions"])
+    @staticmethod
+    def _system(results) -> tuple[np.ndarray, ...]:
+        fr = results.filter_results
+        return tuple(getattr(fr, name)[:, :, -1] for name in ("transition", "design", "selection", "state_cov",
+                                                              "obs_cov"))
+
+    def moments(self, f: Fitted, h: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance of log purchases over the next ``h`` months (memoised per fit).
+
+        The Kalman filter's forecast recursions from the state predicted after the last
+        observation, with the interventions' effects in the observation intercept: what
+        ``get_forecast`` computes, without building a model for every call.
+        """
+        if h not in f._memo:
+            results = f._state
+            transition, design, selection, state_cov, obs_cov = self._system(results)
+            intercept = np.zeros(h)
+            terms = f.params["interventions"]
+            if terms:
+                coef = np.array([results.params.get(e.name, results.params.get(f"beta.{e.name}")) for e in terms])
+                intercept = interventions(_future(f.as_of, h), terms).to_numpy() @ coef
+            state = results.predicted_state[:, -1]
+            cov = results.predicted_state_cov[:, :, -1]
+            drift = results.filter_results.state_intercept[:, -1]
+            noise = selection @ state_cov @ selection.T
+            mean, var = np.empty(h), np.empty(h)
+            for j in range(h):
+                mean[j] = intercept[j] + design[0] @ state
+                var[j] = design[0] @ cov @ design[0] + obs_cov[0, 0]
+                state = transition @ state + drift
+                cov = transition @ cov @ transition.T + noise
+            f._memo[h] = (mean, var)
+        return f._memo[h]
 
     def forecast(self, f: Fitted, h: int, alpha: float):
-        frame = f._state.get_forecast(h, exog=self._future_exog(f, h)).summary_frame(alpha=alpha)
-        return (np.exp(frame["mean"].to_numpy()), np.exp(frame["mean_ci_lower"].to_numpy()),
-                np.exp(frame["mean_ci_upper"].to_numpy()))
+        mean, var = self.moments(f, h)
+        half = stats.norm.ppf(1 - alpha / 2) * np.sqrt(var)
+        return np.exp(mean), np.exp(mean - half), np.exp(mean + half)
 
     def simulate(self, f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
         """Paths of the next ``h`` months: the forecast mean plus simulated deviations.
@@ -287,10 +321,8 @@ class _StateSpace:
         so the deviations from the mean do not depend on the interventions.
         """
         results = f._state
-        mean = results.get_forecast(h, exog=self._future_exog(f, h)).predicted_mean.to_numpy()
-        fr = results.filter_results
-        transition, design, selection, state_cov, obs_cov = (
-            getattr(fr, name)[:, :, -1] for name in ("transition", "design", "selection", "state_cov", "obs_cov"))
+        mean = self.moments(f, h)[0]
+        transition, design, selection, state_cov, obs_cov = self._system(results)
         k = transition.shape[0]
         state = rng.multivariate_normal(np.zeros(k), results.predicted_state_cov[:, :, -1], size=repetitions,
                                         check_valid="ignore", method="eigh")
