@@ -164,10 +164,13 @@ def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
 
 
 def fan_figure(fans: dict[str, tuple], *, source: str):
-    """One fan chart per entry of :func:`tradedeal.models.projection.fan_forecasts`."""
+    """One fan chart per entry of :func:`tradedeal.models.projection.fan_forecasts`; a title names
+    its model (``auto`` with how many it combined, the table lists them)."""
     fig, axes = plt.subplots(1, len(fans), figsize=(4.2 * len(fans), 4), layout="constrained", squeeze=False)
     for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
-        fan_chart(history, forecast, title=f"{category} ({model})", source=source, ax=ax)
+        name, _, combined = model.partition(": ")
+        short = f"{name}, {len(combined.split('+'))} models" if combined else name
+        fan_chart(history, forecast, title=f"{category} ({short})", source=source, ax=ax)
     return fig
 
 
