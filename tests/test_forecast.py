@@ -109,7 +109,7 @@ def test_an_open_shock_is_carried_on_until_the_data_shows_its_end(root):
     assert recovery_month(agriculture, "2020-02") == pd.Period("2020-09", "M")  # the soybean season came back
     for as_of in ("2020-04", "2020-08"):  # before that, nobody knew the shock was over
         assert recovery_month(agriculture.loc[:as_of], "2020-02") is None
-        shock = [e for e in events(agriculture.loc[:as_of]) if e.name == "shock_2020"][0]
+        shock = next(e for e in events(agriculture.loc[:as_of]) if e.name == "shock_2020")
         assert shock.last is None
     assert [e.name for e in events(agriculture.loc[:"2020-03"])] == ["tariffs_2018"]  # two months seen: not yet
     ex_post = {e.name: e for e in events(agriculture.loc[:"2020-08"], rule="ex_post")}
@@ -117,7 +117,7 @@ def test_an_open_shock_is_carried_on_until_the_data_shows_its_end(root):
 
 
 def test_changing_the_event_constants_after_the_origin_changes_no_projection(covered, monkeypatch):
-    import tradedeal.models.forecast as forecast
+    from tradedeal.models import forecast
 
     def project(rule="realtime"):
         bt = run_backtest(covered, models=("uc",), start="2019-12", end="2020-05", horizon=3,

@@ -60,7 +60,7 @@ class Backtest:
 
     ``forecasts``: ``model, origin, horizon, month, actual, mean, lower, upper, model_lower,
     model_upper, calibration, scale, largest_usd, chosen`` (USD). ``lower``/``upper`` are the
-    model's interval widened by the real-time calibration factor (``calibration``, see
+    model's interval stretched by the real-time calibration factor (``calibration``, see
     :class:`_Calibration`) and capped at :data:`PLAUSIBLE_MONTH` × ``largest_usd``, the largest month of
     the :data:`LOOKBACK` before the origin; ``model_*`` are the model's own. ``scale`` is the
     in-sample mean absolute seasonal difference at the origin, the MASE denominator; ``chosen``
@@ -316,8 +316,9 @@ def run_backtest(
         At origins in these years (or at exactly these origins), also project the year's total
         by simulating ``repetitions`` paths (``seed``): through December when
         ``through_december``, else through the last month of the data if that comes earlier
-        (so that the projection can be judged); at the data's last month, through December. When any projection is asked for, the year total
-        is projected at every other origin before December too, from
+        (so that the projection can be judged); at the data's last month, through December.
+        When any projection is asked for, the year total is projected at every other origin
+        before December too, from
         :data:`RECORD_REPETITIONS` paths, for ``record`` only: the errors of these projections
         calibrate later ones (:func:`_calibrate_year`), so an earlier ``start`` gives a longer
         record (:func:`record_start`).

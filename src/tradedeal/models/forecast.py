@@ -421,9 +421,10 @@ def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, 
 
     ``events`` is the intervention rule (:func:`events`): ``"realtime"``, or ``"ex_post"`` for an
     analysis with the dates known afterwards. ``start``: an earlier fit of the same model whose
-    estimates start the optimiser (state space models, when the terms are the same). Raises :class:`~tradedeal.errors.ParameterError`
-    (a ``ValueError``) naming the parameter: unknown model or rule, ``as_of`` outside the data, a
-    series too short for the model.
+    estimates start the optimiser (state space models, when the terms are the same).
+
+    Raises :class:`~tradedeal.errors.ParameterError` (a ``ValueError``) naming the parameter:
+    unknown model or rule, ``as_of`` outside the data, a series too short for the model.
     """
     if events not in EVENT_RULES:
         raise ParameterError(f"events must be one of {', '.join(EVENT_RULES)}; got {events!r}")
