@@ -134,8 +134,13 @@ def contributions_bar(table: pd.DataFrame, *, title: str, source: str, n: int = 
 
 
 def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
-    """Real-time projections of a year's total by ``as_of`` month, per model, against the outcome."""
+    """Real-time projections of a year's total by ``as_of`` month, per model, against the outcome,
+    with ``auto``'s 80 % band shaded."""
     ax = _axes(ax)
+    auto = frame[frame["model"] == "auto"]
+    if not auto.empty:
+        ax.fill_between(_dates(pd.PeriodIndex(auto["as_of"])), auto["p10_usd"] / BN, auto["p90_usd"] / BN,
+                        color="tab:blue", alpha=0.15, lw=0, label="auto, 80% band")
     for model, part in frame.groupby("model"):
         ax.plot(_dates(pd.PeriodIndex(part["as_of"])), part["median_usd"] / BN, marker=".",
                 lw=2.5 if model == "auto" else 1, label=model)
