@@ -81,17 +81,11 @@ def main() -> None:
         print(_show(table))
 
     print("\n4. interval score of auto's monthly 80% intervals ($bn, lower is better), origins 2017-01 to 2021-05:")
-    rows = {}
-    for name in SERIES:
-        by_h = results[name].score(horizons=range(1, 13), origins=("2017-01", "2021-05"), by="horizon")
-        rows[name] = (by_h.xs("auto", level="model")["interval_score_usd"] / 1e9).round(3)
-    print(pd.DataFrame(rows).T.to_string())
-    rows = {}
-    for name in SERIES:
-        by_h = results[name].score(horizons=range(1, 13), origins=("2017-01", "2021-05"), by="horizon")
-        rows[name] = by_h.xs("auto", level="model")["coverage_pct"].round(1)
+    by_horizon = {name: results[name].score(horizons=range(1, 13), origins=("2017-01", "2021-05"),
+                                            by="horizon").xs("auto", level="model") for name in SERIES}
+    print(pd.DataFrame({n: (t["interval_score_usd"] / 1e9).round(3) for n, t in by_horizon.items()}).T.to_string())
     print("coverage of the same intervals, %:")
-    print(pd.DataFrame(rows).T.to_string())
+    print(pd.DataFrame({n: t["coverage_pct"].round(1) for n, t in by_horizon.items()}).T.to_string())
 
     print("\n5. plausibility over every origin and model (goals: upper_ratio <= 2, remainder_ratio <= 1.5, "
           "zero_remainder 0):")

@@ -227,6 +227,16 @@ def _seasonal_scale(history: pd.Series) -> float:
     return float(np.mean(np.abs(values[12:] - values[:-12])))
 
 
+def _largest(history: pd.Series) -> float:
+    """The largest month of the last :data:`LOOKBACK` of ``history``: the base of the caps."""
+    return float(history.iloc[-LOOKBACK:].max())
+
+
+def _stretch(median: np.ndarray, bound: np.ndarray, factor) -> np.ndarray:
+    """An interval bound moved ``factor`` times as far from ``median`` on logs."""
+    return median * (bound / median) ** factor
+
+
 class _Calibration:
     """Conformal calibration of one model's intervals, learned in real time.
 
@@ -350,7 +360,7 @@ def run_backtest(
     for origin in pd.period_range(first_origin, last_origin, freq="M"):
         history = s.loc[:origin]
         scale = _seasonal_scale(history)
-        largest = float(history.iloc[-LOOKBACK:].max())
+        largest = _largest(history)
         cap = PLAUSIBLE_MONTH * largest
         months = pd.period_range(origin + 1, periods=horizon, freq="M")
         actual = s.reindex(months).to_numpy()
@@ -366,8 +376,8 @@ def run_backtest(
             rows.append({  # one frame of all rows at the end: a frame per origin costs a tenth of the backtest
                 "model": [model] * horizon, "origin": [origin] * horizon, "horizon": np.arange(1, horizon + 1),
                 "month": list(months), "actual": actual, "mean": np.minimum(mean, cap),
-                "lower": np.minimum(mean * (fc["lower"].to_numpy() / mean) ** widen, cap),
-                "upper": np.minimum(mean * (fc["upper"].to_numpy() / mean) ** widen, cap),
+                "lower": np.minimum(_stretch(mean, fc["lower"].to_numpy(), widen), cap),
+                "upper": np.minimum(_stretch(mean, fc["upper"].to_numpy(), widen), cap),
                 "model_lower": fc["lower"].to_numpy(), "model_upper": fc["upper"].to_numpy(),
                 "calibration": widen, "scale": np.full(horizon, scale), "largest_usd": np.full(horizon, largest),
             })
@@ -488,10 +498,11 @@ def with_auto(bt: Backtest) -> Backtest:
     each read as a two-piece log-normal through its median and interval bounds
     (:func:`_mixture_quantiles`); the mixture's interval is then stretched or narrowed by the
     factor the combination's own errors judged by the origin call for (:class:`_Calibration`:
-    a mixture of calibrated models is wider than the promise). Year totals: the simulated totals of every model pooled, in
-    equal numbers. No model is picked by its record: which model did best changed with every
-    regime (the 2018 tariffs, the 2020 shock, the deal's purchases), and the combination did at
-    least as well as the best single model on 2017-2021 (``benchmarks/forecast.py``).
+    a mixture of calibrated models is wider than the promise). Year totals: the simulated
+    totals of every model pooled, in equal numbers. No model is picked by its record: which
+    model did best changed with every regime (the 2018 tariffs, the 2020 shock, the deal's
+    purchases), and the combination did at least as well as the best single model on 2017-2021
+    (``benchmarks/forecast.py``).
     """
     forecasts = bt.forecasts[bt.forecasts["model"] != AUTO]
     forecasts = forecasts.assign(chosen=forecasts["model"])
@@ -516,9 +527,7 @@ def with_auto(bt: Backtest) -> Backtest:
         wanted = projections[projections["model"] != AUTO]
         auto_rows = record[(record["model"] == AUTO) & record["as_of"].isin(wanted["as_of"])]
         targets = {y: t for y, t in zip(wanted["year"], wanted["target_usd"], strict=True) if np.isfinite(t)}
-        projections = pd.concat([wanted.assign(chosen=wanted["model"]),
-                                 _with_targets(auto_rows.drop(columns=["target_usd", "prob_reach_target"],
-                                                              errors="ignore"), paths, targets)],
+        projections = pd.concat([wanted.assign(chosen=wanted["model"]), _with_targets(auto_rows, paths, targets)],
                                 ignore_index=True)
     return replace(bt, forecasts=forecasts, projections=projections, record=record, paths=paths)
 
@@ -532,8 +541,8 @@ def _calibrate_combination(auto: pd.DataFrame, z: float) -> pd.DataFrame:
         part = auto.iloc[rows]
         f = calibration.factors(origin)[part["horizon"].to_numpy() - 1]
         median = part["mean"].to_numpy()
-        lower[rows] = median * (part["model_lower"].to_numpy() / median) ** f
-        upper[rows] = np.minimum(median * (part["model_upper"].to_numpy() / median) ** f,
+        lower[rows] = _stretch(median, part["model_lower"].to_numpy(), f)
+        upper[rows] = np.minimum(_stretch(median, part["model_upper"].to_numpy(), f),
                                  PLAUSIBLE_MONTH * part["largest_usd"].to_numpy())
         factor[rows] = f
         own = pd.DataFrame({"mean": median, "lower": part["model_lower"].to_numpy(),
@@ -598,8 +607,8 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
     interval treats the parts as independent log-normals (Fenton–Wilkinson); its simulated year
     totals are the sums of the parts' own (uncalibrated) paths, calibrated on the total's own
     record of year-total errors, which also corrects for treating the parts as independent.
-    ``auto`` then chooses among these bottom-up models on the total's own record. ``total`` is
-    the observed total (for actuals and scale).
+    ``auto`` then combines these bottom-up models (:func:`with_auto`). ``total`` is the observed
+    total (for actuals, scale and caps).
     """
     if not parts:
         raise ParameterError("combine needs at least one part")
@@ -622,7 +631,7 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
     out["actual"] = s.reindex(pd.PeriodIndex(out["month"], freq="M")).to_numpy()
     scales = {o: _seasonal_scale(s.loc[:o]) for o in out["origin"].unique()}
     out["scale"] = out["origin"].map(scales)
-    out["largest_usd"] = out["origin"].map({o: float(s.loc[:o].iloc[-LOOKBACK:].max()) for o in scales})
+    out["largest_usd"] = out["origin"].map({o: _largest(s.loc[:o]) for o in scales})
     for column in ("mean", "lower", "upper"):  # the parts' caps bound their sum; the total has its own
         out[column] = np.minimum(out[column], PLAUSIBLE_MONTH * out["largest_usd"])
     record, rows, paths, raw_paths, year_calibration = [], [], {}, {}, {}
@@ -633,8 +642,8 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
     for model, origin in sorted(key for key in simulated if key[0] != AUTO):
         raw = sum(p.raw_paths[(model, origin)] for p in parts)
         calibration = year_calibration.setdefault(model, _Calibration(1, _Z80))
-        largest = float(s.loc[:origin].iloc[-LOOKBACK:].max())
-        row, totals = _calibrate_year(_facts(s, origin, through[(model, origin)]), raw, calibration, largest)
+        row, totals = _calibrate_year(_facts(s, origin, through[(model, origin)]), raw, calibration,
+                                      _largest(s.loc[:origin]))
         record.append({"model": model, **row})
         raw_paths[(model, origin)] = raw
         paths[(model, origin)] = totals
