@@ -3,7 +3,8 @@
 The committed notebooks carry the outputs of the default run, which `make test` compares with
 a fresh run (nbval). Run this after changing a notebook or what it shows:
 
-    .venv/bin/python scripts/refresh_notebooks.py
+    .venv/bin/python scripts/refresh_notebooks.py              # every report notebook
+    .venv/bin/python scripts/refresh_notebooks.py 02_momentum  # only these
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from tradedeal.present import parameters, report
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> int:
-    runs = parameters.plan(None, [{}])
+def main(argv: list[str] | None = None) -> int:
+    names = list(sys.argv[1:] if argv is None else argv) or None
+    runs = parameters.plan(names, [{}])
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = report.run_report(runs, Path(tmp), jobs=2)
         failed = [o for o in outcomes if not o.ok]
