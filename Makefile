@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml requirements.lock
 report: $(STAMP)
 	$(BIN)/tradedeal report -f notebooks/report.yaml --jobs 2
 
+# Notebook outputs are compared by nbval, numbers within notebooks/tolerances.yaml (docs/testing.md).
+# TEST_PATHS=notebooks runs only the notebooks (.ci/run does, under a second OpenBLAS kernel).
+TEST_PATHS ?= tests notebooks
 test: $(STAMP)
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+	$(BIN)/python -m pytest $(TEST_PATHS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/refresh_notebooks.py

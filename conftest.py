@@ -1,6 +1,7 @@
 """Every test, nbval included, runs on a temporary copy of ``data/raw``: nothing writes into the
 checkout's ``data/``. The copy is made once per run and named by ``TRADEDEAL_DATA_DIR``, which
-the notebooks' kernels inherit; a caller's own ``TRADEDEAL_DATA_DIR`` is replaced for the run."""
+the notebooks' kernels inherit; a caller's own ``TRADEDEAL_DATA_DIR`` is replaced for the run.
+The plugin ``tests/nbval_tolerance.py`` gives nbval its numeric tolerances."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+
+# nbval compares the notebooks' numbers within notebooks/tolerances.yaml (text stays exact).
+pytest_plugins = ["tests.nbval_tolerance"]
 
 _RAW = Path(__file__).resolve().parent / "data" / "raw"
 _state: dict[str, str | None] = {}

@@ -5,8 +5,9 @@ a Census month is the snapshot's rows for that month (header first, strings), a 
 snapshot lacks is HTTP 204 (Census's "no data"), FRED is the shipped CSV. ``future`` names a
 folder written by ``future_vintage.py``: its synthetic months (TEST DATA, NOT REAL) are served
 as months after the snapshot. ``behaviour`` maps a
-month (or a FRED series) to a fault to play: "400", "500-once", "429-once", "truncated",
-"slow-once", "slow", "204", or a callable editing the rows.
+month (or a FRED series) to a fault to play: "400", "500" (every time), "500-once", "429-once",
+"truncated", "slow-once", "slow", "204", or a callable editing the rows (a Census month) or the
+CSV lines (a FRED series); an edited response is not real data, and tests that use one say so.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class APIServer:
         self.seen[name] = count + 1
         if fault == "400":
             handler._send(400, b"error: unknown variable 'XYZ'", "text/plain")
-        elif fault == "500-once" and count == 0:
+        elif fault == "500" or (fault == "500-once" and count == 0):
             handler._send(500, b"Internal Server Error", "text/plain")
         elif fault == "429-once" and count == 0:
             handler._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"})
@@ -138,7 +139,11 @@ class APIServer:
         if not path.exists():
             handler._send(400, b"Bad Request. The series does not exist.", "text/plain")
             return
-        handler._send(200, path.read_bytes(), "text/csv")
+        body = path.read_bytes()
+        edit = self.behaviour.get(series)
+        if callable(edit):
+            body = ("\n".join(edit(body.decode().splitlines())) + "\n").encode()
+        handler._send(200, body, "text/csv")
 
 
 if __name__ == "__main__":  # python tests/api_server.py [FUTURE_DIR]: serve until Ctrl-C

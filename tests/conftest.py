@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tradedeal.ingest.build import build
+from tradedeal.present import cli
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
@@ -33,6 +35,20 @@ def fresh_root(tmp_path) -> Path:
     """A data folder with a copy of data/raw and nothing processed: tests may change it."""
     shutil.copytree(RAW, tmp_path / "raw")
     return tmp_path
+
+
+@pytest.fixture
+def run(root, monkeypatch, capsys):
+    """Run the command line on the built copy: ``run("tracker", "--year", "2020")`` gives
+    ``(exit code, stdout, stderr)``."""
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(root))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
 
 
 def census_rows(year: int) -> list[list[str]]:

@@ -1,7 +1,8 @@
 """A reader's view: a real browser (headless Chromium) opens a report run's index and every
-report, and checks that every image loads (with alt text), every table is an HTML table and
-every link of the index resolves. `.ci/run` installs Chromium; without it this test is skipped,
-saying so in one line."""
+report, and checks that every image loads (with alt text), every table is an HTML table labelled
+for readers (no field names, text left-aligned, notes in proportional type), every link of the
+index resolves, and each report opens with its title and headline, which the index repeats.
+`.ci/run` installs Chromium; without it this test is skipped, saying so in one line."""
 
 from __future__ import annotations
 
@@ -33,11 +34,26 @@ frame.onload = async () => {{
     const reply = await fetch(a.getAttribute("href"), {{method: "HEAD"}});
     links.push([a.getAttribute("href"), reply.status]);
   }}
+  const main = doc.querySelector("main") || doc.body;
+  const first = [...main.children].find(e => e.textContent.trim());
+  const headline = doc.querySelector(".tradedeal-headline");
+  const cells = [...doc.querySelectorAll("table.tradedeal-table td")];
   const result = {{
     images: images.map(i => [i.naturalWidth, i.getAttribute("alt") || ""]),
     tables: doc.querySelectorAll("table.tradedeal-table").length,
     text_tables: [...doc.querySelectorAll("pre")].filter(p => /\\w+_(bn|pct)\\b/.test(p.textContent)).length,
     links: links,
+    title: doc.title,
+    h1: (doc.querySelector("h1") || {{textContent: ""}}).textContent.trim(),
+    first: first ? [first.tagName, first.className, first.textContent.trim().slice(0, 300)] : null,
+    headline: headline ? headline.textContent.trim() : null,
+    headline_before_cells: headline ? !!(headline.compareDocumentPosition(doc.querySelector(".jp-Cell"))
+                                         & Node.DOCUMENT_POSITION_FOLLOWING) : false,
+    headers: [...doc.querySelectorAll("table.tradedeal-table th")].map(h => h.textContent.trim()).filter(t => t),
+    text_cells: cells.filter(c => (c.textContent.match(/[a-z]/gi) || []).length >= 12)
+                     .map(c => [c.textContent.trim().slice(0, 40), getComputedStyle(c).textAlign]),
+    note_fonts: [...doc.querySelectorAll(".jp-RenderedText pre")].map(p => getComputedStyle(p).fontFamily),
+    index_rows: [...doc.querySelectorAll("tr")].slice(1).map(r => [...r.cells].map(c => c.textContent.trim())),
   }};
   const out = document.createElement("pre");
   out.id = "result";
@@ -90,6 +106,14 @@ def checked(out, base: str, page: str) -> dict:
         (out / name).unlink()
 
 
+def headline_of(ipynb) -> str | None:
+    import nbformat
+
+    from tradedeal.present.headline import find_headline
+
+    return find_headline(nbformat.read(ipynb, as_version=4))
+
+
 def test_a_browser_reads_the_index_and_every_report(served_run):
     out, base = served_run
     index = checked(out, base, "index.html")
@@ -102,3 +126,27 @@ def test_a_browser_reads_the_index_and_every_report(served_run):
         assert all(width > 0 for width, _ in seen["images"]), (page, "an image did not load")
         assert all(len(alt) > 20 and "No description" not in alt for _, alt in seen["images"]), (page, seen["images"])
         assert seen["tables"] >= 1 and seen["text_tables"] == 0, (page, seen)
+        assert not [h for h in seen["headers"] if "_" in h], (page, "a field name in a table header", seen["headers"])
+        assert all(align in ("left", "start") for _, align in seen["text_cells"]), (page, seen["text_cells"])
+        fonts = seen["note_fonts"]
+        assert fonts and not [f for f in fonts if "mono" in f.lower()], (page, "notes in monospace", fonts)
+
+
+def test_each_report_opens_with_its_title_and_headline_and_the_index_repeats_them(served_run):
+    out, base = served_run
+    index = checked(out, base, "index.html")
+    rows = {row[0]: row for row in index["index_rows"]}
+    for page in sorted(out.glob("0*.html")):
+        seen = checked(out, base, page.name)
+        headline = headline_of(page.with_suffix(".ipynb"))
+        assert headline, (page.name, "the notebook shows no headline (show_headline)")
+        # the title names the report and its subject, and is the page's first heading
+        assert seen["title"] != "Notebook" and seen["title"] == seen["h1"], (page.name, seen["title"], seen["h1"])
+        assert seen["first"][0] == "HEADER" and seen["first"][2].startswith(seen["h1"]), (page.name, seen["first"])
+        assert seen["headline"] == headline and seen["headline_before_cells"], (page.name, seen["headline"])
+        (row,) = [r for label, r in rows.items() if label.startswith(seen["title"])]
+        assert row[1] == headline, (page.name, row)
+        assert "Coverage: annex_6_1" in row[2], (page.name, row)
+    product = checked(out, base, "04_product.html")
+    assert "soybeans" in product["title"] and "One product in depth" in product["title"]
+    assert "product = soybeans" in rows[[k for k in rows if k.startswith(product["title"])][0]][3]

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import re
+import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -112,14 +119,15 @@ def test_loaders_rebuild_when_raw_data_changes(fresh_root):
     assert again.loc["2021-01", "agriculture"] == 3_869_342_817 + 1_000
 
 
-def test_bad_raw_data_leaves_processed_data_untouched(fresh_root):
+@pytest.mark.parametrize(("value", "rule"), [("-5", "non-negative"), ("1e19", "at most 1e+12 USD")])
+def test_bad_raw_data_leaves_processed_data_untouched(fresh_root, value, rule):
     builder.build(fresh_root)
     processed = fresh_root / "processed"
     before = {p.name: p.read_bytes() for p in processed.iterdir() if p.name != ".build.lock"}
     rows = census_rows(2019)
-    rows[100][1] = "-5"
+    rows[100][1] = value
     write_census(fresh_root / "raw" / "census" / "exports_hs6_cty5700_2019.json.gz", rows)
-    with pytest.raises(SchemaError, match="exports_hs6_cty5700_2019.json.gz: row 100: ALL_VAL_MO is '-5'"):
+    with pytest.raises(SchemaError, match=re.escape(f"exports_hs6_cty5700_2019.json.gz: row 100: ALL_VAL_MO '{value}' breaks the rule: {rule}")):
         Snapshot(fresh_root).exports_hs6()
     assert {p.name: p.read_bytes() for p in processed.iterdir() if p.name != ".build.lock"} == before
 
@@ -129,3 +137,99 @@ def test_missing_raw_file_is_named(fresh_root):
     with pytest.raises(SchemaError, match="raw data missing: fred/IMPCH.csv"):
         builder.build(fresh_root)
     assert not Path(fresh_root / "processed" / "manifest.json").exists()
+
+
+def test_manifest_records_each_tables_sha256_and_schema(root):
+    manifest = json.loads((root / "processed" / "manifest.json").read_text())
+    assert set(manifest["tables"]) == set(builder.TABLES)
+    entry = manifest["tables"]["exports_hs6"]
+    assert entry["rows"] == 363_590
+    assert entry["sha256"] == hashlib.sha256((root / "processed" / "exports_hs6.parquet").read_bytes()).hexdigest()
+    assert [c for c, _ in entry["schema"]] == ["month", "hs6", "value_usd", "qty", "qty_unit"]
+    assert dict(entry["schema"])["value_usd"] == "int64"
+
+
+def _tamper(path: Path, how: str, root: Path) -> None:
+    if how == "doubled":  # a valid parquet with every value doubled
+        frame = pd.read_parquet(path)
+        frame["value_usd"] = frame["value_usd"] * 2
+        frame.to_parquet(path, index=False)
+    else:  # a valid parquet of another table
+        shutil.copyfile(root / "processed" / "total_goods.parquet", path)
+
+
+@pytest.mark.parametrize("how", ["doubled", "another_table"])
+def test_a_tampered_processed_table_is_never_served(fresh_root, how, caplog):
+    builder.build(fresh_root)
+    path = fresh_root / "processed" / "exports_category.parquet"
+    _tamper(path, how, fresh_root)
+    caplog.set_level(logging.WARNING)
+    table = Snapshot(fresh_root).tracker(2020, "2020-12").table.set_index("category")
+    assert table.loc["covered_total", "purchases_ytd_usd"] == 93_651_664_966
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == ["tradedeal: exports_category.parquet was damaged (its sha256 does not match the build manifest); "
+                    "rebuilt it from the raw data"]
+    manifest = json.loads((fresh_root / "processed" / "manifest.json").read_text())
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == manifest["tables"]["exports_category"]["sha256"]
+
+
+def test_a_manifest_edited_to_match_a_foreign_table_is_still_caught(fresh_root, caplog):
+    builder.build(fresh_root)
+    path = fresh_root / "processed" / "exports_category.parquet"
+    _tamper(path, "another_table", fresh_root)
+    manifest_path = fresh_root / "processed" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["tables"]["exports_category"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))
+    caplog.set_level(logging.WARNING)
+    monthly = Snapshot(fresh_root).exports_by_category("annex_6_1")
+    assert monthly.loc["2021-01", "agriculture"] == 3_869_342_817
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "tradedeal: exports_category.parquet was damaged (its columns are not those the build manifest records); "
+        "rebuilt it from the raw data"]
+
+
+KILLED_BUILD = """
+import os, signal, sys
+import pandas as pd
+from tradedeal.ingest.build import build
+real = pd.DataFrame.to_parquet
+def killed(self, path, *args, **kwargs):
+    real(self, path, *args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)  # kill -9 with the first table half-way into place
+pd.DataFrame.to_parquet = killed
+build(sys.argv[1])
+"""
+
+
+def test_a_build_killed_midway_leaves_no_temporary_file_behind(fresh_root):
+    done = subprocess.run([sys.executable, "-c", KILLED_BUILD, str(fresh_root)], capture_output=True)
+    assert done.returncode == -signal.SIGKILL
+    leftovers = list((fresh_root / "processed").glob(".*.tmp"))
+    assert [p.name.split(".parquet.")[0] for p in leftovers] == [".exports_hs6"]
+    assert Snapshot(fresh_root).exports_hs6().shape[0] == 363_590  # the next load builds …
+    assert not list((fresh_root / "processed").glob(".*.tmp"))  # … and clears what the killed one left
+
+
+def test_a_release_below_the_hs6_year_to_date_is_an_error(fresh_root):
+    """The 2021-02 agriculture release (a constructed edit) set above January's release but below
+    January's HS6 figure (3,869,342,817): February would be negative."""
+    path = fresh_root / "raw" / "census" / "phase1_category_ytd_vintages_2021.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[(frame["data_through"] == "2021-02") & (frame["category"] == "agriculture"), "value_2021_ytd"] = "3866000000"
+    frame.to_csv(path, index=False)
+    with pytest.raises(SchemaError) as err:
+        builder.build(fresh_root)
+    assert str(err.value) == (
+        "phase1_category_ytd_vintages_2021.csv: line 7: agriculture year to date 3,866,000,000 through 2021-02 is below "
+        "3,869,342,817 through 2021-01 (rule: a year-to-date figure never falls without a revision_note saying why; "
+        "the month would be -3,342,817 USD)")
+    assert not (fresh_root / "processed" / "manifest.json").exists()
+
+
+def test_a_month_missing_from_one_fred_series_is_named(fresh_root):
+    path = fresh_root / "raw" / "fred" / "IMPCH.csv"
+    path.write_text("\n".join(path.read_text().splitlines()[:-1]) + "\n")  # IMPCH loses 2026-01, EXPCH keeps it
+    with pytest.raises(SchemaError, match=r"processed table total_goods: row 301: month 2026-01 has no imports"):
+        builder.build(fresh_root)
+    assert not (fresh_root / "processed" / "manifest.json").exists()

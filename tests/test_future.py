@@ -109,7 +109,7 @@ def test_refresh_past_2021_01_then_tracker_forecast_and_reports(future_api, fres
     code, out, err = run("report", "-f", str(REPO / "notebooks" / "report.yaml"), "--jobs", "2",
                          "--out", str(tmp_path / "reports"))
     assert code == 0, err
-    assert "7 of 7 reports ok" in out
+    assert "9 of 9 reports ok" in out
     index = next((tmp_path / "reports").glob("*/index.html"))
     for html in index.parent.glob("*.html"):
         if html.name != "index.html":

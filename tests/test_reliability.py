@@ -159,7 +159,8 @@ def test_a_damaged_processed_table_is_a_cache_miss(fresh_root, run_cli, damage, 
     code, out, err = run_cli("tracker", "--year", "2020", "--as-of", "2020-12", "--format", "json")
     assert code == 0
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert said == ["tradedeal: exports_category.parquet was damaged; rebuilt it from the raw data"]
+    assert said == ["tradedeal: exports_category.parquet was damaged (its sha256 does not match the build manifest); "
+                    "rebuilt it from the raw data"]
     assert next(r for r in json.loads(out) if r["category"] == "covered_total")["purchases_ytd_usd"] == 93_651_664_966
     assert len(path.read_bytes()) > 1_000  # whole again
 
@@ -177,3 +178,51 @@ def test_files_are_written_with_the_users_umask(fresh_root, run_cli):
         assert {oct(p.stat().st_mode & 0o777) for p in written} == {"0o644"}
     finally:
         os.umask(previous)
+
+
+def test_an_infinite_census_value_is_one_line(fresh_root, run_cli):
+    rows = census_rows(2018)
+    rows[7][1] = "inf"
+    write_census(fresh_root / "raw" / "census" / "exports_hs6_cty5700_2018.json.gz", rows)
+    code, out, err = run_cli("tracker", "--year", "2020")
+    assert (code, out) == (2, "")
+    assert err == "tradedeal: error: exports_hs6_cty5700_2018.json.gz: row 7: ALL_VAL_MO 'inf' breaks the rule: finite\n"
+
+
+def test_an_empty_annex_is_one_line(fresh_root, run_cli):
+    (fresh_root / "raw" / "agreement" / "annex_6_1.csv").write_text("")
+    code, out, err = run_cli("data", "build")
+    assert (code, out) == (2, "")
+    assert err == "tradedeal: error: annex_6_1.csv: file: empty (rule: a header and at least one covered product)\n"
+    assert not (fresh_root / "processed" / "manifest.json").exists()
+
+
+def test_a_falling_year_to_date_release_is_one_line_not_a_negative_month(fresh_root, run_cli):
+    """The 2021-06 energy release lowered (a constructed edit) below 2021-05's 5,228,389,843."""
+    path = fresh_root / "raw" / "census" / "phase1_category_ytd_vintages_2021.csv"
+    frame = pd.read_csv(path, dtype=str)
+    frame.loc[(frame["data_through"] == "2021-06") & (frame["category"] == "energy"), "value_2021_ytd"] = "5000000000"
+    frame.to_csv(path, index=False)
+    code, out, err = run_cli("tracker", "--year", "2021")
+    assert (code, out) == (2, "")
+    assert err == ("tradedeal: error: phase1_category_ytd_vintages_2021.csv: line 29: energy year to date 5,000,000,000 "
+                   "through 2021-06 is below 5,228,389,843 through 2021-05 (rule: a year-to-date figure never falls "
+                   "without a revision_note saying why)\n")
+
+
+def test_a_revision_note_lets_a_release_fall_and_is_shown(fresh_root):
+    """The same lowered release, with a revision note (TEST NOTE, NOT REAL): the negative month
+    is kept, carries the note, and the tracker's notes name it."""
+    path = fresh_root / "raw" / "census" / "phase1_category_ytd_vintages_2021.csv"
+    frame = pd.read_csv(path, dtype=str)
+    june = (frame["data_through"] == "2021-06") & (frame["category"] == "energy")
+    frame.loc[june, "value_2021_ytd"] = "5000000000"
+    frame["revision_note"] = ""
+    frame.loc[june, "revision_note"] = "TEST NOTE, NOT REAL: earlier 2021 months revised down"
+    frame.to_csv(path, index=False)
+    snap = Snapshot(fresh_root)
+    monthly = snap.exports_by_category("annex_6_1_ex_civil_aircraft")
+    assert monthly.loc["2021-06", "energy"] == 5_000_000_000 - 5_228_389_843
+    notes = snap.source_notes("annex_6_1_ex_civil_aircraft")
+    assert notes[1:] == ["2021-06 energy: -228,389,843 USD, a release revised earlier months "
+                         "(TEST NOTE, NOT REAL: earlier 2021 months revised down)"]

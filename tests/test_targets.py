@@ -49,3 +49,24 @@ def test_parameter_errors(monthly):
         targets.target_path(monthly, 2020, proration="monthly")
     with pytest.raises(ParameterError, match="year must be one of 2020, 2021: the agreement sets no purchase targets for 2019"):
         targets.annual_targets(monthly, 2019)
+
+
+def test_tracker_years_are_the_two_agreement_years_or_both():
+    from tradedeal.agreement.targets import TWO_YEARS, check_tracker_year
+
+    assert check_tracker_year("2020-2021") == TWO_YEARS == "2020-2021"
+    assert check_tracker_year("2021") == 2021 and check_tracker_year(2020) == 2020
+    with pytest.raises(ParameterError, match="year must be one of 2020, 2021: the agreement sets no purchase targets for 2022"):
+        check_tracker_year(2022)
+    with pytest.raises(ParameterError, match="year must be one of 2020, 2021 or 2020-2021; got '2020-21'"):
+        check_tracker_year("2020-21")
+
+
+def test_the_tracker_notebook_takes_both_years_and_no_other_notebook_does():
+    from tradedeal.present import parameters
+
+    assert parameters.check_parameters("01_tracker", year="2020-2021") == {"year": "2020-2021"}
+    with pytest.raises(ParameterError, match="04_product: year 2020-2021 is for 01_tracker only"):
+        parameters.check_parameters("04_product", year="2020-2021")
+    window = parameters.resolve("01_tracker", {"year": "2020-2021", "as_of": None, "coverage": None, "vintage": None})
+    assert (str(window.as_of), window.coverage) == ("2021-11", "annex_6_1_ex_civil_aircraft")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 
 import pandas as pd
 import pytest
@@ -80,18 +79,6 @@ def test_parameters_and_data_limits(root):
         Snapshot(root).tracker(2021, "2021-12")
     with pytest.raises(DataNotAvailableError, match="annex_6_1 figures run 2013-01 to 2021-01"):
         Snapshot(root).tracker(2021, "2021-05", coverage="annex_6_1")
-
-
-@pytest.fixture
-def run(root, monkeypatch, capsys):
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(root))
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def test_cli_json_has_exactly_the_columns(run):

@@ -11,7 +11,8 @@ class TradedealError(Exception):
 
 
 class SchemaError(TradedealError):
-    """A raw file does not have the layout or values its source promises."""
+    """A raw file, a pulled response or a processed table breaks its source's schema (layout,
+    values, months); the message names the file, the row and the rule."""
 
 
 class ConcordanceError(TradedealError):

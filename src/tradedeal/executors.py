@@ -8,7 +8,10 @@ our own: dask retries a task whose worker was lost.
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -38,22 +41,63 @@ def executor(kind: str = "local", *, jobs: int | None = None, scheduler: str | N
     except ImportError:
         raise ParameterError("executor dask needs dask.distributed: pip install distributed") from None
     address = scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
-    cluster = None
-    if address is None:
-        cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")  # any free port: never a clash
+    if address is not None:
+        check_address(address)
+    cluster = client = None
     try:
-        client = Client(address or cluster, timeout=30)
-    except OSError as exc:
-        if cluster is not None:
-            cluster.close()
-        raise ParameterError(f"cannot reach the dask scheduler at {address}: {exc}") from None
-    try:
+        if address is None:
+            cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0",  # any free port: never a clash
+                                   silence_logs=logging.ERROR,  # a cancelled task or closing worker is no news
+                                   preload=[__name__])  # dask_setup: the workers leave Ctrl-C to us
+        try:
+            client = Client(address or cluster, timeout=30)
+        except (OSError, ValueError, TypeError) as exc:
+            raise ParameterError(f"cannot reach the dask scheduler at {address}: {str(exc).splitlines()[0]}") from None
         yield client.get_executor(retries=RETRIES, pure=False)
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()
+
+
+def dask_setup(worker) -> None:
+    """Run by dask in each worker process of a LocalCluster we start (its ``preload``): Ctrl-C
+    reaches the whole process group, and the workers leave it to the process that started them,
+    which stops the run and closes the cluster (no KeyboardInterrupt traceback per worker)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def check_address(address: str) -> None:
+    """Raise ParameterError unless ``address`` is a scheduler address dask can dial: a known
+    scheme (default ``tcp``) and, for TCP, a host and a port (``tcp://host:8786``)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(address, strict=False)
+        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            parse_host_port(location)
+        get_backend(scheme)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(f"scheduler must be an address such as tcp://host:8786; got {address!r} "
+                             f"({str(exc).splitlines()[0]})") from None
+
+
+def workers(jobs: int | None, work: int) -> tuple[int, str | None]:
+    """How many worker processes to start for ``work`` tasks when ``jobs`` are asked for (None:
+    one per core): never more than the work or the cores. Returns the number and, when it is fewer
+    than asked for, a line saying why."""
+    cores = os.cpu_count() or 1
+    limit = max(1, min(work, cores))
+    if jobs is None:
+        return limit, None
+    if jobs <= limit:
+        return jobs, None
+    return limit, (f"--jobs {jobs} capped at {limit} ({work} report{'s' if work != 1 else ''}, "
+                   f"{cores} core{'s' if cores != 1 else ''})")
 
 
 def shutdown(pool: Executor, *, cancel: bool) -> None:

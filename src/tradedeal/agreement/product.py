@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tradedeal.agreement import volumes
 from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR, YEARS, annual_targets
 from tradedeal.agreement.window import OnWindow, Window, select
@@ -25,6 +26,7 @@ class ProductProfile(OnWindow):
     window: Window
     monthly: pd.DataFrame  # value_usd, qty, qty_unit, unit_value_usd (the HS6 months)
     category_monthly: pd.DataFrame  # the coverage's monthly category frame
+    lines: pd.DataFrame | None = None  # the product's HS6 rows: month, hs6, value_usd, qty, qty_unit
 
     @property
     def has_quantity(self) -> bool:
@@ -74,6 +76,47 @@ class ProductProfile(OnWindow):
         out.index.name = "year"
         return out
 
+    def price_volume(self) -> pd.DataFrame:
+        """Value by complete year at current and at 2017 prices, and its change since 2017 split
+        into volume and price (:func:`tradedeal.agreement.volumes.by_year`); empty without
+        quantities (every category but energy in this data)."""
+        if self.lines is None:
+            raise DataNotAvailableError(f"{self.name}: no HS6 lines behind this profile")
+        return volumes.by_year(self.lines, self.monthly.index)
+
+    def headline_sentences(self) -> list[str]:
+        """The report's answer: the year's purchases against the same months of 2017, and (with
+        quantities) how much of the change is volume and how much price."""
+        m = self.monthly["value_usd"]
+        start = pd.Period(f"{self.year}-01", "M")
+        back = 12 * (self.year - BASELINE_YEAR)
+        now, then = m.loc[start:self.as_of].sum(), m.loc[start - back:self.as_of - back].sum()
+        change = f"{100 * (now / then - 1):+.1f} %" if then > 0 else "from nothing"
+        months = f"{start}" if self.as_of == start else f"{start} to {self.as_of}"
+        out = [f"From {months} US exports of {self.name} to China were ${now / 1e9:.2f}bn against "
+               f"${then / 1e9:.2f}bn in the same months of {BASELINE_YEAR} ({change}; {self.coverage}, "
+               f"{self.category}{' / ' + self.subcategory if self.subcategory else ''})"]
+        split = self.price_volume()
+        if self.year in split.index and split.loc[self.year, "comparable_share_pct"] > 0:
+            r = split.loc[self.year]
+            part = (f" ({r['comparable_share_pct']:.0f} % of the value has quantities comparable with {BASELINE_YEAR}'s; "
+                    "the rest is counted at current prices)" if r["comparable_share_pct"] < 99.95 else "")
+            out.append(f"At {BASELINE_YEAR} unit values its {self.year} exports were "
+                       f"${r['value_at_2017_prices_usd'] / 1e9:.2f}bn, not ${r['value_usd'] / 1e9:.2f}bn: of the "
+                       f"{_bn(r['change_vs_2017_usd'])} change since {BASELINE_YEAR}, "
+                       f"{_bn(r['change_from_volume_usd'])} is volume and {_bn(r['change_from_prices_usd'])} price{part}")
+        elif self.has_quantity and self.year not in split.index:
+            out.append(f"The volume and price split is by complete year, and {self.year} is not complete in the "
+                       "HS6 data")
+        elif self.has_quantity:
+            out.append(f"Its {self.year} quantities are not comparable with {BASELINE_YEAR}'s (another unit, or a unit "
+                       f"value beyond {volumes.UNIT_BREAK:g} times {BASELINE_YEAR}'s), so volume and price cannot be "
+                       "told apart")
+        else:
+            out.append(f"Census gives no quantities for {self.name} in this data, so its volume and price "
+                       "cannot be told apart")
+        return out
+
     def against_target(self) -> pd.Series:
         """The product's change since 2017 against its category's committed increment."""
         if self.category not in CATEGORIES:
@@ -99,6 +142,11 @@ class ProductProfile(OnWindow):
         }, name=f"through {self.as_of}")
 
 
+def _bn(value: float) -> str:
+    """A signed amount in $bn: ``+$2.38bn``, ``−$2.83bn``."""
+    return f"{'+' if value >= 0 else '−'}${abs(value) / 1e9:.2f}bn"
+
+
 def profile(snapshot: Snapshot, name: str, *, year: int = 2020, as_of=None, coverage: str | None = None) -> ProductProfile:
     """Assemble a :class:`ProductProfile` for ``name`` (a product, sub-category or HS code).
 
@@ -120,10 +168,15 @@ def profile(snapshot: Snapshot, name: str, *, year: int = 2020, as_of=None, cove
         code = product_code(name)
         monthly = snapshot.product_frame(code)
         category, subcategory = snapshot.product_category(code, coverage)
+        hs6 = snapshot.exports_hs6()
+        lines = hs6[hs6["hs6"].str.startswith(code)]
     else:
         series = snapshot.series(name, coverage=coverage)
         monthly = pd.DataFrame({"value_usd": series, "qty": np.nan, "qty_unit": None, "unit_value_usd": np.nan})
         sub = snapshot.exports_by_subcategory(coverage)
         match = sub[sub["subcategory"].str.lower() == name.lower()]
         category, subcategory, code = match["category"].iloc[0], match["subcategory"].iloc[0], "sub-category"
-    return ProductProfile(name, code, category, subcategory, window, monthly, snapshot.exports_by_category(coverage))
+        hs6 = snapshot.exports_hs6_classified(coverage)
+        lines = hs6[hs6["subcategory"] == subcategory].drop(columns=["category", "subcategory"])
+    return ProductProfile(name, code, category, subcategory, window, monthly, snapshot.exports_by_category(coverage),
+                          lines)

@@ -20,6 +20,10 @@ INCREMENTS_USD: dict[int, dict[str, float]] = {
     2021: {"manufactures": 44.8e9, "agriculture": 19.5e9, "energy": 33.9e9, "services": 25.1e9},
 }
 YEARS = tuple(INCREMENTS_USD)
+#: The agreement's two years, as the tracker names them (``tradedeal tracker --year 2020-2021``).
+TWO_YEARS = f"{YEARS[0]}-{YEARS[-1]}"
+#: How purchases are valued: current US dollars, or quantities at their 2017 unit values.
+PRICES = ("current", "2017")
 PRORATIONS = ("annual", "flat", "seasonal")
 GOODS = (*CATEGORIES, COVERED_TOTAL)
 
@@ -31,6 +35,17 @@ def check_year(year: int) -> int:
             f"year must be one of {', '.join(map(str, YEARS))}: the agreement sets no purchase targets for {year}"
         )
     return year
+
+
+def check_tracker_year(year) -> int | str:
+    """A year the tracker answers: 2020, 2021 (as :func:`check_year`) or :data:`TWO_YEARS`."""
+    if isinstance(year, str) and year.strip() == TWO_YEARS:
+        return TWO_YEARS
+    if isinstance(year, str) and year.strip().isdigit():
+        year = int(year.strip())
+    if isinstance(year, bool) or not isinstance(year, int):
+        raise ParameterError(f"year must be one of {', '.join(map(str, YEARS))} or {TWO_YEARS}; got {year!r}")
+    return check_year(year)
 
 
 def increments(year: int) -> pd.Series:

@@ -18,6 +18,7 @@ from tradedeal.agreement.targets import (
 )
 from tradedeal.agreement.window import OnWindow, Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.descriptions import NO_DESCRIPTION
 from tradedeal.ingest.snapshot import Snapshot
 
 COLUMNS = (
@@ -106,8 +107,9 @@ def largest_uncovered(snapshot: Snapshot, year: int, *, coverage: str, n: int = 
     """The ``n`` largest codes a coverage leaves out, by their exports in ``year``.
 
     The check to run before trusting a baseline: a large covered product reported under a code
-    the concordance misses shows up here. Columns ``hs6, description`` (Census's, where a pull
-    brought one; empty in the shipped snapshot), ``value_usd, share_of_uncovered_pct``.
+    the concordance misses shows up here. Columns ``hs6, description`` (from the shipped sources,
+    :meth:`Snapshot.hs6_descriptions`; :data:`NO_DESCRIPTION` where none gives one), ``value_usd,
+    share_of_uncovered_pct``.
     """
     if n < 1:
         raise ParameterError(f"n must be at least 1; got {n}")
@@ -119,7 +121,7 @@ def largest_uncovered(snapshot: Snapshot, year: int, *, coverage: str, n: int = 
     uncovered = hs6[hs6["hs6"].map(codes["category"]) == NOT_COVERED]
     totals = uncovered.groupby("hs6")["value_usd"].sum().sort_values(ascending=False)
     out = totals.head(n).rename("value_usd").reset_index()
-    out.insert(1, "description", out["hs6"].map(snapshot.hs6_descriptions()).fillna(""))
+    out.insert(1, "description", out["hs6"].map(snapshot.hs6_descriptions()).fillna(NO_DESCRIPTION))
     out["share_of_uncovered_pct"] = 100 * out["value_usd"] / totals.sum()
     return out
 
@@ -132,3 +134,12 @@ def compare_prorations(window: Window) -> pd.DataFrame:
         frames.append(t[["category", "purchases_ytd_usd", "target_ytd_usd", "pct_of_ytd_target"]].assign(proration=proration))
     out = pd.concat(frames, ignore_index=True)
     return out.pivot(index="category", columns="proration", values="pct_of_ytd_target").reindex(list(GOODS))
+
+
+def prorations_note(window: Window) -> str:
+    """What the prorations table shows: at a year end they agree, since every proration then
+    asks for the whole annual target."""
+    if window.as_of.month == 12:
+        return (f"Through {window.as_of}, December, the three agree: each asks for the whole annual target by year "
+                "end, so they differ only within the year.")
+    return f"Through {window.as_of}: annual sets no target before December, so its column is blank."

@@ -1,13 +1,18 @@
 """Build the tidy processed tables from the raw snapshot, and keep them in step with it.
 
 Layers, as in PUDL: ``data/raw`` (the sources' own files, never edited) → ``data/processed``
-(tidy parquet, one table per file, plus ``manifest.json`` with the sha256 of every raw file read).
-:func:`load_table` rebuilds whenever the raw files no longer match the manifest, so a stale
-table is never used.
+(tidy parquet, one table per file, plus ``manifest.json`` with the sha256 of every raw file read
+and the sha256 and columns of every table written). Every table is checked against its schema
+(:mod:`tradedeal.ingest.schemas`) before it is written. :func:`load_table` rebuilds whenever the
+raw files no longer match the manifest, and treats a table whose bytes or columns do not match
+the manifest as a cache miss (rebuilt, said in one line), so a stale or tampered table is never
+served. Temporary files a killed build left are removed by the next build.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import os
@@ -16,23 +21,20 @@ from pathlib import Path
 import pandas as pd
 from filelock import FileLock
 
-from tradedeal.agreement.concordance import (
-    AGGREGATE_COVERAGE,
-    COVERAGES,
-    classify,
-    load_concordance,
-)
 from tradedeal.errors import SchemaError, TradedealError
-from tradedeal.ingest import sources, vintages
+from tradedeal.ingest import schemas, sources, vintages
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
 from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
           "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
+#: The raw file of the category releases (named in errors about them).
+RELEASES_FILE = "phase1_category_ytd_vintages_2021.csv"
 
 #: Raw files of the shipped snapshot every build reads, under ``data/raw`` (later pulls add to them).
 FIXED_INPUTS = (
@@ -129,28 +131,42 @@ def monthly_from_vintages(releases: pd.DataFrame, known: pd.DataFrame) -> pd.Dat
     """
     covered = releases[releases["category"].isin(known.columns)]
     wide = covered.pivot(index="data_through", columns="category", values="value_2021_ytd_usd").sort_index()
-    months = wide.index
-    expected = pd.period_range(months.min(), months.max(), freq="M")
-    if len(months) != len(expected):
-        gap = expected.difference(months)[0]
-        raise SchemaError(f"phase1_category_ytd_vintages_2021.csv: no release with data through {gap}")
+    months = wide.index  # the releases run without a gap: their schema says so
     last = known.index.max()
     later = months[months > last]
     if later.empty:
-        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "category": [], "value_usd": []})
+        return pd.DataFrame({"month": pd.PeriodIndex([], freq="M"), "category": [], "value_usd": [], "revision_note": []})
     year = later[0].year
     in_year = known[(known.index.year == year)].reindex(columns=wide.columns)
     ytd = pd.concat([in_year.cumsum(), wide.loc[later]]).rename_axis("month")
     before = later[0] - 1
     previous = ytd.loc[[before]] if before in ytd.index else None
     if previous is None and before.year == year:
-        raise SchemaError(f"phase1_category_ytd_vintages_2021.csv: no release or HS6 data for {before}")
+        raise SchemaError(f"{RELEASES_FILE}: no release or HS6 data for {before}")
     base = previous.to_numpy()[0] if previous is not None else 0
     monthly = ytd.loc[later].diff()
     monthly.iloc[0] = ytd.loc[later[0]] - base
     long = monthly.stack().rename("value_usd").reset_index()
     long["value_usd"] = long["value_usd"].astype("int64")
+    notes = covered.set_index(["data_through", "category"])["revision_note"]
+    long["revision_note"] = notes.reindex(pd.MultiIndex.from_frame(long[["month", "category"]])).to_numpy()
+    _no_unexplained_fall(long, ytd, releases)
     return long
+
+
+def _no_unexplained_fall(monthly: pd.DataFrame, ytd: pd.DataFrame, releases: pd.DataFrame) -> None:
+    """A month derived from the releases is below zero only when its release's revision_note says why."""
+    fell = monthly[(monthly["value_usd"] < 0) & monthly["revision_note"].isna()]
+    if fell.empty:
+        return
+    row = fell.iloc[0]
+    month, category = row["month"], row["category"]
+    line = releases.index[(releases["data_through"] == month) & (releases["category"] == category)][0] + 2
+    raise SchemaError(
+        f"{RELEASES_FILE}: line {line}: {category} year to date {ytd.at[month, category]:,.0f} through {month} is "
+        f"below {ytd.at[month - 1, category]:,.0f} through {month - 1} (rule: a year-to-date figure never falls "
+        f"without a revision_note saying why; the month would be {row['value_usd']:,.0f} USD)"
+    )
 
 
 def exports_category(subcategory: pd.DataFrame, releases: pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +175,8 @@ def exports_category(subcategory: pd.DataFrame, releases: pd.DataFrame) -> pd.Da
     Columns ``month, coverage, category, value_usd, source``. Every month the HS6 data cover
     comes from HS6 (``source`` ``census_hs6``) under every coverage. Months after the HS6 data
     that the category releases cover come from them (``category_ytd_releases``), under their
-    coverage only, :data:`~tradedeal.agreement.concordance.AGGREGATE_COVERAGE`.
+    coverage only, :data:`~tradedeal.ingest.concordance.AGGREGATE_COVERAGE`; ``revision_note``
+    carries a release's note where it revised earlier months (missing elsewhere).
     """
     by_category = subcategory.groupby(["month", "coverage", "category"], as_index=False)["value_usd"].sum()
     by_category["source"] = "census_hs6"
@@ -169,7 +186,9 @@ def exports_category(subcategory: pd.DataFrame, releases: pd.DataFrame) -> pd.Da
     derived = monthly_from_vintages(releases, known)
     derived.insert(1, "coverage", AGGREGATE_COVERAGE)
     derived["source"] = "category_ytd_releases"
+    by_category["revision_note"] = pd.Series(pd.NA, index=by_category.index, dtype="str")
     out = pd.concat([by_category, derived], ignore_index=True)
+    out["revision_note"] = out["revision_note"].astype("str")
     return out.sort_values(["coverage", "month", "category"], ignore_index=True)
 
 
@@ -188,13 +207,16 @@ def total_goods(c5700: pd.DataFrame, expch: pd.DataFrame, impch: pd.DataFrame) -
 # --- build and load ---------------------------------------------------------------------------
 
 
-def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` next to ``path`` and rename it into place (never a half-written file)."""
+def _write_parquet(frame: pd.DataFrame, path: Path) -> dict:
+    """Write ``frame`` next to ``path`` and rename it into place (never a half-written file);
+    return what the manifest records of it: rows, sha256 and columns with their types."""
     frame = frame.copy()
     for column in _MONTH_COLUMNS & set(frame.columns):
         frame[column] = frame[column].dt.to_timestamp()  # parquet has no month type; read back fast
     with atomic_path(path) as tmp:
         frame.to_parquet(tmp, index=False)
+        digest = vintages.sha256(tmp)
+    return {"rows": len(frame), "sha256": digest, "schema": [[c, str(t)] for c, t in frame.dtypes.items()]}
 
 
 def _processed(root, vintage: str | None) -> Path:
@@ -213,7 +235,7 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
     """
     base = raw_dir(root)
     hashes = fingerprint(root, vintage)
-    concordance = load_concordance(base / "agreement" / "annex_6_1.csv")
+    concordance = sources.load_concordance(base / "agreement" / "annex_6_1.csv")
     hs6 = exports_hs6(vintages.census_files(vintage, root))
     described = hs6.dropna(subset=["description"])
     descriptions = described.groupby("hs6", as_index=False)["description"].last()  # months are sorted: the latest
@@ -233,16 +255,17 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
         "category_vintages": releases,
         "hs6_descriptions": descriptions,
     }
+    for name, frame in tables.items():
+        schemas.check_processed(name, frame)
     out = _processed(root, vintage)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        _write_parquet(frame, out / f"{name}.parquet")
+    written = {name: _write_parquet(frame, out / f"{name}.parquet") for name, frame in tables.items()}
     manifest = {
         "build_version": BUILD_VERSION,
         "vintage": vintages.label(vintage, root),
         "pulls": vintages.resolve(vintage, root),
         "raw_sha256": hashes,
-        "tables": {name: {"rows": len(frame)} for name, frame in tables.items()},
+        "tables": written,
         "hs6_months": _span(hs6["month"]),
         "months": {
             "census_hs6": _span(hs6["month"]),
@@ -290,13 +313,22 @@ def ensure_built(root: str | os.PathLike[str] | None = None, vintage: str | None
     with _lock(root):
         if not is_current(root, vintage):
             log.info("building processed data from %s (vintage %s)", raw_dir(root), vintage or "latest")
+            _remove_leftovers(root, vintage)
             build(root, vintage)
 
 
 def rebuild(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict:
     """Build the processed tables of ``vintage`` afresh, holding the build lock; the manifest."""
     with _lock(root):
+        _remove_leftovers(root, vintage)
         return build(root, vintage)
+
+
+def _remove_leftovers(root, vintage: str | None) -> None:
+    """Remove the temporary files (``.NAME.*.tmp``) a killed build left; only builds write in this
+    folder, and the caller holds the build lock, so none of them is being written."""
+    for leftover in _processed(root, vintage).glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
 
 
 def _lock(root) -> FileLock:
@@ -307,17 +339,44 @@ def _lock(root) -> FileLock:
 
 
 def load_table(name: str, root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> pd.DataFrame:
-    """Read one processed table of ``vintage`` (building it first if needed), months as Period[M]."""
+    """Read one processed table of ``vintage`` (building it first if needed), months as Period[M].
+
+    The table's bytes must match the sha256 the manifest recorded and its columns the schema it
+    recorded; otherwise (truncated, emptied, edited, another table's file) it is a cache miss:
+    rebuilt from the raw data, with one warning line.
+    """
     if name not in TABLES:
         raise TradedealError(f"unknown table {name!r}; tables are {', '.join(TABLES)}")
     ensure_built(root, vintage)
-    path = _processed(root, vintage) / f"{name}.parquet"
-    try:
-        frame = pd.read_parquet(path)
-    except Exception:  # noqa: BLE001  truncated, emptied or garbled: processed data is a cache
-        log.warning("tradedeal: %s was damaged; rebuilt it from the raw data", path.name)
-        rebuild(root, vintage)
-        frame = pd.read_parquet(path)
+    frame, problem = _read_verified(name, root, vintage)
+    if problem is not None:
+        log.warning("tradedeal: %s.parquet was damaged (%s); rebuilt it from the raw data", name, problem)
+        with _lock(root):
+            frame, problem = _read_verified(name, root, vintage)  # another process may have rebuilt it
+            if problem is not None:
+                _remove_leftovers(root, vintage)
+                build(root, vintage)
+                frame, problem = _read_verified(name, root, vintage)
+        if problem is not None:
+            raise SchemaError(f"processed table {name}: {problem}, even after a rebuild")
     for column in _MONTH_COLUMNS & set(frame.columns):
         frame[column] = frame[column].dt.to_period("M")
     return frame
+
+
+def _read_verified(name: str, root, vintage: str | None) -> tuple[pd.DataFrame | None, str | None]:
+    """A processed table read from the bytes whose sha256 was checked, or the reason it is not served."""
+    entry = ((read_manifest(root, vintage) or {}).get("tables") or {}).get(name) or {}
+    try:
+        data = (_processed(root, vintage) / f"{name}.parquet").read_bytes()
+    except FileNotFoundError:
+        return None, "missing"
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        return None, "its sha256 does not match the build manifest"
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception:  # noqa: BLE001  garbled although the manifest agrees: the manifest was edited too
+        return None, "unreadable"
+    if [[c, str(t)] for c, t in frame.dtypes.items()] != entry.get("schema"):
+        return None, "its columns are not those the build manifest records"
+    return frame, None

@@ -12,15 +12,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tradedeal.errors import DataNotAvailableError
+
 _CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
 
 
+#: The environment variable naming another data folder.
+DATA_DIR_VARIABLE = "TRADEDEAL_DATA_DIR"
+
+
 def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """Return the data folder: ``path`` if given, else ``$TRADEDEAL_DATA_DIR``, else ``data/``."""
+    """Return the data folder: ``path`` if given, else ``$TRADEDEAL_DATA_DIR``, else ``data/``.
+
+    A folder named by the variable must exist: a typo never gets a ``processed/`` folder made in
+    a new place (DataNotAvailableError, one line)."""
     if path is not None:
         return Path(path)
-    env = os.environ.get("TRADEDEAL_DATA_DIR")
-    return Path(env) if env else _CHECKOUT_ROOT / "data"
+    env = os.environ.get(DATA_DIR_VARIABLE)
+    if not env:
+        return _CHECKOUT_ROOT / "data"
+    folder = Path(env)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise DataNotAvailableError(f"{DATA_DIR_VARIABLE}={env}: {what} (it names the data folder, with raw/ in it)")
+    return folder
 
 
 def raw_dir(root: str | os.PathLike[str] | None = None) -> Path:

@@ -9,6 +9,7 @@ data as they were (if the rebuild fails, the new vintage is removed again).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import tempfile
 import time
@@ -21,6 +22,7 @@ import pandas as pd
 from tradedeal.errors import ParameterError, SchemaError, SourceError
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.build import ensure_built, load_table, read_manifest
+from tradedeal.ingest.paths import _umask
 from tradedeal.ingest.remote import CensusClient, FredClient, make_session
 from tradedeal.months import parse_month
 
@@ -46,6 +48,7 @@ def _staging(source: str, root) -> Iterator[Path]:
         if now - old.stat().st_mtime > _STALE_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a vintage is as shareable as its data folder
     try:
         yield staging
     finally:

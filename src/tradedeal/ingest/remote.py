@@ -4,13 +4,16 @@ Base URLs are settings (``TRADEDEAL_CENSUS_URL``, ``TRADEDEAL_FRED_URL``), so te
 clients at a local server. One ``requests`` session with timeouts and retries (backoff on
 timeouts, 429 and 5xx, honouring ``Retry-After``); a caller may pass its own session, which is
 never closed here. The Census API key comes from ``CENSUS_API_KEY`` and never appears in an
-error message, a log line or a file: every URL shown is redacted.
+error message, a log line or a file: every URL shown is redacted, and once this module is
+imported every log record of the process, whatever its logger, level or handler, is redacted
+when it is made (a log record factory), tracebacks logged with it included.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from tradedeal.errors import SourceError
+from tradedeal.errors import ParameterError, SourceError
 
 CENSUS_URL = "https://api.census.gov/data/timeseries/intltrade/exports/hs"
 FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
@@ -27,27 +30,64 @@ CENSUS_FIELDS = "E_COMMODITY,E_COMMODITY_SDESC,ALL_VAL_MO,QTY_1_MO,UNIT_QY1"
 RETRY_STATUS = (429, 500, 502, 503, 504)
 
 log = logging.getLogger(__name__)
-_KEY_IN_URL = re.compile(r"(key=)[^&\s'\"]+", re.IGNORECASE)
+_KEY_IN_URL = re.compile(r"([?&]key=)[^&\s'\"#]+", re.IGNORECASE)  # a query's key, not 'monkey=' nor a dask task key
+
+
+_KEYS: set[str] = set()  # every key a client of this process has sent
 
 
 def redact(text: str, key: str | None = None) -> str:
-    """``text`` with any ``key=…`` query value (and the key itself) replaced by REDACTED."""
+    """``text`` with any ``key=…`` query value (and every key in use) replaced by REDACTED."""
     text = _KEY_IN_URL.sub(r"\1REDACTED", str(text))
-    return text.replace(key, "REDACTED") if key else text
+    for secret in {key, *_KEYS} - {None, ""}:
+        text = text.replace(secret, "REDACTED")
+    return text
 
 
-class _RedactKey(logging.Filter):
-    """Keeps the key out of urllib3's and requests' own log lines (they log URLs)."""
+def _redacting(make_record):
+    """Wrap a log record factory so that every record it makes is redacted: urllib3 logs request
+    URLs (``Incremented Retry for (url='…&key=…')``) from loggers no filter on a parent sees."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = ()
-        return True
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001  a malformed record: logging reports it itself
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    factory.redacts_keys = True
+    return factory
 
 
-_FILTER = _RedactKey()
-for _name in ("urllib3", "urllib3.connectionpool", "requests"):
-    logging.getLogger(_name).addFilter(_FILTER)
+def _install_redaction() -> None:
+    """Redact every log record of the process from now on (once, whoever set the factory before)."""
+    current = logging.getLogRecordFactory()
+    if not getattr(current, "redacts_keys", False):
+        logging.setLogRecordFactory(_redacting(current))
+
+
+_install_redaction()
+
+
+def _seconds(name: str, default: float, *, low: float, high: float, allow_zero: bool) -> float:
+    """A setting in seconds from the environment: finite, within ``low``..``high`` (0 only if allowed)."""
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < low or value > high or (value == 0 and not allow_zero):
+        kind = "a number of seconds from 0" if allow_zero else "a positive number of seconds"
+        raise ParameterError(f"{name} must be {kind} up to {high:g}; got {text!r}")
+    return value
 
 
 def make_session(*, retries: int = 4, backoff: float | None = None) -> requests.Session:
@@ -56,7 +96,7 @@ def make_session(*, retries: int = 4, backoff: float | None = None) -> requests.
     ``backoff`` (seconds, doubling each retry) defaults to ``TRADEDEAL_HTTP_BACKOFF`` or 0.5.
     """
     if backoff is None:
-        backoff = float(os.environ.get("TRADEDEAL_HTTP_BACKOFF") or 0.5)
+        backoff = _seconds("TRADEDEAL_HTTP_BACKOFF", 0.5, low=0, high=600, allow_zero=True)
     retry = Retry(
         total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
         status_forcelist=RETRY_STATUS, allowed_methods=frozenset({"GET"}), respect_retry_after_header=True,
@@ -77,12 +117,10 @@ class Response:
 
 
 def default_timeout() -> float | tuple[float, float]:
-    """Seconds to wait (connect, read); ``TRADEDEAL_HTTP_TIMEOUT`` sets both."""
-    value = os.environ.get("TRADEDEAL_HTTP_TIMEOUT")
-    try:
-        return float(value) if value else (10.0, 60.0)
-    except ValueError:
-        raise SourceError(f"TRADEDEAL_HTTP_TIMEOUT must be a number of seconds; got {value!r}") from None
+    """Seconds to wait (connect, read); ``TRADEDEAL_HTTP_TIMEOUT`` (positive, finite) sets both."""
+    if not os.environ.get("TRADEDEAL_HTTP_TIMEOUT"):
+        return (10.0, 60.0)
+    return _seconds("TRADEDEAL_HTTP_TIMEOUT", 60.0, low=0, high=86_400, allow_zero=False)
 
 
 @dataclass
@@ -92,6 +130,11 @@ class _Client:
     timeout: float | tuple[float, float] | None = None
     key: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.timeout = self.timeout or default_timeout()  # a bad setting is said before any request
+        if self.key:
+            _KEYS.add(self.key)
+
     def _get(self, params: dict) -> Response:
         session = self.session or make_session()
         query = dict(params)
@@ -99,7 +142,7 @@ class _Client:
             query["key"] = self.key
         shown = redact(requests.Request("GET", self.base_url, params=query).prepare().url, self.key)
         try:
-            reply = session.get(self.base_url, params=query, timeout=self.timeout or default_timeout())
+            reply = session.get(self.base_url, params=query, timeout=self.timeout)
         except requests.RequestException as exc:
             reason = type(exc).__name__
             raise SourceError(f"request failed after retries ({reason}): {shown}") from None

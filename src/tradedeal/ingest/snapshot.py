@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import (
+from tradedeal.errors import ParameterError
+from tradedeal.ingest import build, vintages
+from tradedeal.ingest.concordance import (
     AGGREGATE_COVERAGE,
     CATEGORIES,
     COVERED_TOTAL,
@@ -23,11 +25,9 @@ from tradedeal.agreement.concordance import (
     NOT_COVERED,
     classify,
     get_coverage,
-    load_concordance,
 )
-from tradedeal.errors import ParameterError
-from tradedeal.ingest import build, vintages
 from tradedeal.ingest.paths import data_dir, raw_dir
+from tradedeal.ingest.sources import load_concordance
 
 #: Products an economist asks for by name, with the HS or Census code they are reported under.
 PRODUCTS = {
@@ -59,6 +59,12 @@ class Snapshot:
     vintage
         A vintage id (``tradedeal data vintages``); default: the latest. It is resolved here,
         so a snapshot keeps naming the same data after a later refresh.
+
+    Notes
+    -----
+    ``select`` and ``tracker`` are conveniences that hand the snapshot to the agreement layer
+    (:func:`tradedeal.agreement.window.select`, :func:`tradedeal.agreement.tracker.tracker`),
+    imported when called: nothing in ``ingest`` imports ``agreement`` when it is loaded.
     """
 
     root: Path | str | None = None
@@ -80,7 +86,8 @@ class Snapshot:
         return None if self.latest else self.vintage
 
     def table(self, name: str) -> pd.DataFrame:
-        """One processed table (:data:`tradedeal.ingest.build.TABLES`), built first if needed."""
+        """One processed table (:data:`tradedeal.ingest.build.TABLES`), built first if needed and
+        served only if it matches the build manifest (:func:`tradedeal.ingest.build.load_table`)."""
         return build.load_table(name, self.root, self._pin)
 
     @property
@@ -99,7 +106,7 @@ class Snapshot:
         A frame indexed by month with ``agriculture``, ``manufactures``, ``energy``,
         ``covered_total`` (their sum) and ``not_covered``, in USD. A month no source covers is
         missing (NaN), never zero: the published aggregates
-        (:data:`~tradedeal.agreement.concordance.AGGREGATE_COVERAGE`) may run past the HS6
+        (:data:`~tradedeal.ingest.concordance.AGGREGATE_COVERAGE`) may run past the HS6
         data, while ``not_covered`` stops with it.
         """
         get_coverage(coverage)
@@ -125,15 +132,22 @@ class Snapshot:
 
     def source_notes(self, coverage: str, through: pd.Period | None = None) -> list[str]:
         """One line naming the source of each stretch of months, up to ``through`` — only when
-        the figures mix sources."""
+        the figures mix sources — and one per month a release revised (its revision note)."""
         stretches = self.sources(coverage)
         if through is not None:
             stretches = stretches[stretches["first"] <= through]
-        if len(stretches) < 2:
-            return []
-        parts = [f"{SOURCE_NAMES.get(r.source, r.source)} {r.first} to {min(r.last, through or r.last)}"
-                 for r in stretches.itertuples()]
-        return ["months by source: " + "; ".join(parts)]
+        notes = []
+        if len(stretches) >= 2:
+            parts = [f"{SOURCE_NAMES.get(r.source, r.source)} {r.first} to {min(r.last, through or r.last)}"
+                     for r in stretches.itertuples()]
+            notes.append("months by source: " + "; ".join(parts))
+        table = self.table("exports_category")
+        revised = table[(table["coverage"] == coverage) & table["revision_note"].notna()]
+        if through is not None:
+            revised = revised[revised["month"] <= through]
+        notes += [f"{r.month} {r.category}: {r.value_usd:,} USD, a release revised earlier months ({r.revision_note})"
+                  for r in revised.itertuples()]
+        return notes
 
     def exports_by_subcategory(self, coverage: str = DEFAULT_COVERAGE) -> pd.DataFrame:
         """Monthly exports by category and Annex 6.1 sub-category over the HS6 months.
@@ -178,9 +192,17 @@ class Snapshot:
         return hs6.join(self.classify(hs6["hs6"], coverage), on="hs6")
 
     def hs6_descriptions(self) -> pd.Series:
-        """Census's short description of each HS6 code, by code, from the newest pull that sent
-        one (the shipped snapshot has none; ``refresh`` asks for ``E_COMMODITY_SDESC``)."""
-        return self.table("hs6_descriptions").set_index("hs6")["description"]
+        """A description of each HS6 code of the data that a shipped source gives, by code:
+        Census's, from the newest pull that sent one (the shipped snapshot has none; ``refresh``
+        asks for ``E_COMMODITY_SDESC``), else the Annex 6.1 text of its line or heading, else the
+        reconciliation table of docs/coverage.md (:func:`tradedeal.ingest.descriptions.describe`).
+        A code none describes is absent: tables show ``descriptions.NO_DESCRIPTION``."""
+        from tradedeal.ingest.descriptions import describe
+        from tradedeal.ingest.paths import checkout_root
+
+        census = self.table("hs6_descriptions").set_index("hs6")["description"]
+        return describe(self.exports_hs6()["hs6"].unique(), census, self.concordance(),
+                        checkout_root() / "docs" / "coverage.md")
 
     def _hs_lines(self, code: str, missing: str) -> pd.DataFrame:
         hs6 = self.exports_hs6()

@@ -1,8 +1,10 @@
 """Parsers for the raw files, in the layouts their sources publish.
 
-Each reader validates what it reads and raises :class:`~tradedeal.errors.SchemaError` naming
-the file and the row at fault. Rows are counted as in the file: in a Census API response the
-header is row 0 and the first record row 1; in a CSV the header is line 1.
+Each reader checks the file's layout (header, row widths), parses its numbers and months, and
+checks the values against the source's schema in :mod:`tradedeal.ingest.schemas` (the one place
+the rules live), raising :class:`~tradedeal.errors.SchemaError` naming the file, the row and the
+rule. Rows are counted as in the file: in a Census API response the header is row 0 and the
+first record row 1; in a CSV the header is line 1.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from tradedeal.errors import SchemaError
+from tradedeal.errors import ConcordanceError, SchemaError
+from tradedeal.ingest import schemas
+from tradedeal.ingest.paths import raw_dir
 
 #: Fields of a Census International Trade API export response (``timeseries/intltrade/exports/hs``).
 CENSUS_FIELDS = ("E_COMMODITY", "ALL_VAL_MO", "QTY_1_MO", "UNIT_QY1", "CTY_CODE", "COMM_LVL", "time")
@@ -24,27 +27,24 @@ CENSUS_DESCRIPTION = "E_COMMODITY_SDESC"
 #: Census Schedule C code of China.
 CHINA = "5700"
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_CODE = re.compile(r"\d{6}")
-
 
 def _fail(path: Path, where: str, what: str) -> SchemaError:
     return SchemaError(f"{path.name}: {where}: {what}")
 
 
-def _first(mask: pd.Series) -> int:
-    """Position of the first True in a boolean Series."""
-    return int(np.flatnonzero(mask.to_numpy())[0])
+def _number(column: pd.Series) -> pd.Series:
+    """Numbers as written, as floats (missing where the text is not one; the schema names that
+    row). Parsed in one step, and again value by value only when one is not a number."""
+    try:
+        return pd.Series(column.to_numpy(dtype=object).astype("float64"), index=column.index)
+    except (TypeError, ValueError):
+        return pd.to_numeric(column, errors="coerce").astype("float64")
 
 
-def _amounts(path: Path, column: pd.Series, name: str, row_offset: int, unit: str = "row") -> pd.Series:
-    """Parse a column of non-negative numbers; name the first row (or line) that is not one."""
-    values = pd.to_numeric(column, errors="coerce")
-    bad = values.isna() | (values < 0)
-    if bad.any():
-        i = _first(bad)
-        raise _fail(path, f"{unit} {i + row_offset}", f"{name} is {column.iloc[i]!r}, not a non-negative number")
-    return values
+def _categorical(column: pd.Series) -> pd.Series:
+    """A text column as a categorical of its values as they are (no conversion to another string type)."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+    return pd.Series(pd.Categorical.from_codes(codes, pd.Index(uniques, dtype=object)), index=column.index)
 
 
 def _load_json(path: Path) -> object:
@@ -100,47 +100,26 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     for i, row in enumerate(rows[1:], start=1):
         if not isinstance(row, list) or len(row) != width:
             raise _fail(path, f"row {i}", f"has {len(row) if isinstance(row, list) else 'no'} fields, header has {width}")
-    frame = pd.DataFrame(rows[1:], columns=header, dtype=object)
+    frame = pd.DataFrame(rows[1:], columns=header, dtype=object, index=pd.RangeIndex(1, len(rows)))
     description = frame[CENSUS_DESCRIPTION] if CENSUS_DESCRIPTION in frame else pd.Series(None, index=frame.index)
     frame = frame[list(CENSUS_FIELDS)]
-
-    value = _amounts(path, frame["ALL_VAL_MO"], "ALL_VAL_MO", 1)
-    qty = _amounts(path, frame["QTY_1_MO"], "QTY_1_MO", 1)
-    # a file holds a dozen months and a few thousand codes: check each distinct value once
-    month_codes, months = pd.factorize(frame["time"])
-    hs6_codes, codes = pd.factorize(frame["E_COMMODITY"])
+    value, qty = _number(frame["ALL_VAL_MO"]), _number(frame["QTY_1_MO"])
+    # months and codes as categoricals: each distinct one is checked once
+    checked = frame.assign(ALL_VAL_MO=value, QTY_1_MO=qty,
+                           **{c: _categorical(frame[c]) for c in ("E_COMMODITY", "time")})
+    schemas.validate(checked, schemas.census_hs6(year, named_month, country), path.name, shown=frame)
+    month_codes, months = checked["time"].cat.codes.to_numpy(), checked["time"].cat.categories
+    hs6_codes, codes = checked["E_COMMODITY"].cat.codes.to_numpy(), checked["E_COMMODITY"].cat.categories
     text_months = [str(m) for m in months]
-
-    def per_value(codes_of_rows: np.ndarray, bad_values: list[bool]) -> np.ndarray:
-        return np.asarray(bad_values, dtype=bool)[codes_of_rows] if len(bad_values) else np.zeros(len(frame), bool)
-
-    checks = [
-        (per_value(month_codes, [not _MONTH.match(m) for m in text_months]), "time", "not a month YYYY-MM"),
-        (per_value(month_codes, [m[:4] != str(year) for m in text_months]), "time", f"outside the file's year {year}"),
-        (per_value(month_codes, [named_month is not None and m != named_month for m in text_months]), "time",
-         f"not the file's month {named_month}"),
-        (frame["CTY_CODE"].to_numpy() != country, "CTY_CODE", f"not the expected country code {country}"),
-        (frame["COMM_LVL"].to_numpy() != "HS6", "COMM_LVL", "not HS6"),
-        (per_value(hs6_codes, [not _CODE.fullmatch(str(c)) for c in codes]), "E_COMMODITY", "not a six-digit code"),
-    ]
-    for bad, field, what in checks:
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise _fail(path, f"row {i + 1}", f"{field} {frame[field].iloc[i]!r} is {what}")
-    duplicated = pd.Series(month_codes.astype("int64") * len(codes) + hs6_codes).duplicated()
-    if duplicated.any():
-        i = _first(duplicated)
-        raise _fail(path, f"row {i + 1}", f"duplicate record for {frame['time'].iloc[i]} {frame['E_COMMODITY'].iloc[i]}")
-
     unit = frame["UNIT_QY1"]
     return pd.DataFrame(
         {
             "month": pd.PeriodIndex(text_months, freq="M").take(month_codes),
-            "hs6": pd.array(codes, dtype="str").take(hs6_codes),
-            "value_usd": value.astype("int64"),
-            "qty": qty.astype("float64"),
-            "qty_unit": unit.where(unit != "-").astype("str"),
-            "description": description.astype("str"),
+            "hs6": pd.array(codes.to_numpy(dtype=object), dtype="str").take(hs6_codes),
+            "value_usd": value.astype("int64").to_numpy(),
+            "qty": qty.astype("float64").to_numpy(),
+            "qty_unit": unit.where(unit != "-").astype("str").array,
+            "description": description.astype("str").array,
         }
     )
 
@@ -156,20 +135,17 @@ def _read_csv(path: Path, columns: tuple[str, ...], **kwargs) -> pd.DataFrame:
     return frame
 
 
-def _months(path: Path, column: pd.Series, fmt: str | None, name: str) -> pd.PeriodIndex:
-    parsed = pd.to_datetime(column, format=fmt, errors="coerce")
-    if parsed.isna().any():
-        i = _first(parsed.isna())
-        raise _fail(path, f"line {i + 2}", f"{name} {column.iloc[i]!r} is not a month")
-    if fmt == "%Y-%m-%d" and (parsed.dt.day != 1).any():
-        i = _first(parsed.dt.day != 1)
-        raise _fail(path, f"line {i + 2}", f"{name} {column.iloc[i]!r} is not the first day of a month")
-    months = pd.PeriodIndex(parsed, freq="M")
-    dup = pd.Series(months).duplicated()
-    if dup.any():
-        i = _first(dup)
-        raise _fail(path, f"line {i + 2}", f"month {months[i]} appears twice")
-    return months
+def _monthly_csv(path: Path, frame: pd.DataFrame, date: str, fmt: str, values: tuple[str, ...],
+                 schema) -> pd.DataFrame:
+    """Months and $-million values of a monthly CSV, checked against ``schema``; in dollars."""
+    shown = frame.set_axis(pd.RangeIndex(2, len(frame) + 2))
+    checked = pd.DataFrame({date: pd.to_datetime(shown[date], format=fmt, errors="coerce")}, index=shown.index)
+    for column in values:
+        checked[column] = _number(shown[column].str.replace(",", "", regex=False))
+    schemas.validate(checked, schema, path.name, unit="line", shown=shown)
+    out = {"month": pd.PeriodIndex(checked[date], freq="M")}
+    out.update({column: (checked[column] * 1e6).round().to_numpy() for column in values})
+    return pd.DataFrame(out)
 
 
 def read_census_c5700(path: str | Path) -> pd.DataFrame:
@@ -179,12 +155,8 @@ def read_census_c5700(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     frame = _read_csv(path, ("Month", "Exports", "Imports"), sep=";", thousands=None)
-    months = _months(path, frame["Month"], "%B %Y", "Month")
-    out = {"month": months}
-    for column in ("Exports", "Imports"):
-        amounts = _amounts(path, frame[column].str.replace(",", "", regex=False), column, 2, "line")
-        out[f"{column.lower()}_usd"] = (amounts * 1e6).round()
-    return pd.DataFrame(out)
+    out = _monthly_csv(path, frame, "Month", "%B %Y", ("Exports", "Imports"), schemas.census_c5700())
+    return out.rename(columns={"Exports": "exports_usd", "Imports": "imports_usd"})
 
 
 def read_fred(path: str | Path, series: str | None = None) -> pd.DataFrame:
@@ -195,37 +167,57 @@ def read_fred(path: str | Path, series: str | None = None) -> pd.DataFrame:
     path = Path(path)
     series = series or path.stem
     frame = _read_csv(path, ("observation_date", series))
-    months = _months(path, frame["observation_date"], "%Y-%m-%d", "observation_date")
-    amounts = _amounts(path, frame[series], series, 2, "line")
-    return pd.DataFrame({"month": months, "value_usd": (amounts * 1e6).round()})
+    out = _monthly_csv(path, frame, "observation_date", "%Y-%m-%d", (series,), schemas.fred(series))
+    return out.rename(columns={series: "value_usd"})
 
 
 #: Categories in the published year-to-date vintages.
-VINTAGE_CATEGORIES = ("agriculture", "energy", "manufactures", "covered_total", "not_covered")
+VINTAGE_CATEGORIES = schemas.RELEASE_CATEGORIES
 
 
 def read_category_vintages(path: str | Path) -> pd.DataFrame:
     """Read the Phase One category year-to-date figures as published month after month in 2021.
 
     Returns ``data_through`` (Period[M]), ``category``, ``value_2017_usd``, ``value_2020_usd``,
-    ``value_2021_ytd_usd``.
+    ``value_2021_ytd_usd`` and ``revision_note`` (missing unless the file has that optional
+    column: a release lower than the one before must carry one, saying why).
     """
     path = Path(path)
     columns = ("data_through", "category", "value_2017", "value_2020", "value_2021_ytd")
-    frame = _read_csv(path, columns)
-    bad = ~frame["data_through"].str.match(_MONTH)
-    if bad.any():
-        i = _first(bad)
-        raise _fail(path, f"line {i + 2}", f"data_through {frame['data_through'].iloc[i]!r} is not a month YYYY-MM")
-    bad = ~frame["category"].isin(VINTAGE_CATEGORIES)
-    if bad.any():
-        i = _first(bad)
-        raise _fail(path, f"line {i + 2}", f"unknown category {frame['category'].iloc[i]!r}")
-    out = pd.DataFrame({"data_through": pd.PeriodIndex(frame["data_through"], freq="M"), "category": frame["category"]})
+    shown = _read_csv(path, columns)
+    shown = shown.set_axis(pd.RangeIndex(2, len(shown) + 2))
+    if "revision_note" not in shown:
+        shown = shown.assign(revision_note="")
+    checked = shown.assign(**{c: _number(shown[c]) for c in columns[2:]})
+    schemas.validate(checked, schemas.category_releases(), path.name, unit="line", shown=shown)
+    out = pd.DataFrame({"data_through": pd.PeriodIndex(shown["data_through"], freq="M"),
+                        "category": shown["category"].to_numpy()})
     for column in columns[2:]:
-        out[f"{column}_usd"] = _amounts(path, frame[column], column, 2, "line").astype("int64")
-    dup = out.duplicated(["data_through", "category"])
-    if dup.any():
-        i = _first(dup)
-        raise _fail(path, f"line {i + 2}", "duplicate (data_through, category)")
+        out[f"{column}_usd"] = checked[column].astype("int64").to_numpy()
+    note = shown["revision_note"].str.strip()
+    out["revision_note"] = note.where(note != "").astype("str").array
     return out
+
+
+def load_concordance(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and check the clean concordance ``data/raw/agreement/annex_6_1.csv`` (its schema:
+    :func:`tradedeal.ingest.schemas.annex`); a failure is a :class:`ConcordanceError` naming the
+    file, the line and the rule.
+
+    Returns columns ``code, level, description, subcategory, category`` (codes as strings).
+    """
+    path = Path(path) if path is not None else raw_dir() / "agreement" / "annex_6_1.csv"
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise ConcordanceError(f"{path.name}: file: empty (rule: a header and at least one covered product)") from None
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ConcordanceError(f"{path.name}: not readable ({exc})".splitlines()[0]) from None
+    columns = ["code", "level", "description", "subcategory", "category"]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ConcordanceError(f"{path.name}: missing column(s) {', '.join(missing)}")
+    frame = frame[columns]
+    schemas.validate(frame.set_axis(pd.RangeIndex(2, len(frame) + 2)), schemas.annex(), path.name, unit="line",
+                     error=ConcordanceError)
+    return frame

@@ -10,3 +10,6 @@ MODELS = ("snaive", "ets", "sarimax", "uc", "ratio")
 AUTO = "auto"
 #: What a caller may ask for.
 MODEL_CHOICES = (AUTO, *MODELS)
+#: Controls of the momentum verdict: none (the absolute answer), the HS6 lines outside Annex 6.1,
+#: all other goods (total goods exports minus the series).
+MOMENTUM_CONTROLS = ("none", "uncovered", "total_other")

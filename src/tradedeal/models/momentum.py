@@ -1,8 +1,10 @@
-"""Purchase momentum: growth measures, the pace needed to reach a target, a recovery test and
-contributions to a change.
+"""Purchase momentum: growth measures, the pace needed to reach a target and contributions to a
+change.
 
 Every function takes a monthly series (USD, month PeriodIndex) or a tidy long frame, and
-returns pandas objects; percentages are 0–100.
+returns pandas objects; percentages are 0–100. Whether purchases sped up after the agreement,
+tested, is :mod:`tradedeal.models.verdict` (the primary specification, its control, calibrated
+inference and placebos) and :mod:`tradedeal.models.specifications` (every other specification).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
@@ -86,194 +87,6 @@ def required_run_rate(series: pd.Series, target_usd: float, *, year: int, as_of:
         },
         name=str(month),
     )
-
-
-@dataclass(frozen=True)
-class RecoveryTest:
-    """Segmented regression of the log seasonally adjusted series around a recovery month.
-
-    ``log y_t = a + b·t + c·after_t + d·(t − t0)·after_t + e_t``, with AR(1) errors (GLSAR)
-    or Newey–West (HAC) errors (``errors``); ``d`` is the change in monthly trend growth after
-    the recovery.
-    """
-
-    params: pd.Series
-    conf_int: pd.DataFrame
-    pvalues: pd.Series
-    recovery_month: pd.Period
-    start: pd.Period
-    end: pd.Period
-    alpha: float
-    maxlags: int
-    verdict: str
-    method: str = DEFAULT_METHOD
-    errors: str = "ar1"
-
-    @property
-    def _errors_text(self) -> str:
-        return "AR(1) errors" if self.errors == "ar1" else f"HAC, {self.maxlags} lags"
-
-    def summary(self) -> str:
-        """One plain-language sentence."""
-        d = self.params["slope_change"]
-        lo, hi = self.conf_int.loc["slope_change"]
-        return (
-            f"After {self.recovery_month} the trend {self.verdict} "
-            f"(change in monthly log growth {d:+.4f}, {100 * (1 - self.alpha):.0f}% CI {lo:+.4f} to {hi:+.4f}, "
-            f"p = {self.pvalues['slope_change']:.3f}; {self._errors_text}; sample {self.start} to {self.end}; "
-            f"seasonal adjustment: {self.method})."
-        )
-
-
-def recovery_test(
-    series: pd.Series,
-    *,
-    recovery_month: str | pd.Period = "2020-05",
-    start: str | pd.Period | None = None,
-    end: str | pd.Period | None = None,
-    alpha: float = 0.05,
-    maxlags: int | None = None,
-    adjusted: bool = True,
-    method: str = DEFAULT_METHOD,
-    errors: str = "ar1",
-) -> RecoveryTest:
-    """Did the trend speed up after the recovery? A segmented regression.
-
-    Parameters
-    ----------
-    series
-        Monthly series (USD). With ``method`` ``stl`` or ``x13`` it is seasonally adjusted
-        first (over its whole span); with ``dummies`` the regression itself carries month
-        dummies, on the log series as observed. ``adjusted=False`` uses the series as given.
-    recovery_month
-        First month of the new segment (default 2020-05, the trough of the 2020 shock).
-    start, end
-        Sample (default: whole series).
-    alpha
-        Level of the test and of the confidence intervals.
-    maxlags
-        Newey–West lags, with ``errors="hac"`` (default ``floor(4 (n/100)^(2/9))``).
-    errors
-        ``ar1`` (default): feasible GLS with AR(1) errors; ``hac``: OLS with Newey–West errors,
-        which are far too small when few months follow the recovery (see
-        :func:`segmented_fit`).
-    """
-    if not 0 < alpha < 1:
-        raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
-    dummies = adjusted and method == "dummies"
-    s = seasonally_adjust(series, method=method) if adjusted and not dummies else _monthly(series)
-    if (s <= 0).any():
-        raise ParameterError("series must be positive (the test is on logs)")
-    t0 = pd.Period(recovery_month, "M")
-    s = s.loc[start:end]
-    fit, lags = segmented_fit(pd.Series(np.log(s.to_numpy()), index=s.index), t0, dummies=dummies, maxlags=maxlags,
-                              errors=errors)
-    d, p = fit.params["slope_change"], fit.pvalues["slope_change"]
-    if p >= alpha:
-        verdict = f"showed no significant change at the {100 * alpha:g}% level"
-    else:
-        verdict = f"{'accelerated' if d > 0 else 'slowed'} (significant at the {100 * alpha:g}% level)"
-    ci = fit.conf_int(alpha=alpha)
-    ci.columns = ["lower", "upper"]
-    return RecoveryTest(
-        params=fit.params, conf_int=ci, pvalues=fit.pvalues, recovery_month=t0, start=s.index[0], end=s.index[-1],
-        alpha=alpha, maxlags=lags, verdict=verdict, method=method if adjusted else "none", errors=errors,
-    )
-
-
-def segmented_fit(y: pd.Series, recovery_month: pd.Period, *, dummies: bool, maxlags: int | None = None,
-                  errors: str = "hac"):
-    """Regression of ``y`` (a transformed monthly series) on a trend with a change of level and of
-    slope at ``recovery_month`` (and eleven month dummies); the fit and its lags.
-
-    ``errors``: ``hac``, OLS with Newey–West errors; ``ar1``, feasible GLS with AR(1) errors
-    (statsmodels ``GLSAR``, iterated). With few months after the recovery, Newey–West errors
-    of the slope change are far too small (on null panels of 9 post-recovery months, a 5 % test
-    rejected 36 %; GLSAR 4 %): the recovery test and the scanner use ``ar1``.
-
-    Raises ParameterError when the sample has fewer than 12 months before or 6 after.
-    """
-    before, after = (y.index < recovery_month).sum(), (y.index >= recovery_month).sum()
-    if before < 12 or after < 6:
-        raise ParameterError(
-            f"recovery_month {recovery_month} needs at least 12 months before and 6 after in the sample; "
-            f"got {before} and {after}"
-        )
-    t = np.arange(len(y), dtype=float)
-    k0 = int(np.flatnonzero(y.index >= recovery_month)[0])
-    post = (t >= k0).astype(float)
-    X = pd.DataFrame(
-        {"const": 1.0, "trend": t, "level_change": post, "slope_change": post * (t - k0)}, index=y.index
-    )
-    if dummies:  # eleven month dummies (January the base): one fixed seasonal pattern over the sample
-        months = pd.get_dummies(pd.Series(y.index.month, index=y.index), prefix="month", dtype=float)
-        X = X.join(months.drop(columns="month_1", errors="ignore"))
-    lags = maxlags if maxlags is not None else int(np.floor(4 * (len(y) / 100) ** (2 / 9)))
-    if errors == "ar1":
-        return sm.GLSAR(y.to_numpy(), X, rho=1).iterative_fit(maxiter=10), 1
-    if errors != "hac":
-        raise ParameterError(f"errors must be hac or ar1; got {errors!r}")
-    return sm.OLS(y.to_numpy(), X).fit(cov_type="HAC", cov_kwds={"maxlags": lags}), lags
-
-
-#: The specifications the recovery verdict is checked across.
-ROBUSTNESS_STARTS = ("2013-01", "2017-01")
-ROBUSTNESS_RECOVERY_MONTHS = ("2020-04", "2020-05", "2020-06", "2020-07")
-
-
-def recovery_robustness(
-    series: pd.Series,
-    *,
-    methods: tuple[str, ...] | None = None,
-    starts: tuple[str, ...] = ROBUSTNESS_STARTS,
-    recovery_months: tuple[str, ...] = ROBUSTNESS_RECOVERY_MONTHS,
-    end: str | pd.Period | None = None,
-    alpha: float = 0.05,
-) -> tuple[pd.DataFrame, list[str]]:
-    """The recovery test across seasonal methods × sample starts × recovery months.
-
-    Returns a tidy frame (``method, start, recovery_month, estimate, ci_lower, ci_upper,
-    p_value, verdict``; ``verdict`` is ``accelerated``, ``slowed`` or ``no significant change``)
-    and notes (a method that cannot run here, as X-13 without its binary). ``methods`` defaults
-    to every method that runs here.
-    """
-    available, notes = seasonal.methods_available()
-    rows = []
-    for method in methods or available:
-        for start in starts:
-            for month in recovery_months:
-                try:
-                    r = recovery_test(series, recovery_month=month, start=start, end=end, alpha=alpha, method=method)
-                except ParameterError as exc:  # too few months on one side: said, not hidden
-                    rows.append({"method": method, "start": start, "recovery_month": month,
-                                 "verdict": f"not testable: {exc}"})
-                    continue
-                d, p = r.params["slope_change"], r.pvalues["slope_change"]
-                rows.append({
-                    "method": method, "start": start, "recovery_month": month, "estimate": d,
-                    "ci_lower": r.conf_int.loc["slope_change", "lower"], "ci_upper": r.conf_int.loc["slope_change", "upper"],
-                    "p_value": p,
-                    "verdict": "no significant change" if p >= alpha else ("accelerated" if d > 0 else "slowed"),
-                })
-    columns = ["method", "start", "recovery_month", "estimate", "ci_lower", "ci_upper", "p_value", "verdict"]
-    return pd.DataFrame(rows, columns=columns), notes
-
-
-def robustness_headline(table: pd.DataFrame) -> str:
-    """One sentence: the verdict most specifications give, in how many of them, and where it fails."""
-    testable = table[~table["verdict"].str.startswith("not testable")]
-    if testable.empty:
-        return "The recovery test could not run on any specification (too few months around the recovery)."
-    counts = testable["verdict"].value_counts()
-    verdict, n = counts.index[0], int(counts.iloc[0])
-    total = len(testable)
-    table = testable
-    said = "showed no significant change" if verdict == "no significant change" else verdict
-    if n == total:
-        return f"The trend {said} in all {total} specifications (seasonal method × sample start × recovery month)."
-    others = table[table["verdict"] != verdict]
-    where = "; ".join(f"{r.method}, from {r.start}, recovery {r.recovery_month}: {r.verdict}" for r in others.itertuples())
-    return f"The trend {said} in {n} of {total} specifications; the others: {where}."
 
 
 def contributions(

@@ -1,15 +1,14 @@
-"""Which covered products sped up after the recovery: the recovery test on every covered line.
+"""Which covered products changed pace at the agreement: the momentum test on every covered line.
 
-Each covered line (an HS4 heading, an HS6 code or an Annex 6.1 sub-category) gets the segmented
-regression of the recovery test (:func:`tradedeal.models.momentum.segmented_fit`: a trend with a
-change of level and of slope at the recovery month, eleven month dummies), fitted with AR(1)
-errors (GLSAR): Newey–West errors are far too small with a short post-recovery segment, and a
-scan of hundreds of lines needs tests of the right size. The p-values of the slope changes get Benjamini–Hochberg q-values across the lines
-tested. A line is tested on ``asinh`` of its value in $ millions: Census omits a line in a month
-with no exports (zero), and ``asinh`` is defined at zero and equals ``log(2x)`` for large values,
-so a slope change reads as a change in monthly log growth; nothing is imputed. Lines too small
-in 2017, with too many months of no trade, or with too short a history are listed with the
-reason, never dropped silently.
+Each covered line (an HS4 heading, an HS6 code or an Annex 6.1 sub-category) is fitted by
+Poisson pseudo-maximum likelihood on its monthly value in USD, with the regressors of the
+momentum verdict's primary specification (:mod:`tradedeal.models.scan_model`): PPML is defined
+at months with no trade and does not depend on the unit, so small and sparse lines (poultry,
+frozen beef, wheat) and large ones (crude oil) are tested alike and nothing is imputed. A line's
+slope change at the break is judged by its HAC z ranked among the z of every line at every
+pre-deal placebo break (a placebo-calibrated p-value, whose size is measured out of sample),
+then by Benjamini–Hochberg q-values across the lines tested. Lines that cannot be tested are
+listed with the reason and counted in the decomposition of the change, never dropped.
 """
 
 from __future__ import annotations
@@ -27,63 +26,123 @@ from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.agreement.window import Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import Snapshot
-from tradedeal.models.seasonal import month_effects
+from tradedeal.models.ppml import fit_ppml
+from tradedeal.models.scan_model import (MIN_MONTHS_BEFORE, LineModel, calibrated_p, critical_z, fit_breaks,
+                                         placebo_breaks, placebo_table, untestable)
 from tradedeal.months import parse_month
+from tradedeal.units import usd_bn
 
 LEVELS = ("hs4", "hs6", "subcategory")
-_CHUNK = 40  # lines per task on an executor
+#: The verdict groups of the decomposition, in order.
+GROUPS = ("accelerated", "slowed", "no significant change", "not tested")
+_CHUNK = 8  # break months per task on an executor
 #: Columns of :attr:`Scan.lines`.
 LINE_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
-                "same_months_2017_usd", "vs_2017_pct", "level_change", "slope_change", "ci_lower", "ci_upper",
-                "p_value", "q_value", "verdict")
+                "same_months_2017_usd", "change_usd", "vs_2017_pct", "level_change", "slope_change", "ci_lower",
+                "ci_upper", "p_hac", "p_value", "q_value", "verdict")
+#: Columns of :attr:`Scan.untested`.
+UNTESTED_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
+                    "same_months_2017_usd", "change_usd", "reason")
 
 
 @dataclass(frozen=True)
 class Scan:
-    """The recovery test on every covered line of a level, and the lines it could not test."""
+    """The momentum test on every covered line of a level, the lines it could not test, and the
+    same scan at every placebo break."""
 
     lines: pd.DataFrame  # LINE_COLUMNS, one row per tested line, most significant first
-    skipped: pd.DataFrame  # code, description, subcategory, category, value_2017_usd, reason
-    window: Window
+    untested: pd.DataFrame  # UNTESTED_COLUMNS
+    placebos: pd.DataFrame  # scan_model.placebo_table: the placebo breaks, then the real one
+    window: Window | None
     level: str
-    recovery_month: pd.Period
+    break_month: pd.Period
     fdr: float
+    min_usd: float
     months: tuple[pd.Period, pd.Period]
+    line_model: LineModel
+    critical_z: float  # the calibrated 95 % interval is slope_change ± critical_z × HAC s.e.
+
+    @property
+    def model(self) -> str:
+        return self.line_model.describe(self.break_month)
 
     def frame(self) -> pd.DataFrame:
-        """Every line of the scan as one tidy frame: the tested ones (:data:`LINE_COLUMNS`), then
-        the others with verdict ``not tested`` and their ``reason``."""
-        return pd.concat([self.lines.assign(reason=""), self.skipped.assign(verdict="not tested")],
+        """Every line as one tidy frame: the tested ones, then the others (verdict ``not tested``)."""
+        return pd.concat([self.lines.assign(reason=""), self.untested.assign(verdict="not tested")],
                          ignore_index=True)
 
     def counts(self) -> pd.Series:
         """Lines by verdict, and the lines not tested."""
-        out = self.lines["verdict"].value_counts().reindex(["accelerated", "slowed", "no significant change"],
-                                                           fill_value=0)
-        out["not tested"] = len(self.skipped)
-        return out
+        out = self.lines["verdict"].value_counts().reindex(list(GROUPS[:3]), fill_value=0)
+        out["not tested"] = len(self.untested)
+        return out.rename("lines")
 
-    def change_usd(self, verdict: str | None = None) -> float:
-        """Change of the last 12 months against the same months of 2017, USD: of the lines with
-        ``verdict``, or (None) of every covered line of the scan, tested or not."""
-        tested = self.lines if verdict is None else self.lines[self.lines["verdict"] == verdict]
-        change = (tested["last_12m_usd"] - tested["same_months_2017_usd"]).sum()
-        if verdict is None:
-            change += (self.skipped["last_12m_usd"] - self.skipped["same_months_2017_usd"]).sum()
-        return float(change)
+    def decomposition(self) -> pd.DataFrame:
+        """The covered change (last 12 months against the same calendar months of 2017, USD) by
+        verdict group; the groups add up to the row ``all covered lines``."""
+        every = self.frame()
+        groups = every.groupby("verdict")[["same_months_2017_usd", "last_12m_usd", "change_usd"]].sum()
+        out = groups.reindex(list(GROUPS), fill_value=0.0)
+        out.insert(0, "lines", every["verdict"].value_counts().reindex(list(GROUPS), fill_value=0))
+        sums = every[["same_months_2017_usd", "last_12m_usd", "change_usd"]].sum()
+        out.loc["all covered lines"] = [len(every), *sums]
+        out["lines"] = out["lines"].astype(int)
+        total = out.loc["all covered lines", "change_usd"]
+        out["share_of_change_pct"] = 100 * out["change_usd"] / total if total else np.nan
+        return out.rename_axis("verdict")
 
-    def share_of_change_pct(self, verdict: str = "accelerated") -> float:
-        """The change of the lines with ``verdict`` as a share of every covered line's change, in %."""
-        return 100 * self.change_usd(verdict) / self.change_usd()
+    def untested_share_pct(self) -> float:
+        """The untested lines' change as a share of every covered line's change, %."""
+        table = self.decomposition()
+        return float(table.loc["not tested", "share_of_change_pct"])
 
-    def headline(self) -> str:
+    def reasons(self) -> pd.Series:
+        """Lines not tested, by reason (the text before the colon)."""
+        return self.untested["reason"].str.split(":").str[0].value_counts().rename("lines")
+
+    def placebo_rows(self) -> pd.DataFrame:
+        """The rows of :attr:`placebos` at the placebo breaks (without the real one)."""
+        return self.placebos[self.placebos["kind"] == "placebo"]
+
+    def size_pct(self) -> float:
+        """Share of lines with a calibrated p-value under 5 % at the placebo breaks (the size), %."""
+        return float(self.placebo_rows()["calibrated_p_below_5_pct"].mean())
+
+    def hac_size_pct(self) -> float:
+        """The same share with the uncalibrated HAC p-values, %."""
+        return float(self.placebo_rows()["hac_p_below_5_pct"].mean())
+
+    def headline_sentences(self) -> list[str]:
+        """The scan's answer in three sentences, with its coverage."""
         c = self.counts()
-        return (f"{c['accelerated']} of {len(self.lines)} {self.level} lines tested accelerated after "
-                f"{self.recovery_month} at an FDR of {100 * self.fdr:g}%, {c['slowed']} slowed; "
-                f"{c['not tested']} not tested. Last 12 months against the same months of {BASELINE_YEAR}: "
-                f"the accelerating lines ${self.change_usd('accelerated') / 1e9:+,.2f}bn, every covered line "
-                f"${self.change_usd() / 1e9:+,.2f}bn ({self.share_of_change_pct():.1f}%; months {self.months[0]} "
-                f"to {self.months[1]}).")
+        found = int(c["accelerated"] + c["slowed"])
+        placebo = self.placebo_rows()["discoveries"]
+        rank = int((placebo >= found).sum())
+        d = self.decomposition()["change_usd"]
+        coverage = self.window.coverage if self.window is not None else "the panel"
+        return [
+            f"{len(self.lines)} of {len(self.lines) + len(self.untested)} covered {self.level} lines ({coverage}, "
+            f"{self.months[0]} to {self.months[1]}) were tested for a change of monthly growth at {self.break_month}: "
+            f"{found} changed at an FDR of {100 * self.fdr:g}% ({c['accelerated']} accelerated, {c['slowed']} slowed), "
+            f"against {placebo.min()} to {placebo.max()} (median {placebo.median():g}) in the scans at "
+            f"{len(placebo)} pre-deal placebo breaks, {rank} of which found as many or more",
+            f"The calibrated test rejects {self.size_pct():.1f}% of lines at the placebo breaks at nominal 5% "
+            f"(uncalibrated HAC p-values: {self.hac_size_pct():.1f}%)",
+            f"Covered lines, last 12 months ({self.months[1] - 11} to {self.months[1]}) against the same months of "
+            f"{BASELINE_YEAR}: {usd_bn(d['all covered lines'], sign=True)} = accelerated "
+            f"{usd_bn(d['accelerated'], sign=True)} + slowed {usd_bn(d['slowed'], sign=True)} + no significant change "
+            f"{usd_bn(d['no significant change'], sign=True)} + not tested {usd_bn(d['not tested'], sign=True)} "
+            f"({self.untested_share_pct():.1f}% of the change)",
+        ]
+
+    def adjusted(self, values: pd.DataFrame) -> pd.DataFrame:
+        """Lines of ``values`` (USD) seasonally adjusted as the scan sees them: each month divided
+        by the line's PPML month effect (Januaries unchanged)."""
+        design = self.line_model.design(values.index, self.break_month)
+        fit = fit_ppml(values.to_numpy().T, design.to_numpy(), tuple(design.columns))
+        effects = [c for c in design.columns if c.startswith("month_")]
+        seasonal = np.exp(np.stack([fit.estimate(c) for c in effects], axis=1) @ design[effects].to_numpy().T)
+        return values / seasonal.T
 
 
 def panel(window: Window, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -114,18 +173,40 @@ def panel(window: Window, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return values, meta[["description", "subcategory", "category"]]
 
 
+def shock_offsets(snapshot: Snapshot, break_month: pd.Period, through: pd.Period) -> tuple[int, ...]:
+    """The 2020 shock months of the primary specification (:func:`tradedeal.models.verdict.shock_months`,
+    real-time rule on total goods exports known at ``through``), as offsets from the break."""
+    from tradedeal.models.verdict import PRIMARY, shock_months
+
+    total = snapshot.total_goods()["exports_usd"].loc[:through].astype("float64")
+    return tuple((m - break_month).n for m in shock_months(total, PRIMARY))
+
+
+def check_break(months: pd.PeriodIndex, break_month=None) -> pd.Period:
+    """The scan's break (default: the primary specification's), which must fall inside
+    ``months`` with :data:`~tradedeal.models.scan_model.MIN_MONTHS_BEFORE` months before it, as a
+    placebo break must; a one-line DataNotAvailableError otherwise."""
+    from tradedeal.models.verdict import PRIMARY
+
+    month = parse_month(break_month if break_month is not None else PRIMARY.break_month, "break_month")
+    if len(months) == 0 or month < months.min() + MIN_MONTHS_BEFORE or month > months.max():
+        shown = f"{months.min()} to {months.max()}" if len(months) else "none"
+        raise DataNotAvailableError(f"break_month {month} is outside the HS6 months of the scan ({shown}), "
+                                    f"or has fewer than {MIN_MONTHS_BEFORE} months before it")
+    return month
+
+
 def scan(
     window: Window,
     *,
     level: str = "hs4",
-    recovery_month="2020-05",
+    break_month=None,
     start="2013-01",
-    min_2017_usd: float = 10e6,
-    max_zero_share: float = 0.25,
+    min_usd: float = 1e6,
     fdr: float = 0.10,
     executor: Executor | None = None,
 ) -> Scan:
-    """The recovery test on every covered line of ``level``, with Benjamini–Hochberg q-values.
+    """The momentum test on every covered line of ``level``, calibrated by placebo breaks.
 
     Parameters
     ----------
@@ -134,68 +215,82 @@ def scan(
         months up to its ``as_of``.
     level
         ``hs4``, ``hs6`` or ``subcategory``.
-    recovery_month
-        First month of the post-recovery segment.
+    break_month
+        The break (default: the primary specification's, the agreement's entry into force).
     start
         First month of the sample.
-    min_2017_usd
-        Lines smaller than this in 2017 are not tested ("too small in 2017").
-    max_zero_share
-        Lines with more than this share of months with no trade are not tested.
+    min_usd
+        Lines under this both in 2017 and in the last 12 months are listed, not tested.
     fdr
         False discovery rate at which a line's slope change counts as significant.
     executor
-        Where the fits run (:mod:`tradedeal.executors`); default: here.
+        Where the fits run (:mod:`tradedeal.executors`), in chunks of break months; default: here.
     """
-    month = parse_month(recovery_month, "recovery_month")
     first = parse_month(start, "start")
-    if not 0 < fdr < 1:
-        raise ParameterError(f"fdr must be between 0 and 1; got {fdr}")
-    if min_2017_usd < 0:
-        raise ParameterError(f"min_2017_usd must be at least 0; got {min_2017_usd}")
     values, meta = panel(window, level)
     values = values.loc[first:]
-    if values.empty or month <= values.index.min() or month > values.index.max():
-        raise DataNotAvailableError(f"recovery_month {month} is outside the HS6 months of the scan "
-                                    f"({values.index.min()} to {values.index.max()})")
-    return scan_panel(values, meta, recovery_month=month, min_2017_usd=min_2017_usd,
-                      max_zero_share=max_zero_share, fdr=fdr, window=window, level=level, executor=executor)
+    month = check_break(values.index, break_month)
+    shock = shock_offsets(window.snapshot, month, values.index.max())
+    return scan_panel(values, meta, break_month=month, shock=shock, min_usd=min_usd, fdr=fdr, window=window,
+                      level=level, executor=executor)
 
 
-def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, recovery_month: pd.Period, min_2017_usd: float = 10e6,
-               max_zero_share: float = 0.25, fdr: float = 0.10, window: Window | None = None,
-               level: str = "hs4", executor: Executor | None = None) -> Scan:
-    """The scan of a panel (months × codes, USD) with its ``meta`` (description, subcategory,
-    category by code): :func:`scan` without the data loading, for any panel. The fits run in
-    chunks of lines on ``executor`` when one is given."""
+def line_facts(values: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """Each line's 2017 value, last 12 months and the same calendar months of 2017 (USD), by code."""
     last = values.index.max()
-    recent = values.loc[last - 11:last]
-    same_2017 = values.reindex(recent.index - 12 * (last.year - BASELINE_YEAR)).fillna(0)
-    base = values[values.index.year == BASELINE_YEAR].sum()
+    recent = pd.period_range(last - 11, last, freq="M")
+    same = pd.PeriodIndex([pd.Period(year=BASELINE_YEAR, month=m.month, freq="M") for m in recent])
+    if not same.isin(values.index).all():
+        raise DataNotAvailableError(f"the scan's months must include {BASELINE_YEAR}; they are "
+                                    f"{values.index.min()} to {last}")
     facts = meta.reindex(values.columns).assign(
-        value_2017_usd=base, last_12m_usd=recent.sum(), same_months_2017_usd=same_2017.sum().to_numpy(),
-    )
+        value_2017_usd=values[values.index.year == BASELINE_YEAR].sum(),
+        last_12m_usd=values.loc[recent].sum(), same_months_2017_usd=values.loc[same].sum())
+    facts["change_usd"] = facts["last_12m_usd"] - facts["same_months_2017_usd"]
     facts["vs_2017_pct"] = 100 * (facts["last_12m_usd"] / facts["same_months_2017_usd"].replace(0, np.nan) - 1)
-    zero_share = (values == 0).mean()
-    skipped, testable = [], []
-    for code in values.columns:
-        if len(values) < 36:
-            skipped.append({"code": code, "reason": f"too short a history: {len(values)} months, needs 36"})
-        elif base[code] < min_2017_usd:
-            skipped.append({"code": code, "reason": f"too small in 2017: ${base[code] / 1e6:,.1f}m, "
-                                                    f"under ${min_2017_usd / 1e6:,.0f}m"})
-        elif zero_share[code] > max_zero_share:
-            skipped.append({"code": code, "reason": f"too many months with no trade: "
-                                                    f"{int(round(zero_share[code] * len(values)))} of {len(values)}"})
-        else:
-            testable.append(code)
-    chunks = [values[testable[i:i + _CHUNK]] for i in range(0, len(testable), _CHUNK)]
-    mapped = (executor.map if executor is not None else map)(partial(_fit_lines, recovery_month=recovery_month), chunks)
-    rows = []
-    for fitted, failed in mapped:
-        rows += fitted
-        skipped += failed
-    tested = pd.DataFrame(rows, columns=["code", "level_change", "slope_change", "ci_lower", "ci_upper", "p_value"])
+    return facts
+
+
+def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, break_month: pd.Period, shock: tuple[int, ...] = (),
+               min_usd: float = 1e6, fdr: float = 0.10, window: Window | None = None, level: str = "hs4",
+               executor: Executor | None = None) -> Scan:
+    """The scan of a panel (months × codes, USD) with its ``meta`` (description, subcategory,
+    category by code): :func:`scan` without the data loading. ``shock``: offsets from the break
+    of the months with their own dummy. The fits run on ``executor`` in chunks of break months."""
+    if not 0 < fdr < 1:
+        raise ParameterError(f"fdr must be between 0 and 1; got {fdr}")
+    if not min_usd >= 0:
+        raise ParameterError(f"min_usd must be at least 0; got {min_usd}")
+    break_month = parse_month(break_month, "break_month")
+    model = LineModel(tuple(shock))
+    facts = line_facts(values, meta)
+    small = (facts["value_2017_usd"] < min_usd) & (facts["last_12m_usd"] < min_usd)
+    reasons = {code: f"too small: ${facts.at[code, 'value_2017_usd'] / 1e6:,.2f}m in {BASELINE_YEAR} and "
+                     f"${facts.at[code, 'last_12m_usd'] / 1e6:,.2f}m in the last 12 months, "
+                     f"under ${min_usd / 1e6:,.2f}m"
+               for code in facts.index[small]}
+    candidates = values.loc[:, ~small.to_numpy()]
+    post_months = (values.index.max() - break_month).n + 1
+    breaks = [*placebo_breaks(values.index, post_months, model), break_month]
+    chunks = [breaks[i:i + _CHUNK] for i in range(0, len(breaks), _CHUNK)]
+    task = partial(fit_breaks, candidates, post_months=post_months, model=model)
+    fits = [f for chunk in (executor.map if executor is not None else map)(task, chunks) for f in chunk]
+    fits = [f[f["converged"].astype(bool)] for f in fits[:-1]] + [fits[-1]]
+    placebos = dict(zip(breaks[:-1], fits[:-1]))
+    real = fits[-1]
+    why = untestable(candidates, break_month, model)
+    reasons |= {code: r for code, r in why.items() if r}
+    reasons |= {code: "no fit: PPML did not converge" for code in real.loc[~real["converged"].astype(bool), "code"]}
+    real = real[real["converged"].astype(bool)]
+    null = np.concatenate([f["z"].to_numpy() for f in placebos.values()] or [np.array([])])
+    if len(null) == 0:
+        raise DataNotAvailableError(f"no placebo break fits in the pre-deal months of {values.index.min()} to "
+                                    f"{values.index.max()} with {post_months} months after it")
+    table = placebo_table(real, placebos, break_month=break_month, post_months=post_months, fdr=fdr)
+    crit = critical_z(null)
+    tested = real.assign(p_value=calibrated_p(real["z"].to_numpy(), null),
+                         ci_lower=real["slope_change"] - crit * real["std_error"],
+                         ci_upper=real["slope_change"] + crit * real["std_error"])
     if len(tested):
         reject, q, _, _ = multipletests(tested["p_value"].to_numpy(), alpha=fdr, method="fdr_bh")
         tested["q_value"] = q
@@ -204,47 +299,48 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, recovery_month: pd.P
     else:
         tested["q_value"], tested["verdict"] = [], []
     lines = tested.join(facts, on="code").sort_values(["q_value", "slope_change"], ascending=[True, False])
-    skipped_frame = pd.DataFrame(skipped, columns=["code", "reason"]).join(facts, on="code")
+    untested = pd.DataFrame({"code": list(reasons), "reason": list(reasons.values())}, dtype="object")
+    untested = untested.join(facts, on="code")
     return Scan(
         lines=lines[list(LINE_COLUMNS)].reset_index(drop=True),
-        skipped=skipped_frame[["code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
-                               "same_months_2017_usd", "reason"]].reset_index(drop=True),
-        window=window, level=level, recovery_month=recovery_month, fdr=fdr,
-        months=(values.index.min(), values.index.max()),
+        untested=untested[list(UNTESTED_COLUMNS)].sort_values("code").reset_index(drop=True),
+        placebos=table, window=window, level=level, break_month=break_month, fdr=fdr, min_usd=min_usd,
+        months=(values.index.min(), values.index.max()), line_model=model, critical_z=crit,
     )
 
 
-def _fit_lines(values: pd.DataFrame, *, recovery_month: pd.Period) -> tuple[list[dict], list[dict]]:
-    """The segmented regression (month dummies, AR(1) errors) of each line on asinh of $ millions."""
-    from tradedeal.models.momentum import segmented_fit
-
-    rows, failed = [], []
-    for code in values.columns:
-        y = pd.Series(_asinh_millions(values[code].to_numpy()), index=values.index)
-        try:
-            fit, _ = segmented_fit(y, recovery_month, dummies=True, errors="ar1")
-        except ParameterError as exc:
-            failed.append({"code": code, "reason": f"too short a history: {exc}"})
-            continue
-        ci = fit.conf_int().loc["slope_change"]
-        rows.append({"code": code, "level_change": fit.params["level_change"], "slope_change": fit.params["slope_change"],
-                     "ci_lower": ci.iloc[0], "ci_upper": ci.iloc[1],
-                     "p_value": fit.pvalues["slope_change"]})
-    return rows, failed
+#: What a scan can print (:func:`scan_table`).
+TABLES = ("lines", "decomposition", "placebos")
+_BRIEF_LINES = ["code", "description", "category", "value_2017_usd", "last_12m_usd", "change_usd", "slope_change",
+                "p_value", "q_value", "verdict"]
 
 
-def _asinh_millions(usd: np.ndarray) -> np.ndarray:
-    """The scan's transform: ``asinh`` of $ millions (defined at zero, ``log(2x)`` for large x)."""
-    return np.arcsinh(usd / 1e6)
+def scan_table(result: Scan, kind: str = "lines", *, brief: bool = False) -> pd.DataFrame:
+    """One of the scan's tables, as the report and ``tradedeal scan --table`` show it: every line
+    (``brief``: the tested ones, fewer columns), the decomposition of the change by verdict
+    group, or the scans at the placebo breaks with the real one last."""
+    if kind not in TABLES:
+        raise ParameterError(f"table must be one of {', '.join(TABLES)}; got {kind!r}")
+    if kind == "decomposition":
+        return result.decomposition().reset_index()
+    if kind == "placebos":
+        return result.placebos.copy()
+    if brief:
+        return result.lines[_BRIEF_LINES].assign(description=result.lines["description"].str.slice(0, 40))
+    return result.frame()
 
 
-def adjusted(values: pd.DataFrame) -> pd.DataFrame:
-    """Each line seasonally adjusted as the scan sees it: the transform less its fixed month
-    effects (:func:`tradedeal.models.seasonal.month_effects`), back in USD."""
-    return pd.DataFrame({
-        code: 1e6 * np.sinh(_asinh_millions(s.to_numpy()) - month_effects(s, transform=_asinh_millions).to_numpy())
-        for code, s in values.items()
-    }, index=values.index)
+#: The deal's headline products (crude oil, poultry, frozen beef, wheat, soybeans) at each level.
+HEADLINE_PRODUCTS = {"hs4": ("2709", "0207", "0202", "1001", "1201"),
+                     "hs6": ("270900", "020714", "020230", "100199", "120190"),
+                     "subcategory": ("Crude oil", "Meat", "Cereals", "Oilseeds")}
+
+
+def headline_lines(result: Scan, n: int = 6) -> list[str]:
+    """The deal's headline products the scan tested, then its most significant lines, ``n`` in all."""
+    tested = list(result.lines.sort_values("p_value", kind="stable")["code"])
+    picked = [c for c in HEADLINE_PRODUCTS.get(result.level, ()) if c in tested]
+    return (picked + [c for c in tested if c not in picked])[:n]
 
 
 def window(snapshot: Snapshot, coverage: str | None = None) -> Window:

@@ -1,4 +1,4 @@
-"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `forecast`, `report`.
+"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `forecast`, `scan`, `momentum`, `report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
@@ -8,14 +8,18 @@ and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from tradedeal.agreement.concordance import COVERAGES
-from tradedeal.agreement.targets import GOODS, PRORATIONS
+from tradedeal.agreement.targets import GOODS, PRICES, PRORATIONS
 from tradedeal.errors import TradedealError
+from tradedeal.executors import SCHEDULER_VARIABLE
 from tradedeal.models import MODEL_CHOICES as CHOICES  # light: no statsmodels
-from tradedeal.present.tables import FORMATS, render
+from tradedeal.models import MOMENTUM_CONTROLS
+from tradedeal.present.notebook_params import parameters_help
+from tradedeal.present.tables import FORMATS, UNITS, render
 
 
 class UsageError(TradedealError):
@@ -32,6 +36,13 @@ def _year(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid year {text!r}") from None
+
+
+def _tracker_year(text: str) -> int | str:
+    """A tracker year: a whole year, or the agreement's two years (``2020-2021``)."""
+    from tradedeal.agreement.targets import TWO_YEARS
+
+    return TWO_YEARS if text.strip() == TWO_YEARS else _year(text)
 
 
 def _amount(text: str) -> float:
@@ -80,47 +91,76 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--drop", metavar="ID", help="remove the vintage ID, a pull (default: none; snapshot is never dropped)")
 
     tracker = commands.add_parser("tracker", help="purchases to date against the agreement's targets")
-    tracker.add_argument("--year", type=_year, required=True, help="2020 or 2021 (required: the years with targets)")
+    tracker.add_argument("--year", type=_tracker_year, required=True,
+                         help="2020, 2021, or 2020-2021 for both years on one coverage (required: the years with targets)")
     tracker.add_argument("--as-of", help="last month counted, YYYY-MM (default: the year's latest month in the data)")
     tracker.add_argument("--proration", choices=PRORATIONS, default="seasonal",
                          help="how the annual target is spread over the months (default: seasonal, by 2017's months)")
+    tracker.add_argument("--prices", choices=PRICES, default="current",
+                         help="current US dollars, or 2017: energy lines' quantities at their 2017 unit values, with "
+                              "the price/volume split of the shortfall (default: current)")
     _question_options(tracker, coverage, formats, vintage)
+    _units_option(tracker)
 
     forecast = commands.add_parser("forecast", help="year-end projections against the targets")
     forecast.add_argument("--year", type=_year, required=True, help="the year to project (required; targets for 2020, 2021)")
     forecast.add_argument("--as-of", help="last month of data used, YYYY-MM (default: the year's latest month in the data)")
     forecast.add_argument("--category", choices=GOODS, default=None, help="one category (default: all four)")
     forecast.add_argument("--model", choices=CHOICES, default="auto",
-                          help="forecast model (default: auto, each series' best recent backtest record)")
+                          help="forecast model (default: auto, every model combined in equal weights)")
     _question_options(forecast, coverage, formats, vintage)
+    _units_option(forecast)
 
-    scan = commands.add_parser("scan", help="which covered products sped up after the recovery (every line tested)")
+    scan = commands.add_parser("scan", help="which covered products changed pace at the agreement (every line tested)")
     scan.add_argument("--level", choices=("hs4", "hs6", "subcategory"), default="hs4",
                       help="the lines to test (default: hs4)")
-    scan.add_argument("--recovery-month", default="2020-05", help="first month after the recovery, YYYY-MM (default: 2020-05)")
-    scan.add_argument("--min-2017-usd", type=_amount, default=10e6,
-                      help="lines smaller than this in 2017 are listed, not tested (default: 10000000)")
+    scan.add_argument("--break-month", default=None,
+                      help="the break, YYYY-MM (default: the primary specification's, 2020-02, entry into force)")
+    scan.add_argument("--min-usd", type=_amount, default=1e6,
+                      help="lines under this both in 2017 and in the last 12 months are listed, not tested "
+                           "(default: 1000000)")
     scan.add_argument("--fdr", type=_share, default=0.10, help="false discovery rate, between 0 and 1 (default: 0.10)")
+    scan.add_argument("--table", choices=("lines", "decomposition", "placebos"), default="lines",
+                      help="what to print: every line, the change by verdict group, or the scans at the placebo "
+                           "breaks beside the real one (default: lines)")
     scan.add_argument("--coverage", choices=list(COVERAGES), default=None,
                       help="annex_6_1 or annex_6_1_ex_civil_aircraft (default: annex_6_1, the HS6 lines)")
     scan.add_argument("--format", choices=FORMATS, default="table", help=formats)
     scan.add_argument("--vintage", help=vintage)
+    _units_option(scan)
 
-    report = commands.add_parser("report", help="run the report notebooks with papermill")
+    momentum = commands.add_parser("momentum", help="did purchases speed up after the agreement, against a control")
+    momentum.add_argument("--series", default="covered_total",
+                          help="a category, covered_total, a product, an Annex 6.1 sub-category or an HS code "
+                               "(default: covered_total)")
+    momentum.add_argument("--as-of", help="last month of data used, YYYY-MM (default: the latest month in the data)")
+    momentum.add_argument("--break-month", default=None,
+                          help="the break, YYYY-MM, for exploration (default: the primary specification's, 2020-02, "
+                               "entry into force)")
+    momentum.add_argument("--control", choices=MOMENTUM_CONTROLS, default="uncovered",
+                          help="none (the absolute answer), uncovered (HS6 lines outside Annex 6.1, to the end of the "
+                               "HS6 data) or total_other (total goods exports minus the series) (default: uncovered)")
+    _question_options(momentum, coverage, formats, vintage)
+
+    report = commands.add_parser("report", help="run the report notebooks with papermill",
+                                 epilog=parameters_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     report.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="notebook names (default: all)")
     report.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="a notebook parameter, repeatable (default: the notebooks' own defaults)")
     report.add_argument("-f", "--file", help="YAML file: a parameter set, or a list of them, each a report (default: none)")
     report.add_argument("--out", default="reports", help="folder for <run-id>/ (default: reports)")
     report.add_argument("--jobs", type=int, default=None,
-                        help="notebooks run at once (default: 1 local process; with --executor dask and no "
-                             "scheduler, a LocalCluster of one worker per core)")
+                        help="notebooks run at once, never more than the reports or the cores (default: 1 local "
+                             "process; with --executor dask and no scheduler, a LocalCluster of one worker per core)")
     report.add_argument("--kernel", default="tradedeal", help="Jupyter kernel (default: tradedeal)")
     report.add_argument("--vintage", help=vintage)
     report.add_argument("--executor", choices=("local", "dask"), default="local",
                         help="where notebooks run: local processes, or dask.distributed workers (default: local)")
     report.add_argument("--scheduler", help="dask scheduler address, with --executor dask (default: "
                                             "$TRADEDEAL_DASK_SCHEDULER, else a LocalCluster of --jobs workers)")
+    report.add_argument("--figures", metavar="FORMATS",
+                        help="also save every figure as svg,pdf,png (comma-separated) next to its report, with its "
+                             "caption (.json), and every table as .csv (question as # lines) and .tex (default: none)")
     return parser
 
 
@@ -131,10 +171,16 @@ def _question_options(parser: argparse.ArgumentParser, coverage: str, formats: s
     parser.add_argument("--vintage", help=vintage)
 
 
-def _emit(table, fmt: str, window, header: list[str], notes: list[str]) -> None:
+def _units_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--units", choices=UNITS, default="bn",
+                        help="USD figures of the table format: bn ($bn, 2 decimals) or usd (whole dollars); csv and "
+                             "json keep raw USD (default: bn)")
+
+
+def _emit(table, fmt: str, window, header: list[str], notes: list[str], units: str = "bn") -> None:
     """Print a result with its question: in the header for a table; as ``vintage`` and ``as_of``
     columns for CSV and JSON, whose notes go to stderr."""
-    sys.stdout.write(render(table, fmt, question=window.fields(), header=header, notes=notes))
+    sys.stdout.write(render(table, fmt, question=window.fields(), header=header, notes=notes, units=units))
     if fmt != "table":
         for note in [f"data: {window.citation()}", *notes]:
             print(f"note: {note}", file=sys.stderr)
@@ -175,49 +221,59 @@ def _run(args: argparse.Namespace) -> None:
         else:
             print("\n".join(list_vintages()))
     elif args.command == "tracker":
-        from tradedeal.agreement.targets import check_year
-        from tradedeal.agreement.tracker import tracker
+        from tradedeal.agreement.answers import tracker_at_prices
+        from tradedeal.agreement.targets import TWO_YEARS, check_year
         from tradedeal.ingest.snapshot import Snapshot
 
-        check_year(args.year)  # before any data is read
-        window = Snapshot(vintage=args.vintage).select(args.year, args.as_of, args.coverage)
-        result = tracker(window, proration=args.proration)
-        _emit(result.table, args.format, window, result.header(), list(result.notes))
+        if args.year != TWO_YEARS:
+            check_year(args.year)  # before any data is read
+        result = tracker_at_prices(Snapshot(vintage=args.vintage), args.year, args.as_of, args.coverage,
+                                   proration=args.proration, prices=args.prices)
+        _emit(result.table, args.format, result.window, result.header(), list(result.notes), args.units)
     elif args.command == "forecast":
         from tradedeal.ingest.snapshot import Snapshot
         from tradedeal.models.projection import forecast_table
 
+        from tradedeal.present.parameters import check_forecast_history
+
         window = Snapshot(vintage=args.vintage).select(args.year, args.as_of, args.coverage)
+        check_forecast_history(window, args.model, args.category)  # a one-line error, not a failed fit
         table, notes = forecast_table(window, category=args.category, model=args.model, jobs=2)
         header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD",
                   *window.question()]
-        _emit(table, args.format, window, header, notes)
+        _emit(table, args.format, window, header, notes, args.units)
     elif args.command == "scan":
         from tradedeal.ingest.snapshot import Snapshot
         from tradedeal.models import scanner
 
         window = scanner.window(Snapshot(vintage=args.vintage), args.coverage)
-        result = scanner.scan(window, level=args.level, recovery_month=args.recovery_month,
-                              min_2017_usd=args.min_2017_usd, fdr=args.fdr)
-        table = result.frame()
-        if args.format == "table":
-            table = table[table["verdict"] != "not tested"].drop(columns=["reason", "ci_lower", "ci_upper"])
-            table["description"] = table["description"].str.slice(0, 40)
-        header = [f"Recovery test on every covered {args.level} line (segmented regression, month dummies, "
-                  "AR(1) errors, asinh of $ millions, Benjamini-Hochberg q-values)", *window.question()]
-        reasons = result.skipped["reason"].str.split(":").str[0].value_counts()
-        notes = [result.headline(), *(f"not tested, {reason}: {n} lines" for reason, n in reasons.items())]
-        _emit(table, args.format, window, header, notes)
+        result = scanner.scan(window, level=args.level, break_month=args.break_month, min_usd=args.min_usd,
+                              fdr=args.fdr)
+        table = scanner.scan_table(result, args.table, brief=args.format == "table")
+        header = [f"Momentum test on every covered {args.level} line: {result.model}; HAC z calibrated by "
+                  f"{len(result.placebo_rows())} placebo breaks, Benjamini-Hochberg q-values", *window.question()]
+        notes = [*result.headline_sentences(),
+                 *(f"not tested, {reason}: {n} lines" for reason, n in result.reasons().items())]
+        _emit(table, args.format, window, header, notes, args.units)
+    elif args.command == "momentum":
+        from tradedeal.ingest.snapshot import Snapshot
+        from tradedeal.models.verdict import verdict
+
+        window = Snapshot(vintage=args.vintage).select(as_of=args.as_of, coverage=args.coverage)
+        result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
+        _emit(result.table(brief=args.format == "table"), args.format, window, result.header(),
+              [*result.headline_sentences(), *result.notes])
 
 
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tradedeal.executors import executor
+    from tradedeal.executors import executor, workers
     from tradedeal.present import parameters, report
+    from tradedeal.present.export import check_formats
 
     sets = parameters.load_batch(args.file) if args.file else [{}]
-    given = {name: parameters.coerce(value) for name, value in args.parameter}
+    given = dict(args.parameter)  # text: each parameter's declared type reads it
     if args.vintage is not None:
         given["vintage"] = args.vintage
     sets = [{**s, **given} for s in sets]
@@ -225,13 +281,19 @@ def _report(args: argparse.Namespace) -> int:
         raise UsageError(f"tradedeal report: --jobs must be at least 1; got {args.jobs}")
     if args.scheduler and args.executor != "dask":
         raise UsageError("tradedeal report: --scheduler goes with --executor dask")
+    figures = check_formats(args.figures) if args.figures is not None else ()
     runs = parameters.plan(args.notebooks, sets, source=args.file or "parameters")  # checked before any kernel
     report.check_kernel(args.kernel)
+    jobs = args.jobs
+    if not (args.executor == "dask" and (args.scheduler or os.environ.get(SCHEDULER_VARIABLE))):
+        jobs, capped = workers(args.jobs if args.executor == "dask" else args.jobs or 1, len(runs))
+        if capped:
+            print(f"tradedeal: {capped}", file=sys.stderr)
     try:
-        with executor(args.executor, jobs=args.jobs, scheduler=args.scheduler) as pool:
+        with executor(args.executor, jobs=jobs, scheduler=args.scheduler) as pool:
             out = report.new_run_dir(args.out)  # once the workers are there: a failed start writes nothing
-            outcomes = report.run_report(runs, out, jobs=args.jobs or 1, kernel=args.kernel, progress=sys.stderr.isatty(),
-                                         executor=pool)
+            outcomes = report.run_report(runs, out, jobs=jobs or 1, kernel=args.kernel, progress=sys.stderr.isatty(),
+                                         executor=pool, figures=figures)
     except report.Interrupted as exc:
         print(f"tradedeal: {exc}", file=sys.stderr)
         return exc.code
@@ -249,6 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return _report(args)
         _run(args)
+    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT
+        print("tradedeal: interrupted (SIGINT)", file=sys.stderr)
+        return 130
     except TradedealError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if not message.startswith("tradedeal"):

@@ -21,16 +21,72 @@ def _axes(ax, figsize=(9, 4)):
     return ax
 
 
-def caption(ax, text: str, width: int | None = None) -> None:
-    """Put a source/vintage caption under the axes (below any x label), wrapped to its width."""
+SOURCE_STYLE = {"fontsize": 7, "color": "#555555"}
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap between words (never inside one)."""
     import textwrap
 
+    return "\n".join(textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False))
+
+
+def caption(ax, text: str, width: int | None = None) -> None:
+    """Put a source/vintage caption under the axes, apart from the x axis and its label (which
+    keep their own size), wrapped to the axes' width. Constrained layout makes room for it."""
+    if not text:
+        return
     if width is None:
         inches = ax.get_position().width * ax.figure.get_figwidth()
         width = max(40, int(inches * 15))
-    label = ax.get_xlabel()
-    wrapped = "\n".join(textwrap.wrap(text, width))
-    ax.set_xlabel(f"{label}\n{wrapped}" if label else wrapped, fontsize=7, color="#555555", loc="left")
+    below_axis = (lambda renderer: ax.xaxis.get_tightbbox(renderer) or ax.get_window_extent(renderer))
+    ax.annotate(_wrap(text, width), xy=(0, 0), xycoords=("axes fraction", below_axis), xytext=(0, -6),
+                textcoords="offset points", ha="left", va="top", annotation_clip=False, **SOURCE_STYLE)
+
+
+def figure_caption(fig, text: str, width: int | None = None) -> None:
+    """A source/vintage caption under a figure of several panels, once for the figure."""
+    if text:
+        width = width or max(60, int(fig.get_figwidth() * 14))
+        fig.supxlabel(_wrap(text, width), x=0.01, ha="left", **SOURCE_STYLE)
+
+
+def short_name(text, limit: int = 40, *, fallback="") -> str:
+    """A label's first words: up to the first ``;`` or ``(``, then at most ``limit`` characters,
+    cut between words and marked with an ellipsis; ``fallback`` (e.g. the code) when missing."""
+    import re
+
+    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+        return "" if fallback is None else str(fallback)
+    head = re.split(r";|\s\(", str(text), maxsplit=1)[0].strip().rstrip(",")
+    if len(head) <= limit:
+        return head
+    cut = head[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return (cut or head[:limit]) + "…"
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """The legend to the right of the axes, off the data (constrained layout makes room)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False,
+                  **{"fontsize": 8, **kwargs})
+
+
+def _series_label(name) -> str:
+    """A series' name in a legend: the reader's label, without the unit (the axis gives it)."""
+    from tradedeal.present.labels import label
+
+    text = str(name)
+    return label(text.removesuffix("_usd")) if "_" in text else text
+
+
+def _with_gaps(series: pd.Series) -> pd.Series:
+    """A monthly series on every month from its first to its last, missing months as NaN, so a
+    line breaks where data are missing instead of joining points across the gap."""
+    series = series.dropna()
+    if series.empty or not isinstance(series.index, pd.PeriodIndex):
+        return series
+    return series.reindex(pd.period_range(series.index.min(), series.index.max(), freq=series.index.freq))
 
 
 def _dates(index: pd.PeriodIndex):
@@ -76,7 +132,9 @@ def monthly_against_baseline(series: pd.Series, *, year: int, title: str, source
     frame[str(year)] = pd.Series(this.to_numpy() / BN, index=this.index.month).reindex(frame.index)
     long = frame.rename_axis("month").reset_index().melt("month", var_name="year", value_name="usd_bn")
     sns.barplot(long, x="month", y="usd_bn", hue="year", ax=ax, palette=["#bbbbbb", "#1f5fa8"])
-    ax.set(title=title, ylabel="$bn per month", xlabel="month")
+    ax.set_xticks(range(12), ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"])
+    ax.set(title=title, ylabel="$bn per month", xlabel="")
+    legend_outside(ax, title="year")
     caption(ax, source)
     return ax
 
@@ -86,14 +144,19 @@ def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn pe
     """Monthly series (columns) as lines; ``shade`` marks a span of months (e.g. the agreement)."""
     ax = _axes(ax)
     for name, s in frame.items():
-        s = s.dropna()
-        ax.plot(_dates(s.index), s.to_numpy() / scale, label=str(name), color=PALETTE.get(str(name)))
+        s = _with_gaps(s)
+        line, = ax.plot(_dates(s.index), s.to_numpy() / scale, label=_series_label(name), color=PALETTE.get(str(name)))
+        alone = s.notna() & s.shift(1).isna() & s.shift(-1).isna()  # a month with no neighbour: a dot
+        if alone.any():
+            ax.plot(_dates(s.index[alone]), s[alone].to_numpy() / scale, linestyle="none", marker=".",
+                    color=line.get_color())
     if shade:
         lo, hi = (pd.Period(m, "M").to_timestamp() for m in shade)
         ax.axvspan(lo, hi, color="#f2e6c9", alpha=0.6, label="agreement in force")
     _date_axis(ax)
     ax.set(title=title, ylabel=ylabel, xlabel="")
-    ax.legend(fontsize=8, loc="upper left")
+    if frame.shape[1] > 1 or shade:  # one series is named by the title and the axis
+        legend_outside(ax)
     caption(ax, source)
     return ax
 
@@ -150,7 +213,7 @@ def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None
     ax.axhline(observed / BN, color="black", lw=1.5, linestyle=":", label=label)
     _date_axis(ax)
     ax.set(title=title, ylabel="$bn, projected year total", xlabel="data through")
-    ax.legend(fontsize=8, ncol=3)
+    legend_outside(ax)
     caption(ax, source)
     return ax
 
@@ -164,7 +227,11 @@ def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
     for ax, category in zip(axes, ("agriculture", "manufactures", "energy")):
         purchases = monthly.loc[f"{year}-01":str(as_of), category]
         frame = pd.DataFrame({p: paths[p][category] for p in PRORATIONS})
-        cumulative_vs_target(purchases, frame, title=f"{category}, {year}", source=source, ax=ax)
+        cumulative_vs_target(purchases, frame, title=f"{category}, {year}", source="", ax=ax)
+        ax.get_legend().remove()
+    handles, names = axes[0].get_legend_handles_labels()  # one legend for the three panels, above them
+    fig.legend(handles, names, loc="outside upper center", ncols=len(names), fontsize=8, frameon=False)
+    figure_caption(fig, source)
     return fig
 
 
@@ -175,7 +242,11 @@ def fan_figure(fans: dict[str, tuple], *, source: str):
     for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
         name, _, combined = model.partition(": ")
         short = f"{name}, {len(combined.split('+'))} models" if combined else name
-        fan_chart(history, forecast, title=f"{category} ({short})", source=source, ax=ax)
+        fan_chart(history, forecast, title=f"{category} ({short})", source="", ax=ax)
+        ax.get_legend().remove()
+    handles, names = axes[0][0].get_legend_handles_labels()  # one legend above the panels, off the band
+    fig.legend(handles, names, loc="outside upper center", ncols=len(names), fontsize=8, frameon=False)
+    figure_caption(fig, source)
     return fig
 
 
@@ -184,8 +255,11 @@ def show(alt: str, fig=None) -> None:
     HTML report's ``<img alt>``), then close it so it is not shown twice."""
     from IPython.display import display
 
+    from tradedeal.present import export
+
     fig = fig if fig is not None else plt.gcf()
     display(fig, metadata={"image/png": {"alt": alt}})
+    export.figure(fig, alt)  # next to the report, when the report run exports (--figures)
     plt.close(fig)
 
 
@@ -195,20 +269,27 @@ VERDICT_COLORS = {"accelerated": "#4c9a2a", "slowed": "#b03a2e", "no significant
 def volcano(lines: pd.DataFrame, *, fdr: float, title: str, source: str, labels: int = 8, ax=None) -> plt.Axes:
     """Each tested line's slope change (x) against its Benjamini–Hochberg q-value (y, −log10),
     coloured by verdict; the ``labels`` most significant lines named by their description."""
-    ax = _axes(ax, figsize=(9, 5))
+    from adjustText import adjust_text
+
+    ax = _axes(ax, figsize=(10, 5.5))
     y = -np.log10(lines["q_value"].clip(lower=1e-300))
     for verdict, part in lines.groupby("verdict"):
         ax.scatter(part["slope_change"], y[part.index], s=14, color=VERDICT_COLORS.get(verdict, "#333333"),
                    label=verdict, alpha=0.8)
     ax.axhline(-np.log10(fdr), color="black", lw=0.8, linestyle=":", label=f"FDR {100 * fdr:g}%")
     ax.axvline(0, color="black", lw=0.5)
-    for _, row in lines.nsmallest(labels, "q_value").iterrows():
-        name = str(row["description"])[:28]
-        ax.annotate(name, (row["slope_change"], -np.log10(max(row["q_value"], 1e-300))), fontsize=7,
-                    xytext=(3, 3), textcoords="offset points")
-    ax.set(title=title, xlabel="change in monthly growth after the recovery (asinh ≈ log points)",
+    texts = [
+        ax.text(row["slope_change"], -np.log10(max(row["q_value"], 1e-300)),
+                _wrap(short_name(row.get("description"), fallback=row.get("code")), 22), fontsize=7, linespacing=1.0)
+        for _, row in lines.nsmallest(labels, "q_value").iterrows()
+    ]
+    ax.set(title=title, xlabel="change in monthly growth at the break (log points a month)",
            ylabel="−log10 q-value")
-    ax.legend(fontsize=8, loc="upper left")
+    legend_outside(ax)
+    if texts:  # labels moved apart and off the points, each joined to its point by a thin line
+        ax.figure.canvas.draw()
+        adjust_text(texts, x=lines["slope_change"].to_numpy(), y=y.to_numpy(), ax=ax, expand=(1.2, 1.5),
+                    arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.5})
     caption(ax, source)
     return ax
 
@@ -225,13 +306,35 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
         ax.plot(_dates(observed.index), observed[code] / 1e6, color="#999999", lw=0.8, label="observed")
         ax.plot(_dates(adjusted.index), adjusted[code] / 1e6, color="#1f5fa8", lw=1.4, label="seasonally adjusted")
         ax.axvline(mark, color="#b03a2e", lw=0.8, linestyle="--")
-        ax.set_title(f"{code} {str(names.get(code, ''))[:30]}", fontsize=8)
+        ax.set_title(_wrap(f"{code} {short_name(names.get(code), 60)}", 42), fontsize=8)
         ax.tick_params(labelsize=7)
         _date_axis(ax)
     for ax in list(axes.flat)[len(codes):]:
         ax.set_visible(False)
     axes.flat[0].set_ylabel("$m per month", fontsize=8)
-    axes.flat[0].legend(fontsize=7, loc="upper left")
+    handles, names_ = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, names_, loc="outside upper right", ncols=2, fontsize=7, frameon=False)
     fig.suptitle(title, fontsize=10)
-    fig.text(0.01, -0.02, source, fontsize=7, color="#555555")
+    figure_caption(fig, source)
     return fig
+
+
+def placebo_scans(table: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
+    """Discoveries of a scan at each placebo break (grey) and at the real break (coloured), from
+    :func:`tradedeal.models.scan_model.placebo_table`."""
+    ax = _axes(ax)
+    real = table["kind"] == "real"
+    x = _dates(pd.PeriodIndex(table["break_month"], freq="M"))
+    ax.bar(x[~real.to_numpy()], table.loc[~real, "discoveries"], width=25, color="#aaaaaa",
+           label="placebo break (pre-deal)")
+    ax.bar(x[real.to_numpy()], table.loc[real, "discoveries"].clip(lower=0.05), width=25, color="#b03a2e",
+           label="real break")
+    for when, n in zip(x[real.to_numpy()], table.loc[real, "discoveries"]):
+        ax.annotate(f"{n}", (when, n), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8,
+                    color="#b03a2e")
+    _date_axis(ax)
+    ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    ax.set(title=title, ylabel="lines with a significant change", xlabel="break month")
+    legend_outside(ax)
+    caption(ax, source)
+    return ax

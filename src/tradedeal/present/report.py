@@ -8,11 +8,11 @@ checked by :mod:`tradedeal.present.parameters` before any kernel starts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import signal
 import tempfile
 import threading
-import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,10 @@ from pathlib import Path
 from tradedeal.errors import ParameterError
 from tradedeal.executors import shutdown
 from tradedeal.ingest.paths import atomic_path, checkout_root
+from tradedeal.present.headline import for_readers
+from tradedeal.present.index import index_html
 from tradedeal.present.parameters import Run, available_notebooks
+from tradedeal.present.workers import Dropped, quiet_worker, stop_descendants, write_pair
 
 KERNEL = "tradedeal"  # the Jupyter kernel `make` registers
 #: Arguments of every kernel a report run starts: its own log lines (the TCP notice, a caught
@@ -29,6 +32,10 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: Prefix of a report being written; such files are removed when a run is interrupted.
 RUNNING_PREFIX = ".running-"
 NOT_RUN = "not run (the run was interrupted)"
+#: A run folder's mark, while an interrupted run stops, that a report finishing now is not kept.
+STOPPED = ".stopped"
+#: How long an interrupted run waits for a cluster's tasks to end once their kernels are gone.
+STOP_SECONDS = 15
 #: The HTML template of the reports: the lab template, with alt text on figures.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -80,25 +87,34 @@ def _write(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
+def execute(run: Run, out_dir: Path, kernel: str = KERNEL, figures: tuple[str, ...] = ()) -> Outcome:
     """Run one notebook with papermill, then write it scrubbed, and its code-free HTML."""
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
 
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)  # the outcome carries the error; a kernel
+    # ended by an interrupt is no news on the worker's stderr
+
     source = available_notebooks()[run.notebook]
     ipynb = out_dir / f"{run.label}.ipynb"
     running = out_dir / f"{RUNNING_PREFIX}{run.label}.ipynb"  # papermill writes here as cells finish
     error = ""
+    if (out_dir / STOPPED).exists():  # a cluster's task that begins after the run was stopped
+        return Outcome(run, False, ipynb, None, NOT_RUN)
     try:
         pm.execute_notebook(
             str(source), str(running), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
-            cwd=str(source.parent), log_output=False, extra_arguments=KERNEL_ARGUMENTS,
+            cwd=str(source.parent), log_output=False,
+            extra_arguments=KERNEL_ARGUMENTS + _export_arguments(run, out_dir, figures),
         )
     except pm.PapermillExecutionError as exc:
         error = f"cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
     except Exception as exc:  # kernel failed to start, notebook unreadable …
         error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    if (out_dir / STOPPED).exists():  # the run was interrupted while this report ran: it is not kept
+        running.unlink(missing_ok=True)
+        return Outcome(run, False, ipynb, None, NOT_RUN)
     if not running.exists():
         return Outcome(run, False, ipynb, None, error or "no output written")
     nb = nbformat.read(running, as_version=4)
@@ -106,29 +122,55 @@ def execute(run: Run, out_dir: Path, kernel: str = KERNEL) -> Outcome:
     scrub_notebook(nb)
     meta = nb.metadata.get("papermill", {})
     meta["input_path"], meta["output_path"] = f"notebooks/{source.name}", ipynb.name
-    _write(ipynb, nbformat.writes(nb))
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             template_file=str(TEMPLATES / "tradedeal.html.j2"))
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(for_readers(nb))  # title and headline first
     html = ipynb.with_suffix(".html")
-    _write(html, body)
+    try:
+        write_pair({ipynb: nbformat.writes(nb), html: body}, unless=out_dir / STOPPED)
+    except Dropped:
+        return Outcome(run, False, ipynb, None, NOT_RUN)
     return Outcome(run, not error, ipynb, html, error)
 
 
+def _settle(runs: list[Run], outcomes: list[Outcome], out_dir: Path) -> list[Outcome]:
+    """After an interrupt: the outcomes, with the reports that reached the disk whole but whose
+    result the run did not receive (read back from their notebook); a lone file of a report is
+    removed, so the folder and the index agree."""
+    import json
+
+    done = {o.run.label for o in outcomes}
+    settled = list(outcomes)
+    for run in runs:
+        ipynb = out_dir / f"{run.label}.ipynb"
+        html = ipynb.with_suffix(".html")
+        if run.label in done:
+            continue
+        if ipynb.exists() and html.exists():
+            nb = json.loads(ipynb.read_text(encoding="utf-8"))
+            errors = [o for c in nb.get("cells", []) for o in c.get("outputs", []) if o.get("output_type") == "error"]
+            error = f"{errors[0].get('ename', '')}: {errors[0].get('evalue', '')}".splitlines()[0] if errors else ""
+            settled.append(Outcome(run, not errors, ipynb, html, error))
+        else:
+            ipynb.unlink(missing_ok=True)
+            html.unlink(missing_ok=True)
+    return settled
+
+
+def _export_arguments(run: Run, out_dir: Path, figures: tuple[str, ...]) -> list[str]:
+    """With ``figures`` (formats), the kernel saves every figure and table next to the report
+    (:mod:`tradedeal.present.export`)."""
+    from tradedeal.present.export import start_line
+
+    return [f"--IPKernelApp.exec_lines={start_line(out_dir.resolve(), run.label, figures)}"] if figures else []
+
+
 def _index(outcomes: list[Outcome], run_id: str, not_run: list[Run] = ()) -> str:
-    rows = []
+    entries = []
     for o in [*outcomes, *(Outcome(r, False, Path(), None, NOT_RUN) for r in not_run)]:
-        params = ", ".join(f"{k}={v}" for k, v in o.run.parameters.items() if v is not None) or "defaults"
-        link = f'<a href="{o.html.name}">{o.run.label}</a>' if o.html else o.run.label
         status = "ok" if o.ok else (NOT_RUN if o.error == NOT_RUN else f"FAILED — {o.error}")
-        rows.append(f"<tr><td>{link}</td><td>{params}</td><td>{status}</td></tr>")
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>tradedeal reports " + run_id + "</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:.3em 1em;text-align:left}</style></head><body>"
-        f"<h1>tradedeal reports</h1><p>Run {run_id}. Phase One purchases of US goods: tracker, momentum, "
-        "forecasts and products. Each report states its parameters, coverage and data vintage.</p>"
-        "<table><tr><th>report</th><th>parameters</th><th>status</th></tr>" + "".join(rows) + "</table></body></html>\n"
-    )
+        entries.append((o.run.label, o.html, o.ipynb if o.html else None, status, o.ok, o.run.parameters))
+    return index_html(entries, run_id)
 
 
 class Interrupted(Exception):
@@ -149,75 +191,39 @@ def _raise_terminated(signum, frame):
     raise _Terminated()
 
 
-def _quiet_worker() -> None:
-    """Workers leave SIGINT to the parent, which stops them and their kernels. A worker sent
-    SIGTERM itself (``pkill``) ends its kernel before it goes, so no kernel is orphaned."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _end_worker)
-
-
-def _end_worker(signum, frame):
-    _stop_descendants(grace=1.0)
-    os._exit(128 + signum)
-
-
-def _stop_descendants(grace: float = 3.0) -> None:
-    """Terminate every process this one started (pool workers and their kernels, which run in
-    sessions of their own), then kill what is left after ``grace`` seconds. Nothing is reaped
-    here: the pool reaps its own workers (a worker reaped behind its back looks alive to it)."""
-    import psutil
-
-    def running(procs):
-        alive = []
-        for proc in procs:
-            try:
-                if proc.status() != psutil.STATUS_ZOMBIE:
-                    alive.append(proc)
-            except psutil.NoSuchProcess:
-                pass
-        return alive
-
-    family = psutil.Process().children(recursive=True)
-    for send in ("terminate", "kill"):
-        for proc in running(family):
-            try:
-                getattr(proc, send)()
-            except psutil.NoSuchProcess:
-                pass
-        deadline = time.monotonic() + grace
-        while running(family) and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-
 def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = KERNEL, progress: bool = True,
-               executor: Executor | None = None) -> list[Outcome]:
+               executor: Executor | None = None, figures: tuple[str, ...] = ()) -> list[Outcome]:
     """Execute ``runs`` into ``out_dir`` and write ``index.html``: in ``jobs`` local processes,
     or on ``executor`` (a dask.distributed client's, see :func:`tradedeal.executors.executor`;
-    its workers must see ``out_dir`` and the data folder).
+    its workers must see ``out_dir`` and the data folder). ``figures`` (formats from ``svg``,
+    ``pdf``, ``png``): every figure is also saved next to its report with its caption, and every
+    table as CSV and LaTeX (:mod:`tradedeal.present.export`).
 
     A failing notebook does not stop the others: its outcome carries the error. SIGINT (Ctrl-C)
     or SIGTERM stops the run within seconds: every worker and kernel is ended, finished reports
     stay, half-written ones are removed, the index marks what did not run, and
     :class:`Interrupted` is raised.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 
-    from tqdm import tqdm
+    import nbformat  # noqa: F401  the index reads notebooks: imported before the run, not when a signal
+    from tqdm import tqdm  # comes, when a dask client's busy threads can make an import take seconds
 
     if jobs < 1:
         raise ParameterError(f"jobs must be at least 1; got {jobs}")
+    jobs = min(jobs, max(1, len(runs)), os.cpu_count() or 1)  # never more workers than work or cores
     check_kernel(kernel)
     out_dir.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(runs), desc="reports", unit="notebook", disable=not progress)
     outcomes: list[Outcome] = []
-    pool = None
+    pool, futures = None, []
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
     try:
         # notebooks run in worker processes even one at a time: the parent only waits, so a
         # signal finds it ready to stop the workers and their kernels
-        pool = executor or ProcessPoolExecutor(max_workers=jobs, initializer=_quiet_worker)
-        futures = [pool.submit(execute, run, out_dir, kernel) for run in runs]
+        pool = executor or ProcessPoolExecutor(max_workers=jobs, initializer=quiet_worker)
+        futures = [pool.submit(execute, run, out_dir, kernel, tuple(figures)) for run in runs]
         for future in as_completed(futures):
             outcomes.append(future.result())
             bar.update()
@@ -225,14 +231,24 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
             pool.shutdown()
     except (KeyboardInterrupt, _Terminated) as exc:
         signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
-        if pool is not None:
+        (out_dir / STOPPED).touch()  # from now on a report that ends is not kept, one not begun not run
+        quiet = True
+        if executor is None:
+            if pool is not None:
+                shutdown(pool, cancel=True)
+            stop_descendants()
+        else:  # a cluster's own processes are closed by its owner: end the kernels, let the tasks end
+            stop_descendants(kernels_only=True)
+            quiet = not wait(futures, timeout=STOP_SECONDS).not_done
             shutdown(pool, cancel=True)
-        _stop_descendants()
         for partial in out_dir.glob(f"{RUNNING_PREFIX}*"):
             partial.unlink(missing_ok=True)
         for partial in out_dir.glob(".*.tmp"):
             partial.unlink(missing_ok=True)
         bar.close()
+        outcomes = _settle(runs, outcomes, out_dir)
+        if quiet:  # else a cluster's task may still end: the mark stays for it
+            (out_dir / STOPPED).unlink(missing_ok=True)
         done = {o.run.label for o in outcomes}
         _write(out_dir / "index.html", _index(_ordered(outcomes, runs), out_dir.name, [r for r in runs if r.label not in done]))
         raise Interrupted(signum, len(outcomes), len(runs), out_dir / "index.html") from None
