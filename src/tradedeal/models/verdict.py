@@ -230,7 +230,7 @@ class MomentumEstimate:
         what = f"Relative to {CONTROL_NAMES[self.spec.control]}" if self.relative else "On its own"
         change = {"sped up": "sped up", "slowed": "slowed",
                   "no significant change": "showed no significant change in growth"}[self.verdict]
-        return (f"{what}, {self.series} {change} after {self.spec.break_month}: its monthly log growth changed by "
+        return (f"{what}, {self.series.replace('_', ' ')} {change} after {self.spec.break_month}: its monthly log growth changed by "
                 f"{t.estimate:+.4f} ({100 * (1 - t.alpha):.0f}% bootstrap-t CI {t.lower:+.4f} to {t.upper:+.4f}, "
                 "calibrated "
                 f"p = {t.p_value:.3f}; {self.start} to {self.end}, {self.post_months} months after the break "
