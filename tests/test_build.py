@@ -233,3 +233,29 @@ def test_a_month_missing_from_one_fred_series_is_named(fresh_root):
     with pytest.raises(SchemaError, match=r"processed table total_goods: row 301: month 2026-01 has no imports"):
         builder.build(fresh_root)
     assert not (fresh_root / "processed" / "manifest.json").exists()
+
+
+def test_an_altered_or_damaged_result_cache_is_a_miss(root):
+    """The disk cache of slow results (ingest.cache) serves a file only when its sha256 holds."""
+    import pickle
+
+    from tradedeal.ingest.cache import cached
+
+    snap = Snapshot(root)
+    total_2017 = float(snap.exports_by_category("annex_6_1").loc["2017-01":"2017-12", "covered_total"].sum())
+    calls = []
+
+    def compute() -> float:
+        calls.append(1)
+        return total_2017
+
+    key = ("altered-cache-test",)
+    assert cached("test", compute, key=key, snapshot=snap) == total_2017
+    assert cached("test", compute, key=key, snapshot=snap) == total_2017 and len(calls) == 1  # served
+    (path,) = (snap.root / "processed" / "cache").glob("test-*.pkl")
+    data = path.read_bytes()
+    path.write_bytes(data[:32] + pickle.dumps(2 * total_2017))  # a valid pickle, doubled: altered
+    assert cached("test", compute, key=key, snapshot=snap) == total_2017 and len(calls) == 2
+    path.write_bytes(path.read_bytes()[:40])  # cut short: damaged
+    assert cached("test", compute, key=key, snapshot=snap) == total_2017 and len(calls) == 3
+    path.unlink()

@@ -1,8 +1,9 @@
 """A disk cache for results that take seconds to compute (backtests), in ``data/processed/cache``.
 
 A result is keyed by the raw data's fingerprint, the source code of the package and the call's
-arguments, so a change to any of them computes it afresh; nothing stale is ever served. Files
-are written to a temporary name and renamed.
+arguments, so a change to any of them computes it afresh; nothing stale is ever served. Each
+file starts with the sha256 of the pickle after it: a damaged or altered file is a cache miss,
+never served. Files are written to a temporary name and renamed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tradedeal.ingest.paths import atomic_path, processed_dir
 
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parents[1]
+_DIGEST = 32  # bytes of sha256 before each pickle
 
 
 def _code_hash() -> str:
@@ -37,12 +39,15 @@ def cached(name: str, compute: Callable[[], T], *, key: tuple, snapshot) -> T:
     path = folder / f"{name}-{digest}.pkl"
     if path.exists():
         try:
-            with path.open("rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001  unreadable or from other code: compute again
-            path.unlink(missing_ok=True)  # unreadable: compute again
+            data = path.read_bytes()
+            if len(data) <= _DIGEST or hashlib.sha256(data[_DIGEST:]).digest() != data[:_DIGEST]:
+                raise ValueError("damaged or altered")
+            return pickle.loads(data[_DIGEST:])
+        except Exception:  # noqa: BLE001  unreadable, damaged, altered or from other code: compute again
+            path.unlink(missing_ok=True)
     result = compute()
+    body = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
     folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp, tmp.open("wb") as fh:
-        pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(hashlib.sha256(body).digest() + body)
     return result
