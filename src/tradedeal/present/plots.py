@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from tradedeal.present.labels import label
+
 BN = 1e9
 PALETTE = {"agriculture": "#4c9a2a", "manufactures": "#1f5fa8", "energy": "#d1761b", "covered_total": "#333333"}
 
@@ -227,7 +229,7 @@ def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
     for ax, category in zip(axes, ("agriculture", "manufactures", "energy")):
         purchases = monthly.loc[f"{year}-01":str(as_of), category]
         frame = pd.DataFrame({p: paths[p][category] for p in PRORATIONS})
-        cumulative_vs_target(purchases, frame, title=f"{category}, {year}", source="", ax=ax)
+        cumulative_vs_target(purchases, frame, title=f"{label(category)}, {year}", source="", ax=ax)
         ax.get_legend().remove()
     handles, names = axes[0].get_legend_handles_labels()  # one legend for the three panels, above them
     fig.legend(handles, names, loc="outside upper center", ncols=len(names), fontsize=8, frameon=False)
@@ -242,7 +244,7 @@ def fan_figure(fans: dict[str, tuple], *, source: str):
     for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
         name, _, combined = model.partition(": ")
         short = f"{name}, {len(combined.split('+'))} models" if combined else name
-        fan_chart(history, forecast, title=f"{category} ({short})", source="", ax=ax)
+        fan_chart(history, forecast, title=f"{label(category)} ({short})", source="", ax=ax)
         ax.get_legend().remove()
     handles, names = axes[0][0].get_legend_handles_labels()  # one legend above the panels, off the band
     fig.legend(handles, names, loc="outside upper center", ncols=len(names), fontsize=8, frameon=False)
