@@ -117,7 +117,7 @@ def test_an_open_shock_is_carried_on_until_the_data_shows_its_end(root):
 
 
 def test_changing_the_event_constants_after_the_origin_changes_no_projection(covered, monkeypatch):
-    from tradedeal.models import forecast
+    from tradedeal.models import events as dated  # the events' constants live there
 
     def project(rule="realtime"):
         bt = run_backtest(covered, models=("uc",), start="2019-12", end="2020-05", horizon=3,
@@ -127,8 +127,8 @@ def test_changing_the_event_constants_after_the_origin_changes_no_projection(cov
 
     mean, paths = project()
     ex_post_mean, _ = project("ex_post")
-    monkeypatch.setattr(forecast, "EX_POST", {"shock_2020": ("2020-08", "2020-09")})
-    monkeypatch.setattr(forecast, "EVENTS", {**forecast.EVENTS, "phase_one_2020": ("step", "2020-06")})
+    monkeypatch.setattr(dated, "EX_POST", {"shock_2020": ("2020-08", "2020-09")})
+    monkeypatch.setattr(dated, "EVENTS", {**dated.EVENTS, "phase_one_2020": ("step", "2020-06")})
     mean_after, paths_after = project()
     assert np.array_equal(mean, mean_after) and np.array_equal(paths, paths_after)
     # the ex-post rule uses those constants: the test could fail

@@ -3,7 +3,7 @@
 Layers, as in PUDL: ``data/raw`` (the sources' own files, never edited) → ``data/processed``
 (tidy parquet, one table per file, plus ``manifest.json`` with the sha256 of every raw file read
 and the sha256 and columns of every table written). Every table is checked against its schema
-(:mod:`tradedeal.ingest.schemas`) before it is written. :func:`load_table` rebuilds whenever the
+(:mod:`tradedeal.ingest.processed_schemas`) before it is written. :func:`load_table` rebuilds whenever the
 raw files no longer match the manifest, and treats a table whose bytes or columns do not match
 the manifest as a cache miss (rebuilt, said in one line), so a stale or tampered table is never
 served. Temporary files a killed build left are removed by the next build.
@@ -22,7 +22,7 @@ import pandas as pd
 from filelock import FileLock
 
 from tradedeal.errors import SchemaError, TradedealError
-from tradedeal.ingest import schemas, sources, vintages
+from tradedeal.ingest import processed_schemas, sources, vintages
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
 from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 
@@ -256,7 +256,7 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
         "hs6_descriptions": descriptions,
     }
     for name, frame in tables.items():
-        schemas.check_processed(name, frame)
+        processed_schemas.check_processed(name, frame)
     out = _processed(root, vintage)
     out.mkdir(parents=True, exist_ok=True)
     written = {name: _write_parquet(frame, out / f"{name}.parquet") for name, frame in tables.items()}

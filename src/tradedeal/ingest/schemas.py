@@ -1,7 +1,8 @@
 """What every table must hold, declared once per source as a pandera schema with ranges.
 
 Every raw file (Census API responses, c5700, FRED, the category releases, Annex 6.1), every
-pulled response and every processed table is checked against one of these schemas: values
+pulled response and every processed table (their schemas: :mod:`tradedeal.ingest.processed_schemas`,
+built from these rules) is checked against one of these schemas: values
 finite, whole where the source publishes whole dollars, non-negative and below a stated
 ceiling; months inside the source's span and not after this month; no month missing unnamed;
 year-to-date figures that never fall without a revision note. :func:`validate` turns the first
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import SchemaError
-from tradedeal.ingest.concordance import CATEGORIES, COVERAGES, LEVELS, NOT_COVERED
+from tradedeal.ingest.concordance import CATEGORIES, LEVELS
 
 
 def _import_pandera():
@@ -59,7 +60,7 @@ SOURCES_OF_CATEGORY_MONTHS = ("census_hs6", "category_ytd_releases")
 SOURCES_OF_TOTALS = ("census_c5700", "fred")
 
 _MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-_HS6 = re.compile(r"[0-9]{6}")
+HS6 = re.compile(r"[0-9]{6}")
 _EXPLAIN: dict[str, Callable[[pd.DataFrame, object], str]] = {}
 
 
@@ -71,12 +72,12 @@ def this_month() -> pd.Period:
 # --- rules --------------------------------------------------------------------------------
 
 
-def _rule(test: Callable[[pd.Series], pd.Series], rule: str, *, na: bool = True) -> pa.Check:
+def rule(test: Callable[[pd.Series], pd.Series], rule: str, *, na: bool = True) -> pa.Check:
     """A vectorised check named by its rule; ``na=False`` checks missing values too."""
     return pa.Check(test, error=rule, ignore_na=na)
 
 
-def _each_distinct(test: Callable[[object], bool], rule: str) -> pa.Check:
+def each_distinct(test: Callable[[object], bool], rule: str) -> pa.Check:
     """A check of each distinct value once (a file holds a dozen months and thousands of codes)."""
 
     def check(column: pd.Series) -> pd.Series:
@@ -87,7 +88,7 @@ def _each_distinct(test: Callable[[object], bool], rule: str) -> pa.Check:
     return pa.Check(check, error=rule, ignore_na=False)
 
 
-def _column(checks) -> pa.Column:
+def column(checks) -> pa.Column:
     """A column whose checks say themselves what a missing value breaks (pandera's own
     not-null test would scan every text value once more)."""
     return pa.Column(checks=checks, nullable=True)
@@ -100,7 +101,7 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return pd.factorize(column)
 
 
-def _frame_rule(test: Callable[[pd.DataFrame], pd.Series | bool], rule: str,
+def frame_rule(test: Callable[[pd.DataFrame], pd.Series | bool], rule: str,
                 explain: Callable[[pd.DataFrame, object], str] | None = None) -> pa.Check:
     """A rule across columns or rows; ``explain(frame, row)`` words a failure of that row."""
     if explain is not None:
@@ -110,21 +111,21 @@ def _frame_rule(test: Callable[[pd.DataFrame], pd.Series | bool], rule: str,
 
 def amount(ceiling: float, *, whole: bool, unit: str, required: bool = True) -> list[pa.Check]:
     """A number, finite, non-negative, at most ``ceiling``; whole if the source publishes whole units."""
-    checks = [_rule(lambda s: s.notna(), "a number", na=False)] if required else []
-    checks += [_rule(lambda s: np.isfinite(s) if s.dtype.kind == "f" else True, "finite")]  # integers are finite
+    checks = [rule(lambda s: s.notna(), "a number", na=False)] if required else []
+    checks += [rule(lambda s: np.isfinite(s) if s.dtype.kind == "f" else True, "finite")]  # integers are finite
     if whole:
-        checks.append(_rule(lambda s: s % 1 == 0 if s.dtype.kind == "f" else True,
+        checks.append(rule(lambda s: s % 1 == 0 if s.dtype.kind == "f" else True,
                             f"whole {unit} (the source publishes integers)"))
-    checks += [_rule(lambda s: s >= 0, "non-negative"), _rule(lambda s: s <= ceiling, f"at most {ceiling:.0e} {unit}")]
+    checks += [rule(lambda s: s >= 0, "non-negative"), rule(lambda s: s <= ceiling, f"at most {ceiling:.0e} {unit}")]
     return checks
 
 
 def text_months(first: str) -> list[pa.Check]:
     """``YYYY-MM`` text inside a source's span: from ``first``, not after this month."""
     return [
-        _each_distinct(lambda m: isinstance(m, str) and _MONTH.fullmatch(m) is not None, "a month YYYY-MM"),
-        _each_distinct(lambda m: not isinstance(m, str) or m >= first, f"not before the source's first month {first}"),
-        _each_distinct(lambda m: not isinstance(m, str) or m <= str(this_month()), "not after this month"),
+        each_distinct(lambda m: isinstance(m, str) and _MONTH.fullmatch(m) is not None, "a month YYYY-MM"),
+        each_distinct(lambda m: not isinstance(m, str) or m >= first, f"not before the source's first month {first}"),
+        each_distinct(lambda m: not isinstance(m, str) or m <= str(this_month()), "not after this month"),
     ]
 
 
@@ -140,14 +141,14 @@ def month_column(first: str, column: str, *, run: bool = True) -> list[pa.Check]
     missing between the first and the last (a failure names the missing month)."""
     start = pd.Period(first, "M")
     checks = [
-        _rule(lambda s: s.notna(), "a month", na=False),
-        _rule(lambda s: _ym(s) >= start.year * 12 + start.month, f"not before the source's first month {first}"),
-        _rule(lambda s: _ym(s) <= this_month().year * 12 + this_month().month, "not after this month"),
+        rule(lambda s: s.notna(), "a month", na=False),
+        rule(lambda s: _ym(s) >= start.year * 12 + start.month, f"not before the source's first month {first}"),
+        rule(lambda s: _ym(s) <= this_month().year * 12 + this_month().month, "not after this month"),
     ]
     if run:
         _EXPLAIN[f"months follow one another without a gap|{column}"] = _gap(column)
-        checks += [_rule(lambda s: ~s.duplicated(), "each month once"),
-                   _rule(lambda s: _ym(s).diff().fillna(1).isin([1]) | s.duplicated(),
+        checks += [rule(lambda s: ~s.duplicated(), "each month once"),
+                   rule(lambda s: _ym(s).diff().fillna(1).isin([1]) | s.duplicated(),
                          f"months follow one another without a gap|{column}")]
     return checks
 
@@ -164,6 +165,15 @@ def _gap(column: str) -> Callable[[pd.DataFrame, object], str]:
     return explain
 
 
+def hs6_codes() -> pa.Column:
+    return column(each_distinct(lambda c: isinstance(c, str) and HS6.fullmatch(c) is not None, "a six-digit code"))
+
+
+def one_of(values) -> pa.Column:
+    return column(rule(lambda s: s.isin(values), f"one of {', '.join(values)}", na=False))
+
+
+
 # --- raw sources ----------------------------------------------------------------------------
 
 
@@ -171,19 +181,19 @@ def _gap(column: str) -> Callable[[pd.DataFrame, object], str]:
 def census_hs6(year: int, month: str | None, country: str) -> pa.DataFrameSchema:
     """A Census API response of monthly HS6 exports to ``country`` for ``year`` (or one ``month``)."""
     time = [*text_months(FIRST_MONTH["census_hs6"]),
-            _each_distinct(lambda m: str(m)[:4] == str(year), f"in the file's year {year}")]
+            each_distinct(lambda m: str(m)[:4] == str(year), f"in the file's year {year}")]
     if month is not None:
-        time.append(_each_distinct(lambda m: m == month, f"the file's month {month}"))
+        time.append(each_distinct(lambda m: m == month, f"the file's month {month}"))
     return pa.DataFrameSchema(
         {
-            "E_COMMODITY": _hs6_codes(),
-            "ALL_VAL_MO": _column(amount(MONTH_CEILING_USD, whole=True, unit="USD")),
-            "QTY_1_MO": _column(amount(QTY_CEILING, whole=False, unit="units")),
-            "CTY_CODE": _column(_rule(lambda s: _equals(s, country), f"the country code {country}", na=False)),
-            "COMM_LVL": _column(_rule(lambda s: _equals(s, "HS6"), "HS6", na=False)),
-            "time": _column(time),
+            "E_COMMODITY": hs6_codes(),
+            "ALL_VAL_MO": column(amount(MONTH_CEILING_USD, whole=True, unit="USD")),
+            "QTY_1_MO": column(amount(QTY_CEILING, whole=False, unit="units")),
+            "CTY_CODE": column(rule(lambda s: _equals(s, country), f"the country code {country}", na=False)),
+            "COMM_LVL": column(rule(lambda s: _equals(s, "HS6"), "HS6", na=False)),
+            "time": column(time),
         },
-        checks=[_frame_rule(lambda f: ~_duplicated(f, ["time", "E_COMMODITY"]), "one record per month and code",
+        checks=[frame_rule(lambda f: ~duplicated(f, ["time", "E_COMMODITY"]), "one record per month and code",
                             lambda f, r: f"duplicate record for {f.at[r, 'time']} {f.at[r, 'E_COMMODITY']}")],
     )
 
@@ -193,7 +203,7 @@ def _equals(column: pd.Series, value: str) -> pd.Series:
     return pd.Series(column.to_numpy() == value, index=column.index)
 
 
-def _duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+def duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Rows repeating an earlier row's ``columns`` (through integer codes: fast on long tables)."""
     key = np.zeros(len(frame), dtype="int64")
     for column in columns:
@@ -205,12 +215,12 @@ def _duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: bool) -> pa.DataFrameSchema:
     checks = month_column(first, date)
     if first_day:
-        checks.insert(1, _rule(lambda s: s.dt.day == 1, "the first day of a month"))
+        checks.insert(1, rule(lambda s: s.dt.day == 1, "the first day of a month"))
     return pa.DataFrameSchema(
-        {date: _column(checks),
-         **{c: _column(amount(MONTH_CEILING_USD / 1e6, whole=False, unit="$ millions"))
+        {date: column(checks),
+         **{c: column(amount(MONTH_CEILING_USD / 1e6, whole=False, unit="$ millions"))
             for c in columns}},
-        checks=[_frame_rule(lambda f: len(f) > 0, "at least one month")],
+        checks=[frame_rule(lambda f: len(f) > 0, "at least one month")],
     )
 
 
@@ -264,25 +274,25 @@ def category_releases() -> pa.DataFrameSchema:
 
     A release lower than the one before it is a revision; it must say so in ``revision_note``.
     """
-    values = {c: _column(amount(YEAR_CEILING_USD, whole=True, unit="USD"))
+    values = {c: column(amount(YEAR_CEILING_USD, whole=True, unit="USD"))
               for c in ("value_2017", "value_2020", "value_2021_ytd")}
     return pa.DataFrameSchema(
         {
-            "data_through": _column([*text_months(FIRST_MONTH["category_releases"]),
-                                     _each_distinct(lambda m: str(m)[:4] == "2021", "a 2021 release")]),
-            "category": _one_of(RELEASE_CATEGORIES),
+            "data_through": column([*text_months(FIRST_MONTH["category_releases"]),
+                                     each_distinct(lambda m: str(m)[:4] == "2021", "a 2021 release")]),
+            "category": one_of(RELEASE_CATEGORIES),
             **values,
         },
         checks=[
-            _frame_rule(lambda f: len(f) > 0, "at least one release"),
-            _frame_rule(lambda f: ~_duplicated(f, ["data_through", "category"]), "one row per release and category",
+            frame_rule(lambda f: len(f) > 0, "at least one release"),
+            frame_rule(lambda f: ~duplicated(f, ["data_through", "category"]), "one row per release and category",
                         lambda f, r: f"duplicate (data_through, category) {f.at[r, 'data_through']} {f.at[r, 'category']}"),
-            _frame_rule(lambda f: f.groupby("data_through")["category"].transform("nunique") == len(RELEASE_CATEGORIES),
+            frame_rule(lambda f: f.groupby("data_through")["category"].transform("nunique") == len(RELEASE_CATEGORIES),
                         "every release has every category",
                         lambda f, r: f"the release through {f.at[r, 'data_through']} lacks a category "
                                      f"(rule: every release has {', '.join(RELEASE_CATEGORIES)})"),
-            _frame_rule(_release_gaps, "releases without a gap", _explain_release_gap),
-            _frame_rule(lambda f: ~_ytd_falls(f), "year to date never falls without a revision note", _explain_fall),
+            frame_rule(_release_gaps, "releases without a gap", _explain_release_gap),
+            frame_rule(lambda f: ~_ytd_falls(f), "year to date never falls without a revision note", _explain_fall),
         ],
     )
 
@@ -298,77 +308,17 @@ def annex() -> pa.DataFrameSchema:
     """The clean Annex 6.1 concordance: one row per covered code, each with its category."""
     return pa.DataFrameSchema(
         {
-            "category": _one_of(CATEGORIES),
-            "subcategory": _column(_rule(lambda s: s.str.strip() != "", "not empty", na=False)),
+            "category": one_of(CATEGORIES),
+            "subcategory": column(rule(lambda s: s.str.strip() != "", "not empty", na=False)),
         },
         checks=[
-            _frame_rule(lambda f: len(f) > 0, "at least one covered product"),
-            _frame_rule(_fits_level, "a code fits its level",
+            frame_rule(lambda f: len(f) > 0, "at least one covered product"),
+            frame_rule(_fits_level, "a code fits its level",
                         lambda f, r: f"code {f.at[r, 'code']!r} does not fit level {f.at[r, 'level']!r}"),
-            _frame_rule(lambda f: ~f["code"].duplicated(), "each code once",
+            frame_rule(lambda f: ~f["code"].duplicated(), "each code once",
                         lambda f, r: f"code {f.at[r, 'code']} appears twice"),
         ],
     )
-
-
-# --- processed tables ---------------------------------------------------------------------
-
-
-def _hs6_codes() -> pa.Column:
-    return _column(_each_distinct(lambda c: isinstance(c, str) and _HS6.fullmatch(c) is not None, "a six-digit code"))
-
-
-def _one_of(values) -> pa.Column:
-    return _column(_rule(lambda s: s.isin(values), f"one of {', '.join(values)}", na=False))
-
-
-def _usd(ceiling: float = MONTH_CEILING_USD, *, required: bool = True) -> pa.Column:
-    return _column(amount(ceiling, whole=True, unit="USD", required=required))
-
-
-def _negative_only_if_revised(frame: pd.DataFrame) -> pd.Series:
-    note = frame["revision_note"].fillna("") if "revision_note" in frame else ""
-    return (frame["value_usd"] >= 0) | (note != "")
-
-
-_MONTHS_HS6 = _column(month_column(FIRST_MONTH["census_hs6"], "month", run=False))
-
-#: The schema of each processed table (``tradedeal.ingest.build.TABLES``), checked before it is written.
-PROCESSED: dict[str, pa.DataFrameSchema] = {
-    "exports_hs6": pa.DataFrameSchema(
-        {"month": _MONTHS_HS6, "hs6": _hs6_codes(), "value_usd": _usd(),
-         "qty": _column(amount(QTY_CEILING, whole=False, unit="units"))},
-        checks=[_frame_rule(lambda f: ~_duplicated(f, ["month", "hs6"]), "one row per month and code")],
-    ),
-    "exports_subcategory": pa.DataFrameSchema(
-        {"month": _MONTHS_HS6, "coverage": _one_of(tuple(COVERAGES)), "category": _one_of((*CATEGORIES, NOT_COVERED)),
-         "value_usd": _usd()},
-    ),
-    "exports_category": pa.DataFrameSchema(
-        {"month": _MONTHS_HS6, "coverage": _one_of(tuple(COVERAGES)), "category": _one_of((*CATEGORIES, NOT_COVERED)),
-         "source": _one_of(SOURCES_OF_CATEGORY_MONTHS),
-         "value_usd": _column([c for c in amount(MONTH_CEILING_USD, whole=True, unit="USD")
-                          if c.error != "non-negative"])},
-        checks=[_frame_rule(lambda f: ~_duplicated(f, ["month", "coverage", "category"]), "one row per month and category"),
-                _frame_rule(_negative_only_if_revised, "non-negative unless a revision note says why")],
-    ),
-    "total_goods": pa.DataFrameSchema(
-        {"month": _column(month_column(FIRST_MONTH["census_c5700"], "month")),
-         "exports_usd": _usd(required=False), "imports_usd": _usd(required=False),
-         "source": _one_of(SOURCES_OF_TOTALS)},
-        checks=[_frame_rule(lambda f: f["exports_usd"].notna() & f["imports_usd"].notna(), "both exports and imports",
-                            lambda f, r: f"month {f.at[r, 'month']} has "
-                                         f"{'no exports' if pd.isna(f.at[r, 'exports_usd']) else 'no imports'} "
-                                         "(rule: EXPCH and IMPCH cover the same months; a missing month is named)")],
-    ),
-    "category_vintages": pa.DataFrameSchema(
-        {"category": _one_of(RELEASE_CATEGORIES),
-         **{c: _usd(YEAR_CEILING_USD) for c in ("value_2017_usd", "value_2020_usd", "value_2021_ytd_usd")}},
-    ),
-    "hs6_descriptions": pa.DataFrameSchema(
-        {"hs6": _hs6_codes()}, checks=[_frame_rule(lambda f: ~f["hs6"].duplicated(), "each code once")],
-    ),
-}
 
 
 # --- checking -------------------------------------------------------------------------------
@@ -386,15 +336,6 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, name: str, *, unit
     except pa.errors.SchemaErrors as exc:
         raise error(_first_failure(exc.failure_cases, frame, name, unit, shown)) from None
     return frame
-
-
-def check_processed(name: str, frame: pd.DataFrame) -> None:
-    """Check a processed table against :data:`PROCESSED` before it is written."""
-    numbered = frame.set_axis(pd.RangeIndex(1, len(frame) + 1))
-    if "hs6" in numbered:  # factorised once for the code and the uniqueness rules
-        codes, uniques = pd.factorize(numbered["hs6"])
-        numbered = numbered.assign(hs6=pd.Categorical.from_codes(codes, pd.Index(uniques, dtype=object)))
-    validate(numbered, PROCESSED[name], f"processed table {name}")
 
 
 def _first_failure(cases: pd.DataFrame, frame: pd.DataFrame, name: str, unit: str, shown) -> str:
