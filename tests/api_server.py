@@ -6,8 +6,11 @@ snapshot lacks is HTTP 204 (Census's "no data"), FRED is the shipped CSV. ``futu
 folder written by ``future_vintage.py``: its synthetic months (TEST DATA, NOT REAL) are served
 as months after the snapshot. ``behaviour`` maps a
 month (or a FRED series) to a fault to play: "400", "500" (every time), "500-once", "429-once",
-"truncated", "slow-once", "slow", "204", or a callable editing the rows (a Census month) or the
-CSV lines (a FRED series); an edited response is not real data, and tests that use one say so.
+"truncated", "slow-once", "slow", "204", "trickle" (the answer one byte every ``slow_seconds``),
+``("redirect", location)`` or ``("redirect-once", location)`` (HTTP 302; ``location`` a URL or a
+callable of the request's path), ``("status", code, headers, body)``, or a callable editing the
+rows (a Census month) or the CSV lines (a FRED series), which may also return the body's bytes
+as they are to be sent; an edited response is not real data, and tests that use one say so.
 """
 
 from __future__ import annotations
@@ -105,12 +108,31 @@ class APIServer:
             handler._send(429, b"Too Many Requests", "text/plain", {"Retry-After": "0"})
         elif fault == "204":
             handler._send(204)
+        elif isinstance(fault, tuple) and (fault[0] == "redirect" or (fault[0] == "redirect-once" and count == 0)):
+            location = fault[1](handler.path) if callable(fault[1]) else fault[1]
+            handler._send(302, b"moved", "text/plain", {"Location": location})
+        elif isinstance(fault, tuple) and fault[0] == "status":
+            handler._send(fault[1], fault[3], "text/plain", fault[2])
+        elif fault == "trickle":
+            self._trickle(handler)
         elif fault == "slow" or (fault == "slow-once" and count == 0):
             time.sleep(self.slow_seconds)
             return False
         else:
             return False
         return True
+
+    def _trickle(self, handler) -> None:
+        """A whole answer, status line first, one byte every ``slow_seconds`` until the client leaves."""
+        answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n" + b" " * 100000
+        try:
+            for i in range(len(answer)):
+                handler.wfile.write(answer[i:i + 1])
+                handler.wfile.flush()
+                time.sleep(self.slow_seconds)
+        except OSError:  # the client gave up
+            pass
+        handler.close_connection = True
 
     def _census(self, handler, query):
         month = query.get("time", "")
@@ -126,7 +148,7 @@ class APIServer:
         edit = self.behaviour.get(month)
         if callable(edit):
             rows = edit(rows)
-        body = json.dumps(rows).replace("],", "],\n").encode()
+        body = rows if isinstance(rows, bytes) else json.dumps(rows).replace("],", "],\n").encode()
         if self.behaviour.get(month) == "truncated":
             body = body[: len(body) // 2]
         handler._send(200, body)
@@ -142,7 +164,8 @@ class APIServer:
         body = path.read_bytes()
         edit = self.behaviour.get(series)
         if callable(edit):
-            body = ("\n".join(edit(body.decode().splitlines())) + "\n").encode()
+            lines = edit(body.decode().splitlines())
+            body = lines if isinstance(lines, bytes) else ("\n".join(lines) + "\n").encode()
         handler._send(200, body, "text/csv")
 
 

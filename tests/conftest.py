@@ -62,3 +62,30 @@ def write_census(path: Path, rows) -> Path:
     with gzip.open(path, "wt") as fh:
         json.dump(rows, fh)
     return path
+
+
+#: A fake Census API key (not a real one): what the live-client tests send and look for.
+KEY = "fakeKey0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def api(monkeypatch):
+    """Start a local API server (tests/api_server.py, on 127.0.0.1) with the given faults; point
+    the clients at it; set the (fake) API key. ``api(behaviour, **kw)`` returns the server."""
+    from api_server import APIServer
+
+    servers = []
+
+    def start(behaviour=None, **kw):
+        server = APIServer(behaviour, **kw).__enter__()
+        servers.append(server)
+        monkeypatch.setenv("TRADEDEAL_CENSUS_URL", f"{server.url}/data/timeseries/intltrade/exports/hs")
+        monkeypatch.setenv("TRADEDEAL_FRED_URL", f"{server.url}/graph/fredgraph.csv")
+        monkeypatch.setenv("TRADEDEAL_HTTP_BACKOFF", "0")
+        monkeypatch.setenv("TRADEDEAL_HTTP_TIMEOUT", "1")
+        monkeypatch.setenv("CENSUS_API_KEY", KEY)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)

@@ -7,12 +7,13 @@ mode), or the folder named by the environment variable ``TRADEDEAL_DATA_DIR``.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tradedeal.errors import DataNotAvailableError
+from tradedeal.errors import DataNotAvailableError, SchemaError
 
 _CHECKOUT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -78,3 +79,28 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: The largest raw file tradedeal reads (the largest shipped one is under 1 MB).
+MAX_RAW_BYTES = 256 * 2**20
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_regular(path: str | os.PathLike[str], limit: int = MAX_RAW_BYTES, *, error: type = SchemaError,
+                  what: str = "") -> None:
+    """Raise ``error`` naming ``path`` unless it is a regular file (or a link to one) of at most
+    ``limit`` bytes: a FIFO or a device (``/dev/zero``) would hang a reader, a huge file exhaust
+    memory. A missing file passes (its reader says it is missing). Never opens the file."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise error(f"{what or Path(path).name}: file: cannot be read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise error(f"{what or Path(path).name}: file: breaks the rule: a regular file (it is {kind})")
+    if info.st_size > limit:
+        raise error(f"{what or Path(path).name}: file: breaks the rule: at most {limit:,} bytes "
+                    f"(it has {info.st_size:,})")

@@ -1,112 +1,33 @@
 """Clients of the Census International Trade API and FRED: the only code that touches the network.
 
 Base URLs are settings (``TRADEDEAL_CENSUS_URL``, ``TRADEDEAL_FRED_URL``), so tests point the
-clients at a local server. One ``requests`` session with timeouts and retries (backoff on
-timeouts, 429 and 5xx, honouring ``Retry-After``); a caller may pass its own session, which is
-never closed here. The Census API key comes from ``CENSUS_API_KEY`` and never appears in an
-error message, a log line or a file: every URL shown is redacted, and once this module is
-imported every log record of the process, whatever its logger, level or handler, is redacted
-when it is made (a log record factory), tracebacks logged with it included.
+clients at a local server. Requests go through :mod:`tradedeal.ingest.transport` (retries with
+backoff honouring a bounded ``Retry-After``, a total deadline per request, redirects kept to the
+server asked while the key is in the query, a size limit); a caller may pass its own session,
+which is never closed here. The Census API key comes from ``CENSUS_API_KEY``
+(:mod:`tradedeal.ingest.apikey`) and never appears in an error message, a log line or a file:
+every URL shown is redacted, and a response that carries the key back, in any case or encoding,
+is refused before anything of it is stored.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import math
 import os
-import re
 from dataclasses import dataclass, field
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
-from tradedeal.errors import ParameterError, SourceError
+from tradedeal.errors import SourceError
+from tradedeal.ingest import apikey, transport
+from tradedeal.ingest.apikey import redact
+from tradedeal.ingest.transport import RETRY_STATUS, default_timeout, make_session
 
 CENSUS_URL = "https://api.census.gov/data/timeseries/intltrade/exports/hs"
 FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 CENSUS_FIELDS = "E_COMMODITY,E_COMMODITY_SDESC,ALL_VAL_MO,QTY_1_MO,UNIT_QY1"
-RETRY_STATUS = (429, 500, 502, 503, 504)
 
-log = logging.getLogger(__name__)
-_KEY_IN_URL = re.compile(r"([?&]key=)[^&\s'\"#]+", re.IGNORECASE)  # a query's key, not 'monkey=' nor a dask task key
-
-
-_KEYS: set[str] = set()  # every key a client of this process has sent
-
-
-def redact(text: str, key: str | None = None) -> str:
-    """``text`` with any ``key=…`` query value (and every key in use) replaced by REDACTED."""
-    text = _KEY_IN_URL.sub(r"\1REDACTED", str(text))
-    for secret in {key, *_KEYS} - {None, ""}:
-        text = text.replace(secret, "REDACTED")
-    return text
-
-
-def _redacting(make_record):
-    """Wrap a log record factory so that every record it makes is redacted: urllib3 logs request
-    URLs (``Incremented Retry for (url='…&key=…')``) from loggers no filter on a parent sees."""
-
-    def factory(*args, **kwargs) -> logging.LogRecord:
-        record = make_record(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001  a malformed record: logging reports it itself
-            return record
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        if record.exc_info and record.exc_info[0] is not None:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
-        return record
-
-    factory.redacts_keys = True
-    return factory
-
-
-def _install_redaction() -> None:
-    """Redact every log record of the process from now on (once, whoever set the factory before)."""
-    current = logging.getLogRecordFactory()
-    if not getattr(current, "redacts_keys", False):
-        logging.setLogRecordFactory(_redacting(current))
-
-
-_install_redaction()
-
-
-def _seconds(name: str, default: float, *, low: float, high: float, allow_zero: bool) -> float:
-    """A setting in seconds from the environment: finite, within ``low``..``high`` (0 only if allowed)."""
-    text = os.environ.get(name)
-    if not text:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value < low or value > high or (value == 0 and not allow_zero):
-        kind = "a number of seconds from 0" if allow_zero else "a positive number of seconds"
-        raise ParameterError(f"{name} must be {kind} up to {high:g}; got {text!r}")
-    return value
-
-
-def make_session(*, retries: int = 4, backoff: float | None = None) -> requests.Session:
-    """A session retrying GETs on connection errors, timeouts, 429 and 5xx with backoff.
-
-    ``backoff`` (seconds, doubling each retry) defaults to ``TRADEDEAL_HTTP_BACKOFF`` or 0.5.
-    """
-    if backoff is None:
-        backoff = _seconds("TRADEDEAL_HTTP_BACKOFF", 0.5, low=0, high=600, allow_zero=True)
-    retry = Retry(
-        total=retries, connect=retries, read=retries, status=retries, backoff_factor=backoff,
-        status_forcelist=RETRY_STATUS, allowed_methods=frozenset({"GET"}), respect_retry_after_header=True,
-        raise_on_status=False,
-    )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+__all__ = ["CensusClient", "FredClient", "Response", "default_timeout", "make_session", "redact"]
 
 
 @dataclass
@@ -114,13 +35,6 @@ class Response:
     url: str  # redacted
     status: int
     body: bytes
-
-
-def default_timeout() -> float | tuple[float, float]:
-    """Seconds to wait (connect, read); ``TRADEDEAL_HTTP_TIMEOUT`` (positive, finite) sets both."""
-    if not os.environ.get("TRADEDEAL_HTTP_TIMEOUT"):
-        return (10.0, 60.0)
-    return _seconds("TRADEDEAL_HTTP_TIMEOUT", 60.0, low=0, high=86_400, allow_zero=False)
 
 
 @dataclass
@@ -132,8 +46,8 @@ class _Client:
 
     def __post_init__(self) -> None:
         self.timeout = self.timeout or default_timeout()  # a bad setting is said before any request
-        if self.key:
-            _KEYS.add(self.key)
+        self.deadline = transport.default_deadline(self.timeout)
+        apikey.remember(self.key)
 
     def _get(self, params: dict) -> Response:
         session = self.session or make_session()
@@ -142,19 +56,20 @@ class _Client:
             query["key"] = self.key
         shown = redact(requests.Request("GET", self.base_url, params=query).prepare().url, self.key)
         try:
-            reply = session.get(self.base_url, params=query, timeout=self.timeout)
-        except requests.RequestException as exc:
-            reason = type(exc).__name__
-            raise SourceError(f"request failed after retries ({reason}): {shown}") from None
+            reply = transport.get(session, self.base_url, query, timeout=self.timeout, seconds=self.deadline,
+                                  secret=bool(self.key), shown=shown, redact=lambda text: redact(text, self.key))
         finally:
             if self.session is None:
                 session.close()
-        if reply.status_code in RETRY_STATUS:
-            raise SourceError(f"HTTP {reply.status_code} after retries: {shown}")
-        if 400 <= reply.status_code < 500:
-            detail = redact(reply.text.strip().splitlines()[0] if reply.text.strip() else "", self.key)[:200]
-            raise SourceError(f"HTTP {reply.status_code} for {shown}" + (f": {detail}" if detail else ""))
-        return Response(shown, reply.status_code, reply.content)
+        if reply.status in RETRY_STATUS:
+            raise SourceError(f"HTTP {reply.status} after retries: {shown}")
+        if apikey.holds_key(reply.body, self.key):  # before anything of it is stored or shown
+            raise SourceError(f"the response carries the API key back (HTTP {reply.status}); refused, nothing "
+                              f"stored: {shown}")
+        if 400 <= reply.status < 500:
+            detail = redact(reply.text_start, self.key)[:200]
+            raise SourceError(f"HTTP {reply.status} for {shown}" + (f": {detail}" if detail else ""))
+        return Response(shown, reply.status, reply.body)
 
 
 class CensusClient(_Client):
@@ -162,7 +77,7 @@ class CensusClient(_Client):
 
     def __init__(self, base_url: str | None = None, *, key: str | None = None, session=None, timeout=None):
         super().__init__(base_url or os.environ.get("TRADEDEAL_CENSUS_URL", CENSUS_URL), session, timeout,
-                         key if key is not None else os.environ.get("CENSUS_API_KEY") or None)
+                         key if key is not None else apikey.current())
 
     def exports_month(self, month: str, *, country: str = "5700") -> Response | None:
         """One month's HS6 records (the API's JSON), or None when Census answers 204 (not released)."""

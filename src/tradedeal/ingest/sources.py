@@ -18,7 +18,7 @@ import pandas as pd
 
 from tradedeal.errors import ConcordanceError, SchemaError
 from tradedeal.ingest import schemas
-from tradedeal.ingest.paths import raw_dir
+from tradedeal.ingest.paths import check_regular, raw_dir
 
 #: Fields of a Census International Trade API export response (``timeseries/intltrade/exports/hs``).
 CENSUS_FIELDS = ("E_COMMODITY", "ALL_VAL_MO", "QTY_1_MO", "UNIT_QY1", "CTY_CODE", "COMM_LVL", "time")
@@ -48,6 +48,7 @@ def _categorical(column: pd.Series) -> pd.Series:
 
 
 def _load_json(path: Path) -> object:
+    check_regular(path)
     opener = gzip.open if path.suffix == ".gz" else open
     try:
         with opener(path, "rt", encoding="utf-8") as fh:
@@ -125,6 +126,7 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
 
 
 def _read_csv(path: Path, columns: tuple[str, ...], **kwargs) -> pd.DataFrame:
+    check_regular(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, **kwargs)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
@@ -207,6 +209,7 @@ def load_concordance(path: str | Path | None = None) -> pd.DataFrame:
     Returns columns ``code, level, description, subcategory, category`` (codes as strings).
     """
     path = Path(path) if path is not None else raw_dir() / "agreement" / "annex_6_1.csv"
+    check_regular(path, error=ConcordanceError)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 from tradedeal.errors import ParameterError, SchemaError
-from tradedeal.ingest.paths import atomic_path, raw_dir
+from tradedeal.ingest.paths import atomic_path, check_regular, raw_dir
 
 SOURCES = ("census", "fred")
 SNAPSHOT = "snapshot"
@@ -58,6 +58,8 @@ def label(vintage: str | None, root=None) -> str:
 
 
 def sha256(path: Path) -> str:
+    """The sha256 of a regular file (a FIFO or a device is a SchemaError naming it, never a hang)."""
+    check_regular(path, what=_shown(path))
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -68,6 +70,7 @@ def sha256(path: Path) -> str:
 def read_pull(source: str, pull: str, root=None) -> tuple[Path, dict]:
     """A pull's folder and manifest, with every file checked against its recorded sha256."""
     folder = vintages_dir(root) / source / pull
+    check_regular(folder / "manifest.json", 2**20, what=f"vintage {source}/{pull}: manifest.json")
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -126,6 +129,12 @@ def drop(vintage: str, root=None) -> list[Path]:
         shutil.rmtree(hidden)
     shutil.rmtree(processed_dir(root) / "vintages" / vintage, ignore_errors=True)
     return folders
+
+
+def _shown(path: Path) -> str:
+    """A raw file as messages name it: its path below ``raw/`` (``census/…json.gz``), else its name."""
+    parts = Path(path).parts
+    return "/".join(parts[len(parts) - parts[::-1].index("raw"):]) if "raw" in parts else Path(path).name
 
 
 def write_json(path: Path, content: dict) -> None:

@@ -1,14 +1,18 @@
 """Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `forecast`, `scan`, `momentum`, `report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
-:class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
-and exit code 2.
+:class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr,
+at most :data:`MAX_MESSAGE` characters, and exit code 2; Ctrl-C, SIGTERM and SIGHUP one line and
+128 + the signal. Whatever it prints passes :func:`~tradedeal.ingest.apikey.redact` first: the
+API key, in any encoding, never reaches the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -16,6 +20,8 @@ from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRICES, PRORATIONS
 from tradedeal.errors import TradedealError
 from tradedeal.executors import SCHEDULER_VARIABLE
+from tradedeal.ingest.apikey import redact
+from tradedeal.interrupts import Stopped, exit_code, signal_name, stopping
 from tradedeal.models import MODEL_CHOICES as CHOICES  # light: no statsmodels
 from tradedeal.models import MOMENTUM_CONTROLS
 from tradedeal.present.notebook_params import parameters_help
@@ -31,11 +37,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+#: The longest message the command line prints for an error (a 5 MB value is not quoted whole).
+MAX_MESSAGE = 500
+#: Years the command line takes (the report's ``year`` parameter takes the same).
+YEARS = (2000, 2100)
+
+
 def _year(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid year {text!r}") from None
+    value = text.strip()
+    if not re.fullmatch(r"-?[0-9]{1,12}", value) or not YEARS[0] <= int(value) <= YEARS[1]:
+        shown = text if len(text) <= 24 else text[:20] + "…"
+        raise argparse.ArgumentTypeError(f"invalid year {shown!r}: a whole year from {YEARS[0]} to {YEARS[1]}")
+    return int(value)
 
 
 def _tracker_year(text: str) -> int | str:
@@ -50,8 +63,8 @@ def _amount(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid amount {text!r}") from None
-    if value < 0 or value != value:
-        raise argparse.ArgumentTypeError(f"invalid amount {text!r}: must be at least 0")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"invalid amount {text!r}: a finite number of USD, at least 0")
     return value
 
 
@@ -180,10 +193,10 @@ def _units_option(parser: argparse.ArgumentParser) -> None:
 def _emit(table, fmt: str, window, header: list[str], notes: list[str], units: str = "bn") -> None:
     """Print a result with its question: in the header for a table; as ``vintage`` and ``as_of``
     columns for CSV and JSON, whose notes go to stderr."""
-    sys.stdout.write(render(table, fmt, question=window.fields(), header=header, notes=notes, units=units))
+    sys.stdout.write(redact(render(table, fmt, question=window.fields(), header=header, notes=notes, units=units)))
     if fmt != "table":
         for note in [f"data: {window.citation()}", *notes]:
-            print(f"note: {note}", file=sys.stderr)
+            print(redact(f"note: {note}"), file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -295,34 +308,50 @@ def _report(args: argparse.Namespace) -> int:
             outcomes = report.run_report(runs, out, jobs=jobs or 1, kernel=args.kernel, progress=sys.stderr.isatty(),
                                          executor=pool, figures=figures)
     except report.Interrupted as exc:
-        print(f"tradedeal: {exc}", file=sys.stderr)
+        _say(f"tradedeal: {exc}")
         return exc.code
     failed = [o for o in outcomes if not o.ok]
     print(f"{len(outcomes) - len(failed)} of {len(outcomes)} reports ok; index: {Path(out) / 'index.html'}")
     for o in failed:
-        print(f"FAILED {o.run.label}: {o.error}", file=sys.stderr)
+        _say(f"FAILED {o.run.label}: {o.error}")
     return 1 if failed else 0
+
+
+def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` at most ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    cut = f" … ({len(text) - limit + 40:,} characters cut)"
+    return text[: limit - 40] + cut
+
+
+def _say(message: str) -> None:
+    """One line on stderr: redacted, first line only, capped in length."""
+    message = redact(message)
+    message = message.splitlines()[0] if message.strip() else message
+    print(_cut(message), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tradedeal`` console script; returns the exit code."""
     try:
-        args = build_parser().parse_args(argv)
-        if args.command == "report":
-            return _report(args)
-        _run(args)
-    except KeyboardInterrupt:  # Ctrl-C: one line, the shell's code for SIGINT
-        print("tradedeal: interrupted (SIGINT)", file=sys.stderr)
-        return 130
+        with stopping():
+            args = build_parser().parse_args(argv)
+            if args.command == "report":
+                return _report(args)
+            _run(args)
+    except (KeyboardInterrupt, Stopped) as exc:  # one line, the shell's code for the signal
+        _say(f"tradedeal: interrupted ({signal_name(exc)})")
+        return exit_code(exc)
     except TradedealError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        message = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
         if not message.startswith("tradedeal"):
             message = f"tradedeal: error: {message}"
-        print(message, file=sys.stderr)
+        _say(message)
         return 2
     except OSError as exc:  # unwritable folder, disk full …: say which file, change nothing else
         where = f" {exc.filename}" if exc.filename else ""
-        print(f"tradedeal: error: cannot read or write{where}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"tradedeal: error: cannot read or write{where}: {exc.strerror or exc}")
         return 2
     return 0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tradedeal.agreement.targets import TWO_YEARS, check_tracker_year, check_year
 from tradedeal.errors import ParameterError, TradedealError
-from tradedeal.ingest.paths import checkout_root, notebooks_dir
+from tradedeal.ingest.paths import check_regular, checkout_root, notebooks_dir
 from tradedeal.present.notebook_params import NOTEBOOKS, PARAMS, TARGET_YEAR_NOTEBOOKS, declared
 
 
@@ -112,10 +112,12 @@ def load_batch(path: str | os.PathLike[str]) -> list[dict]:
 
     A mapping may name its ``notebook``; the others apply to every notebook selected. Every
     scalar is kept as the text written (``product: 020500`` stays ``"020500"``, never an octal
-    number): each parameter's declaration reads it. The file must be UTF-8.
+    number): each parameter's declaration reads it. The file must be UTF-8, a regular file of at
+    most :data:`MAX_BATCH_BYTES`, and a key may appear once in a mapping.
     """
     import yaml
 
+    check_regular(path, MAX_BATCH_BYTES, error=ParameterError, what=str(path))
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except OSError as exc:
@@ -123,7 +125,7 @@ def load_batch(path: str | os.PathLike[str]) -> list[dict]:
     except UnicodeDecodeError as exc:
         raise ParameterError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})") from None
     try:
-        content = yaml.load(text, Loader=yaml.BaseLoader)  # scalars stay text; no tags, no code
+        content = yaml.load(text, Loader=_loader())  # scalars stay text; no tags, no code
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
@@ -140,6 +142,29 @@ def load_batch(path: str | os.PathLike[str]) -> list[dict]:
                 raise ParameterError(f"{path} entry {index}: {name} must be a single value; got a "
                                      f"{'list' if isinstance(value, list) else 'mapping'}")
     return sets
+
+
+#: The largest parameter file read (a batch of thousands of reports is a few hundred kB).
+MAX_BATCH_BYTES = 4 * 2**20
+
+
+def _loader():
+    """PyYAML's BaseLoader (every scalar text), with a key given twice in a mapping an error."""
+    import yaml
+
+    class Loader(yaml.BaseLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, str) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping", node.start_mark, f"duplicate key {key[:80]!r} (first on line "
+                        f"{seen[key] + 1})", key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep=deep)
+
+    return Loader
 
 
 def plan(notebooks: Iterable[str] | None, parameter_sets: list[dict], *, source: str = "parameters") -> list[Run]:
