@@ -33,7 +33,7 @@ def written(root: Path) -> str:
 
 
 def snapshot_of(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".build.lock"}
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
 
 
 def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(fresh_root, api, caplog):
@@ -134,6 +134,8 @@ def test_a_refresh_killed_midway_changes_nothing(fresh_root, api):
     after = snapshot_of(fresh_root)
     leftovers = [k for k in after if k not in before]
     assert all("/.tmp-" in k for k in leftovers)  # only the hidden staging folder, which nothing reads
+    refresh("census", "2021-01", "2021-01", root=fresh_root)  # the next refresh removes it
+    assert not list((fresh_root / "raw" / "vintages" / "census").glob(".tmp-*"))
     assert {k: v for k, v in after.items() if k in before} == before
     assert Snapshot(fresh_root).exports_hs6()["month"].max().strftime("%Y-%m") == "2021-01"
 
@@ -268,3 +270,84 @@ def test_bad_http_settings_are_one_line(fresh_root, api, capsys, monkeypatch, na
     err = capsys.readouterr().err
     assert (code, err) == (2, f"tradedeal: error: {message}" + (f"; got {value!r}\n" if "; got" not in message else "\n"))
     assert server.requests == [] and snapshot_of(fresh_root) == before
+
+
+def wait_for(condition, what: str, proc=None, seconds: float = 120) -> None:
+    """Wait for an event (never for a fixed time): ``condition()`` true within a generous deadline."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc is not None:
+            assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"no {what} within {seconds} s"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
+def test_a_refresh_stopped_after_the_census_part_commits_nothing(fresh_root, api, signum):
+    """The attack: the Census months are in, FRED is slow, and the refresh is stopped. Once a
+    Census-only vintage stayed (and a ``.tmp-*`` folder), and the next tracker used it silently."""
+    server = api({"EXPCH": "slow"}, slow_seconds=600)  # FRED never answers in time
+    build(fresh_root)
+    before = snapshot_of(fresh_root)
+    env = {**os.environ, "TRADEDEAL_DATA_DIR": str(fresh_root), "TRADEDEAL_HTTP_TIMEOUT": "600"}
+    proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "data", "refresh", "--source", "all",
+                             "--start", "2020-12", "--end", "2021-01"], env=env, cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: any("fredgraph" in r for r in server.requests), "FRED request", proc)
+        census = [r for r in server.requests if "exports/hs" in r]
+        assert len(census) == 2  # both months were pulled and checked before FRED was asked
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    if signum == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 128 + signum
+        assert stderr == f"tradedeal: interrupted ({signal.Signals(signum).name})\n", stderr
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]  # no Census-only vintage
+    after = snapshot_of(fresh_root)
+    left = sorted(k for k in after if k not in before)
+    if signum == signal.SIGKILL:  # nothing can clean at that moment: only hidden staging files, which nothing reads
+        assert left and all("/.tmp-" in k for k in left), left
+    else:
+        assert left == [], left
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert "[vintage: snapshot;" in Snapshot(fresh_root).tracker(2020, "2020-12").vintage
+    # the next refresh starts by removing what the killed one left
+    server.behaviour.clear()
+    created = refresh("fred", root=fresh_root)
+    assert [p.parent.name for p in created] == ["fred"]
+    assert not [p for p in (fresh_root / "raw" / "vintages").rglob(".tmp-*")]
+
+
+def test_a_commit_cut_between_two_renames_is_no_vintage_and_is_removed(fresh_root, api):
+    """kill -9 between the Census and the FRED rename: the journal is still there, so the pull
+    is no vintage; the next refresh removes its folder and its journal."""
+    api()
+    build(fresh_root)
+    (census,) = refresh("census", "2021-01", "2021-01", root=fresh_root)
+    pull = census.name
+    journal = fresh_root / "raw" / "vintages" / f".commit-{pull}.json"
+    vintages.write_json(journal, {"pull": pull, "sources": ["census", "fred"]})  # as a kill -9 leaves it
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+    assert Snapshot(fresh_root).exports_hs6()["month"].max().strftime("%Y-%m") == "2021-01"
+    refresh("fred", root=fresh_root)
+    assert not census.exists() and not journal.exists()
+    assert [v for v in vintages.list_vintages(fresh_root) if v != "snapshot"] == [
+        p.name for p in (fresh_root / "raw" / "vintages" / "fred").iterdir() if not p.name.startswith(".")]
+
+
+def test_a_second_refresh_at_once_is_one_line(fresh_root, api, capsys, monkeypatch):
+    from tradedeal.present import cli
+
+    api()
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    with vintages.refresh_lock(fresh_root):  # another refresh holds the data folder
+        code = cli.main(["data", "refresh", "--source", "fred"])
+    assert code == 2 and capsys.readouterr().err == (
+        f"tradedeal: error: another refresh of {fresh_root} is running; try again when it ends\n")
+    assert vintages.list_vintages(fresh_root) == ["snapshot"]

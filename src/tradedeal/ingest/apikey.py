@@ -41,11 +41,12 @@ def known(key: str | None = None) -> set[str]:
 
 
 def _forms(char: str) -> str:
-    """A regular expression for one character of a key in any of its encodings."""
+    """A regular expression for one character of a key, in either case, in any of its encodings."""
     forms = [re.escape(char)]
-    for byte in char.encode("utf-8"):
-        forms += [f"%{byte:02x}", f"%25{byte:02x}", f"\\\\x{byte:02x}"]
-    forms += [f"\\\\u{ord(char):04x}", f"&#{ord(char)};", f"&#x0*{ord(char):x};"]
+    for variant in dict.fromkeys((char, char.lower(), char.upper())):
+        for byte in variant.encode("utf-8"):
+            forms += [f"%{byte:02x}", f"%25{byte:02x}", f"\\\\x{byte:02x}"]
+        forms += [f"\\\\u{ord(variant):04x}", f"&#{ord(variant)};", f"&#x0*{ord(variant):x};"]
     if char == "/":
         forms.append(r"\\/")
     if char == " ":

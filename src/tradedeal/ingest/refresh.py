@@ -1,9 +1,13 @@
-"""``tradedeal data refresh``: pull new data into a new vintage, atomically, and ``data diff``.
+"""``tradedeal data refresh``: pull new data into a new vintage, all or nothing, and ``data diff``.
 
-A pull is written into a hidden temporary folder beside the vintages, every file checked with
-the same parsers the build uses, then renamed into place in one step; the processed data are
-then rebuilt. A failed or interrupted refresh leaves the earlier vintages and the processed
-data as they were (if the rebuild fails, the new vintage is removed again).
+Every source asked for is pulled into a hidden temporary folder beside its vintages, every file
+checked with the same parsers the build uses; only when all of them are checked are they renamed
+into place, under a commit journal (:mod:`tradedeal.ingest.vintages`): a pull whose journal is
+still there is no vintage, and is removed by the next refresh. The processed data are then
+rebuilt (if that fails, the new vintage is removed again). A failed, interrupted (SIGINT,
+SIGTERM, SIGHUP) or killed refresh leaves the earlier vintages and the processed data as they
+were; what a ``kill -9`` left (a ``.tmp-*`` folder, a journal) is removed when the next refresh
+starts, under the refresh lock that keeps two refreshes of one data folder apart.
 """
 
 from __future__ import annotations
@@ -12,9 +16,8 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +31,6 @@ from tradedeal.months import parse_month
 
 FRED_SERIES = ("EXPCH", "IMPCH")
 MAX_MONTHS = 240
-_STALE_SECONDS = 24 * 3600
 
 
 def pull_id(now: dt.datetime | None = None) -> str:
@@ -39,15 +41,11 @@ def pull_id(now: dt.datetime | None = None) -> str:
 
 @contextmanager
 def _staging(source: str, root) -> Iterator[Path]:
-    """A hidden folder to pull into; :func:`_commit` renames it into a vintage, and whatever is
-    left of it when the block ends (an empty or failed pull) is removed."""
+    """A hidden folder to pull into; :func:`vintages.commit` renames it into a vintage, and
+    whatever is left of it when the block ends (an empty or failed pull) is removed."""
     folder = vintages.vintages_dir(root) / source
     folder.mkdir(parents=True, exist_ok=True)
-    now = time.time()
-    for old in folder.glob(".tmp-*"):  # left by a refresh that was killed
-        if now - old.stat().st_mtime > _STALE_SECONDS:
-            shutil.rmtree(old, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
+    staging = Path(tempfile.mkdtemp(dir=folder, prefix=vintages.STAGING_PREFIX))
     os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a vintage is as shareable as its data folder
     try:
         yield staging
@@ -55,22 +53,14 @@ def _staging(source: str, root) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _commit(staging: Path, source: str, pull: str, manifest: dict, root) -> Path:
-    vintages.write_json(staging / "manifest.json", manifest)
-    final = vintages.vintages_dir(root) / source / pull
-    if final.exists():
-        raise SourceError(f"vintage {source}/{pull} exists already")
-    staging.rename(final)  # one step: the vintage appears whole or not at all
-    return final
-
-
 def _file_entry(path: Path, rows: int, url: str) -> dict:
     return {"sha256": vintages.sha256(path), "rows": rows, "request": url}
 
 
-def refresh_census(start=None, end=None, *, root=None, session=None, pull: str | None = None,
-                   progress: bool = False, today: dt.date | None = None) -> Path | None:
-    """Pull HS6 exports to China month by month into a new Census vintage; None if nothing new.
+def pull_census(staging: Path, start=None, end=None, *, root=None, session=None, pull: str | None = None,
+                progress: bool = False, today: dt.date | None = None) -> dict | None:
+    """Pull HS6 exports to China month by month into ``staging``, each response checked; its
+    manifest, or None if nothing new.
 
     ``start`` defaults to the month after the latest HS6 month in the data, ``end`` to last
     month. Census answers 204 for a month not yet released: trailing such months end the pull;
@@ -93,67 +83,75 @@ def refresh_census(start=None, end=None, *, root=None, session=None, pull: str |
     if len(months) > MAX_MONTHS:
         raise ParameterError(f"refresh at most {MAX_MONTHS} months at a time; asked for {len(months)}")
     client = CensusClient(session=session)
-    with _staging("census", root) as staging:
-        files, unreleased = {}, []
-        for month in tqdm(months, desc="census", unit="month", disable=not progress):
-            reply = client.exports_month(str(month))
-            if reply is None:
-                unreleased.append(str(month))
-                continue
-            if unreleased:
-                raise SourceError(f"census: {unreleased[0]} is not released but {month} is; refusing a gap")
-            path = staging / f"exports_hs6_cty5700_{month}.json"
-            path.write_bytes(reply.body)
-            try:
-                rows = len(sources.read_census_exports(path))
-            except SchemaError as exc:
-                raise SourceError(f"census response for {month} rejected: {exc} ({reply.url})") from None
-            files[path.name] = _file_entry(path, rows, reply.url)
-        if not files:
-            return None
-        manifest = {"source": "census", "pulled_at": pull or pull_id(), "files": files, "not_released": unreleased,
-                    "endpoint": client.base_url, "country": "5700"}
-        return _commit(staging, "census", manifest["pulled_at"], manifest, root)
+    files, unreleased = {}, []
+    for month in tqdm(months, desc="census", unit="month", disable=not progress):
+        reply = client.exports_month(str(month))
+        if reply is None:
+            unreleased.append(str(month))
+            continue
+        if unreleased:
+            raise SourceError(f"census: {unreleased[0]} is not released but {month} is; refusing a gap")
+        path = staging / f"exports_hs6_cty5700_{month}.json"
+        path.write_bytes(reply.body)
+        try:
+            rows = len(sources.read_census_exports(path))
+        except SchemaError as exc:
+            raise SourceError(f"census response for {month} rejected: {exc} ({reply.url})") from None
+        files[path.name] = _file_entry(path, rows, reply.url)
+    if not files:
+        return None
+    return {"source": "census", "pulled_at": pull or pull_id(), "files": files, "not_released": unreleased,
+            "endpoint": client.base_url, "country": "5700"}
 
 
-def refresh_fred(*, root=None, session=None, pull: str | None = None) -> Path:
-    """Download EXPCH and IMPCH from FRED into a new FRED vintage."""
+def pull_fred(staging: Path, *, session=None, pull: str | None = None) -> dict:
+    """Download EXPCH and IMPCH from FRED into ``staging``, each checked; its manifest."""
     client = FredClient(session=session)
-    with _staging("fred", root) as staging:
-        files = {}
-        for series in FRED_SERIES:
-            reply = client.series_csv(series)
-            path = staging / f"{series}.csv"
-            path.write_bytes(reply.body)
-            try:
-                rows = len(sources.read_fred(path, series))
-            except SchemaError as exc:
-                raise SourceError(f"FRED response for {series} rejected: {exc} ({reply.url})") from None
-            files[path.name] = _file_entry(path, rows, reply.url)
-        manifest = {"source": "fred", "pulled_at": pull or pull_id(), "files": files, "endpoint": client.base_url}
-        return _commit(staging, "fred", manifest["pulled_at"], manifest, root)
+    files = {}
+    for series in FRED_SERIES:
+        reply = client.series_csv(series)
+        path = staging / f"{series}.csv"
+        path.write_bytes(reply.body)
+        try:
+            rows = len(sources.read_fred(path, series))
+        except SchemaError as exc:
+            raise SourceError(f"FRED response for {series} rejected: {exc} ({reply.url})") from None
+        files[path.name] = _file_entry(path, rows, reply.url)
+    return {"source": "fred", "pulled_at": pull or pull_id(), "files": files, "endpoint": client.base_url}
 
 
 def refresh(source: str = "all", start=None, end=None, *, root=None, session=None, progress: bool = False,
             today: dt.date | None = None) -> list[Path]:
-    """Refresh ``census``, ``fred`` or ``all``; rebuild the processed data; return the new vintages."""
+    """Refresh ``census``, ``fred`` or ``all``; rebuild the processed data; return the new vintages.
+
+    Every source asked for is pulled and checked before any is committed; the vintage appears
+    whole (every source of it) or not at all.
+    """
     if source not in ("census", "fred", "all"):
         raise ParameterError(f"source must be one of census, fred, all; got {source!r}")
     session = session or make_session()
-    pull = pull_id()
-    created: list[Path] = []
-    try:
-        if source in ("census", "all"):
-            path = refresh_census(start, end, root=root, session=session, pull=pull, progress=progress, today=today)
-            if path is not None:
-                created.append(path)
-        if source in ("fred", "all"):
-            created.append(refresh_fred(root=root, session=session, pull=pull))
-        ensure_built(root)  # the new vintage must build, or it goes
-    except BaseException:
-        for path in created:
-            shutil.rmtree(path, ignore_errors=True)
-        raise
+    with vintages.refresh_lock(root):
+        vintages.remove_leftovers(root)  # what a killed refresh left: it is not running, we hold the lock
+        pull = pull_id()
+        staged: dict[str, Path] = {}
+        with ExitStack() as stack:
+            if source in ("census", "all"):
+                staging = stack.enter_context(_staging("census", root))
+                manifest = pull_census(staging, start, end, root=root, session=session, pull=pull, progress=progress,
+                                       today=today)
+                if manifest is not None:
+                    vintages.write_json(staging / "manifest.json", manifest)
+                    staged["census"] = staging
+            if source in ("fred", "all"):
+                staging = stack.enter_context(_staging("fred", root))
+                vintages.write_json(staging / "manifest.json", pull_fred(staging, session=session, pull=pull))
+                staged["fred"] = staging
+            created = vintages.commit(staged, pull, root)  # every source checked: all renamed, or none
+        try:
+            ensure_built(root)  # the new vintage must build, or it goes
+        except BaseException:
+            vintages.drop(pull, root, missing_ok=True)
+            raise
     return created
 
 

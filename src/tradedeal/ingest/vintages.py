@@ -5,6 +5,11 @@ Each pull lives in ``data/raw/vintages/<source>/<pull-id>/`` (``pull-id`` = UTC 
 the key, sha256 and row count of each file, pull time. The shipped snapshot is the first
 vintage, ``snapshot``. A vintage id is a cut-off: the data "as of" a vintage are the snapshot
 plus every pull up to that id, later pulls replacing the months (or series) they carry.
+
+A refresh commits the sources of one pull together (:func:`commit`): a journal
+``vintages/.commit-<pull-id>.json`` is written first, the staged folders are renamed into place,
+and the journal is removed; a pull whose journal is still there (a refresh killed in between)
+is no vintage, and :func:`remove_leftovers` removes it when the next refresh starts.
 """
 
 from __future__ import annotations
@@ -12,14 +17,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tradedeal.errors import ParameterError, SchemaError
+from filelock import FileLock, Timeout
+
+from tradedeal.errors import ParameterError, SchemaError, SourceError
 from tradedeal.ingest.paths import atomic_path, check_regular, raw_dir
 
 SOURCES = ("census", "fred")
 SNAPSHOT = "snapshot"
 _PULL_ID = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{6}Z$")
+#: Hidden folders a refresh pulls into, and the journal of a commit in progress.
+STAGING_PREFIX = ".tmp-"
+JOURNAL_PREFIX = ".commit-"
 
 
 def vintages_dir(root=None) -> Path:
@@ -31,7 +44,82 @@ def pulls(source: str, root=None) -> list[str]:
     folder = vintages_dir(root) / source
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and _PULL_ID.match(p.name))
+    pending = _pending(root)
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and _PULL_ID.match(p.name) and p.name not in pending)
+
+
+def _journal(pull: str, root=None) -> Path:
+    return vintages_dir(root) / f"{JOURNAL_PREFIX}{pull}.json"
+
+
+def _pending(root=None) -> set[str]:
+    """Pulls whose commit did not finish (their journal is there): no vintage."""
+    folder = vintages_dir(root)
+    if not folder.is_dir():
+        return set()
+    return {p.name[len(JOURNAL_PREFIX):-len(".json")] for p in folder.glob(f"{JOURNAL_PREFIX}*.json")}
+
+
+def commit(staged: dict[str, Path], pull: str, root=None) -> list[Path]:
+    """Rename each source's staged folder into ``vintages/<source>/<pull>``, all or none: under a
+    journal that makes the pull no vintage until the last rename is done. Returns the vintages."""
+    finals = {source: vintages_dir(root) / source / pull for source in SOURCES if source in staged}
+    for source, final in finals.items():
+        if final.exists():
+            raise SourceError(f"vintage {source}/{pull} exists already")
+    if not finals:
+        return []
+    journal = _journal(pull, root)
+    write_json(journal, {"pull": pull, "sources": list(finals)})
+    try:
+        for source, final in finals.items():
+            staged[source].rename(final)
+    except BaseException:  # a signal or a full disk between two renames: none of them stays
+        for final in finals.values():
+            shutil.rmtree(final, ignore_errors=True)
+        journal.unlink(missing_ok=True)
+        raise
+    journal.unlink()  # the commit: from here on the pull is a vintage
+    return list(finals.values())
+
+
+@contextmanager
+def refresh_lock(root=None) -> Iterator[None]:
+    """The lock a refresh holds (``vintages/.refresh.lock``): one refresh of a data folder at a
+    time, so the leftovers of a killed one can be removed safely. A second is a SourceError."""
+    folder = vintages_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / ".refresh.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SourceError(f"another refresh of {raw_dir(root).parent} is running; try again when it ends") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def remove_leftovers(root=None) -> list[Path]:
+    """Remove what a killed refresh left: staging folders, half-dropped vintages, and the folders
+    of a commit whose journal is still there. Only call it holding :func:`refresh_lock`."""
+    from tradedeal.ingest.paths import processed_dir
+
+    removed = []
+    for pull in _pending(root):
+        for source in SOURCES:
+            folder = vintages_dir(root) / source / pull
+            if folder.exists():
+                shutil.rmtree(folder)
+                removed.append(folder)
+        shutil.rmtree(processed_dir(root) / "vintages" / pull, ignore_errors=True)
+        _journal(pull, root).unlink(missing_ok=True)
+    for source in SOURCES:
+        for folder in (vintages_dir(root) / source).glob(".*"):
+            if folder.is_dir() and folder.name.startswith((STAGING_PREFIX, ".drop-")):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
 
 
 def list_vintages(root=None) -> list[str]:
@@ -109,17 +197,17 @@ def manifest_files(vintage: str | None, root=None) -> list[Path]:
     return [vintages_dir(root) / s / p / "manifest.json" for s in SOURCES for p in parts[s]]
 
 
-def drop(vintage: str, root=None) -> list[Path]:
+def drop(vintage: str, root=None, *, missing_ok: bool = False) -> list[Path]:
     """Remove the pull ``vintage`` of every source that has it (never the shipped snapshot),
     and its processed tables; return the folders removed. Each folder is first renamed to a
     hidden name, so a vintage is gone whole or not at all."""
-    import shutil
-
     from tradedeal.ingest.paths import processed_dir
 
     if vintage == SNAPSHOT:
         raise ParameterError("the shipped snapshot is never dropped")
     folders = [vintages_dir(root) / s / vintage for s in SOURCES if vintage in pulls(s, root)]
+    if not folders and missing_ok:
+        return []
     if not folders:
         known = [v for v in list_vintages(root) if v != SNAPSHOT]
         raise ParameterError(f"no vintage {vintage!r} to drop; vintages are {', '.join(known) or 'none but snapshot'}")
