@@ -379,4 +379,6 @@ def _read_verified(name: str, root, vintage: str | None) -> tuple[pd.DataFrame |
         return None, "unreadable"
     if [[c, str(t)] for c, t in frame.dtypes.items()] != entry.get("schema"):
         return None, "its columns are not those the build manifest records"
+    if processed_schemas.table_of(frame.columns) != name:  # another table's file, its manifest entry moved with it
+        return None, f"it holds the columns of {processed_schemas.table_of(frame.columns) or 'no table'}"
     return frame, None

@@ -72,3 +72,10 @@ def check_processed(name: str, frame: pd.DataFrame) -> None:
         codes, uniques = pd.factorize(numbered["hs6"])
         numbered = numbered.assign(hs6=pd.Categorical.from_codes(codes, pd.Index(uniques, dtype=object)))
     validate(numbered, PROCESSED[name], f"processed table {name}")
+
+
+def table_of(columns) -> str | None:
+    """The processed table whose schema fits ``columns`` most closely (its columns all there, the
+    most of them), None if none: a table's file holding another table is found by its columns."""
+    fits = [(len(schema.columns), name) for name, schema in PROCESSED.items() if set(schema.columns) <= set(columns)]
+    return max(fits)[1] if fits else None

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tradedeal.errors import ParameterError, SchemaError, SourceError
+from tradedeal.errors import ParameterError, SchemaError, SourceError, TradedealError
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.build import ensure_built, load_table, read_manifest
 from tradedeal.ingest.paths import _umask
@@ -149,6 +149,13 @@ def refresh(source: str = "all", start=None, end=None, *, root=None, session=Non
             created = vintages.commit(staged, pull, root)  # every source checked: all renamed, or none
         try:
             ensure_built(root)  # the new vintage must build, or it goes
+        except TradedealError:
+            vintages.drop(pull, root, missing_ok=True)
+            raise
+        except Exception as exc:  # noqa: BLE001  a rule no check names yet: still one line, nothing kept
+            vintages.drop(pull, root, missing_ok=True)
+            raise SourceError(f"the pulled data do not build ({type(exc).__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}); the new vintage was removed") from None
         except BaseException:
             vintages.drop(pull, root, missing_ok=True)
             raise

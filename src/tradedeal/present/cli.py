@@ -353,7 +353,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" {exc.filename}" if exc.filename else ""
         _say(f"tradedeal: error: cannot read or write{where}: {exc.strerror or exc}")
         return 2
+    except Exception as exc:  # a failure no rule names yet: still one line (TRADEDEAL_TRACEBACK=1 shows it whole)
+        if os.environ.get("TRADEDEAL_TRACEBACK"):
+            raise
+        text = str(exc).splitlines()[0] if str(exc).strip() else ""
+        _say(f"tradedeal: error: unexpected {type(exc).__name__} at {_where(exc)}: {text} (a bug: please report it "
+             "with the command; TRADEDEAL_TRACEBACK=1 shows the traceback)")
+        return 2
     return 0
+
+
+def _where(exc: BaseException) -> str:
+    """The last line of tradedeal's own code the exception passed through (``ingest/build.py:150``)."""
+    import traceback
+
+    ours = [f for f in traceback.extract_tb(exc.__traceback__) if f"{os.sep}tradedeal{os.sep}" in f.filename]
+    if not ours:
+        return "?"
+    path = ours[-1].filename
+    return f"{path[path.rindex(os.sep + 'tradedeal' + os.sep) + len('/tradedeal/'):]}:{ours[-1].lineno}"
 
 
 if __name__ == "__main__":
