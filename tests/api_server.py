@@ -8,7 +8,7 @@ as months after the snapshot. ``behaviour`` maps a
 month (or a FRED series) to a fault to play: "400", "500" (every time), "500-once", "429-once",
 "truncated", "slow-once", "slow", "204", "trickle" (the answer one byte every ``slow_seconds``),
 ``("redirect", location)`` or ``("redirect-once", location)`` (HTTP 302; ``location`` a URL or a
-callable of the request's path), ``("status", code, headers, body)``, or a callable editing the
+callable of the request's path), ``("status", code, headers, body)`` (or ``"status-once"``), or a callable editing the
 rows (a Census month) or the CSV lines (a FRED series), which may also return the body's bytes
 as they are to be sent; an edited response is not real data, and tests that use one say so.
 """
@@ -111,7 +111,7 @@ class APIServer:
         elif isinstance(fault, tuple) and (fault[0] == "redirect" or (fault[0] == "redirect-once" and count == 0)):
             location = fault[1](handler.path) if callable(fault[1]) else fault[1]
             handler._send(302, b"moved", "text/plain", {"Location": location})
-        elif isinstance(fault, tuple) and fault[0] == "status":
+        elif isinstance(fault, tuple) and (fault[0] == "status" or (fault[0] == "status-once" and count == 0)):
             handler._send(fault[1], fault[3], "text/plain", fault[2])
         elif fault == "trickle":
             self._trickle(handler)

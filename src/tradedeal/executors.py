@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -46,6 +47,7 @@ def executor(kind: str = "local", *, jobs: int | None = None, scheduler: str | N
     cluster = client = None
     try:
         if address is None:
+            _quiet_resource_tracker()
             cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                    dashboard_address=":0",  # any free port: never a clash
                                    silence_logs=logging.ERROR,  # a cancelled task or closing worker is no news
@@ -65,9 +67,35 @@ def executor(kind: str = "local", *, jobs: int | None = None, scheduler: str | N
 def dask_setup(worker) -> None:
     """Run by dask in each worker process of a LocalCluster we start (its ``preload``): Ctrl-C
     reaches the whole process group, and the workers leave it to the process that started them,
-    which stops the run and closes the cluster (no KeyboardInterrupt traceback per worker)."""
+    which stops the run and closes the cluster (no KeyboardInterrupt traceback per worker). A
+    worker whose parent is gone (``kill -9``) ends its kernels, removes the report it was writing
+    and leaves at once, before its lost connections are news: no worker traceback."""
+    from tradedeal.present.workers import watch_parent
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("distributed", "tornado", "asyncio"):  # a closing cluster's lost connections are no news
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    watch_parent()
+
+
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker (once per process) with its stderr on /dev/null.
+    The LocalCluster's semaphores are registered with it; when the run is killed outright it
+    removes them itself, and says so in a warning per run that is no news to a reader."""
+    from multiprocessing import resource_tracker
+
+    if getattr(resource_tracker._resource_tracker, "_pid", None) is not None:
+        return  # running already
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def check_address(address: str) -> None:

@@ -87,11 +87,13 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, 
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 
 
-def check_regular(path: str | os.PathLike[str], limit: int = MAX_RAW_BYTES, *, error: type = SchemaError,
+def check_regular(path: str | os.PathLike[str], limit: int | None = None, *, error: type = SchemaError,
                   what: str = "") -> None:
     """Raise ``error`` naming ``path`` unless it is a regular file (or a link to one) of at most
     ``limit`` bytes: a FIFO or a device (``/dev/zero``) would hang a reader, a huge file exhaust
-    memory. A missing file passes (its reader says it is missing). Never opens the file."""
+    memory (``limit`` defaults to :data:`MAX_RAW_BYTES`). A missing file passes (its reader says
+    it is missing). Never opens the file."""
+    limit = MAX_RAW_BYTES if limit is None else limit
     try:
         info = os.stat(path)
     except FileNotFoundError:

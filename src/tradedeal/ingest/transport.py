@@ -45,11 +45,12 @@ _LIMITS: contextvars.ContextVar[tuple[float, float] | None] = contextvars.Contex
 
 
 class WaitTooLong(Exception):
-    """The server asks (``Retry-After``) for a longer wait than tradedeal makes."""
+    """The server asks (``Retry-After``) for a longer wait than tradedeal makes: more than
+    :data:`MAX_RETRY_AFTER` (``past_deadline`` False), or past the request's deadline."""
 
-    def __init__(self, seconds: float, limit: float):
+    def __init__(self, seconds: float, past_deadline: bool):
         super().__init__(f"{seconds:g} s")
-        self.seconds, self.limit = seconds, limit
+        self.seconds, self.past_deadline = seconds, past_deadline
 
 
 class DeadlinePassed(Exception):
@@ -157,9 +158,8 @@ class _Retry(Retry):
         if not wait:
             return False
         left = _remaining()
-        limit = MAX_RETRY_AFTER if left is None else min(MAX_RETRY_AFTER, max(left, 0.0))
-        if wait > limit:
-            raise WaitTooLong(wait, limit)
+        if wait > MAX_RETRY_AFTER or (left is not None and wait > left):
+            raise WaitTooLong(wait, past_deadline=wait <= MAX_RETRY_AFTER)
         time.sleep(wait)
         return True
 
@@ -256,8 +256,10 @@ def get(session: requests.Session, url: str, params: dict, *, timeout, seconds: 
                     reply.close()
             raise SourceError(f"more than {MAX_REDIRECTS} redirects: {shown}")
         except WaitTooLong as exc:
-            raise SourceError(f"the server asks to wait {exc.seconds:g} s before trying again (Retry-After), more "
-                              f"than the {exc.limit:g} s tradedeal waits; try again later: {shown}") from None
+            limit = (f"past the request's deadline of {seconds:g} s" if exc.past_deadline
+                     else f"more than the {MAX_RETRY_AFTER:g} s tradedeal waits")
+            raise SourceError(f"the server asks to wait {exc.seconds:.0f} s before trying again (Retry-After), "
+                              f"{limit}; try again later: {shown}") from None
         except DeadlinePassed:
             raise SourceError(f"no complete answer within the deadline of {seconds:g} s: {shown}") from None
         except requests.RequestException as exc:
@@ -273,6 +275,6 @@ def _read(reply: requests.Response, shown: str) -> bytes:
     for chunk in reply.iter_content(1 << 16):
         size += len(chunk)
         if size > MAX_BYTES:
-            raise SourceError(f"response larger than {MAX_BYTES // 2**20} MB: {shown}")
+            raise SourceError(f"response larger than {MAX_BYTES:,} bytes: {shown}")
         chunks.append(chunk)
     return b"".join(chunks)

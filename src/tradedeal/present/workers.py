@@ -1,5 +1,9 @@
 """The processes a report run starts: local workers that leave signals to the run, end with their
 kernels when told to or when the run is gone, and put a report's two files in place whole.
+
+A worker stopped by a signal (SIGTERM or SIGHUP) or by the end of its run (``kill -9`` of the
+parent) removes the report it was writing (:func:`writing`) before it goes: it never leaves a
+half-written ``.running-*`` file behind.
 """
 
 from __future__ import annotations
@@ -8,6 +12,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tradedeal.ingest.paths import atomic_path
@@ -15,6 +21,27 @@ from tradedeal.ingest.paths import atomic_path
 #: Signals a worker received while it was putting a report's two files in place.
 _held: list[int] = []
 _holding = threading.Event()
+#: The half-written files of the report this worker is running (removed if it is stopped).
+_partial: set[Path] = set()
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[Path]:
+    """Mark ``path`` as the file a report is being written to: a worker stopped in the block
+    removes it before it ends."""
+    _partial.add(path)
+    try:
+        yield path
+    finally:
+        _partial.discard(path)
+
+
+def _remove_partial() -> None:
+    for path in list(_partial):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 class Dropped(Exception):
@@ -47,6 +74,13 @@ def quiet_worker() -> None:
     whose parent is gone (``kill -9``) notices within :data:`WATCH_SECONDS` and ends the same way."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _end_worker)
+    signal.signal(signal.SIGHUP, _end_worker)
+    watch_parent()
+
+
+def watch_parent() -> None:
+    """End this process and its kernels, removing the report it was writing, once the process
+    that started it is gone (checked every :data:`WATCH_SECONDS`)."""
     threading.Thread(target=_watch_parent, args=(os.getppid(),), name="tradedeal-parent-watch", daemon=True).start()
 
 
@@ -59,6 +93,7 @@ def _watch_parent(parent: int) -> None:
     while os.getppid() == parent or _holding.is_set():  # a report's files being put in place go in whole
         time.sleep(WATCH_SECONDS)
     stop_descendants(grace=1.0)
+    _remove_partial()
     os._exit(128 + signal.SIGHUP)
 
 
@@ -67,6 +102,7 @@ def _end_worker(signum, frame):
         _held.append(signum)
         return
     stop_descendants(grace=1.0)
+    _remove_partial()
     os._exit(128 + signum)
 
 
