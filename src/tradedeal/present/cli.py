@@ -284,7 +284,10 @@ def _report(args: argparse.Namespace) -> int:
     from tradedeal.executors import executor, workers
     from tradedeal.present import parameters, report
     from tradedeal.present.export import check_formats
+    from tradedeal.present.recovery import claim, recover
 
+    for line in recover(Path(args.out)):  # runs killed outright (kill -9): their folders settled, indexed
+        _say(f"tradedeal: {line}")
     sets = parameters.load_batch(args.file) if args.file else [{}]
     given = dict(args.parameter)  # text: each parameter's declared type reads it
     if args.vintage is not None:
@@ -305,8 +308,9 @@ def _report(args: argparse.Namespace) -> int:
     try:
         with executor(args.executor, jobs=jobs, scheduler=args.scheduler) as pool:
             out = report.new_run_dir(args.out)  # once the workers are there: a failed start writes nothing
-            outcomes = report.run_report(runs, out, jobs=jobs or 1, kernel=args.kernel, progress=sys.stderr.isatty(),
-                                         executor=pool, figures=figures)
+            with claim(out, runs):  # held while this run or a worker of it lives
+                outcomes = report.run_report(runs, out, jobs=jobs or 1, kernel=args.kernel,
+                                             progress=sys.stderr.isatty(), executor=pool, figures=figures)
     except report.Interrupted as exc:
         _say(f"tradedeal: {exc}")
         return exc.code
