@@ -10,6 +10,7 @@ import gzip
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,14 @@ def api(monkeypatch):
     yield start
     for server in servers:
         server.__exit__(None, None, None)
+
+
+def wait_for(condition, what: str, proc=None, seconds: float = 240) -> None:
+    """Wait for an event, never for a fixed time: ``condition()`` true within a generous deadline
+    (a 2-core machine under load included); fail at once if ``proc`` (a Popen) ended first."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if proc is not None:
+            assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, f"no {what} within {seconds} s"
+        time.sleep(0.05)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KEY, REPO
+from conftest import KEY, REPO, wait_for
 from tradedeal import Snapshot
 from tradedeal.errors import SchemaError, SourceError
 from tradedeal.ingest import vintages
@@ -270,16 +270,6 @@ def test_bad_http_settings_are_one_line(fresh_root, api, capsys, monkeypatch, na
     err = capsys.readouterr().err
     assert (code, err) == (2, f"tradedeal: error: {message}" + (f"; got {value!r}\n" if "; got" not in message else "\n"))
     assert server.requests == [] and snapshot_of(fresh_root) == before
-
-
-def wait_for(condition, what: str, proc=None, seconds: float = 120) -> None:
-    """Wait for an event (never for a fixed time): ``condition()`` true within a generous deadline."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if proc is not None:
-            assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, f"no {what} within {seconds} s"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import REPO
+from conftest import wait_for
 from tradedeal.present import recovery
 from tradedeal.present.parameters import Run
 
@@ -31,15 +31,6 @@ DEADLINE = 240  # seconds: generous, for a 2-core machine under load
 def start(argv: list[str], cwd: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "tradedeal", *argv], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=dict(os.environ), cwd=cwd, start_new_session=True)
-
-
-def wait_until(condition, what: str, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        if proc is not None:
-            assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, f"no {what} within {DEADLINE} s"
-        time.sleep(0.05)
 
 
 def kernel_running(proc: subprocess.Popen) -> bool:
@@ -75,6 +66,18 @@ def batch(tmp_path: Path) -> Path:
     return path
 
 
+def started(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, Path]:
+    """A report run of the three-report batch, once its first kernel is up; and its --out folder."""
+    out = tmp_path / "reports"
+    proc = start(["report", "-f", str(batch(tmp_path)), "--jobs", "2", "--out", str(out), *options], tmp_path)
+    try:
+        wait_for(lambda: list(out.glob("*/.running-*")) and kernel_running(proc), "kernel", proc)
+    except BaseException:
+        end(proc, [])
+        raise
+    return proc, out
+
+
 def check_folder(out: Path) -> str:
     """The one run folder holds no half-written file, and an index whose links all resolve."""
     (run,) = [p for p in out.iterdir() if not p.name.startswith(".")]
@@ -88,11 +91,9 @@ def check_folder(out: Path) -> str:
 
 @pytest.mark.parametrize("how", ["SIGHUP", "two Ctrl-C 0.3 s apart"])
 def test_a_run_stopped_by_sighup_or_two_ctrl_c_writes_its_index(tmp_path, how):
-    out = tmp_path / "reports"
-    proc = start(["report", "-f", str(batch(tmp_path)), "--jobs", "2", "--out", str(out)], tmp_path)
+    proc, out = started(tmp_path)
     family = []
     try:
-        wait_until(lambda: list(out.glob("*/.running-*")) and kernel_running(proc), "kernel", proc)
         family = family_of(proc)
         if how == "SIGHUP":
             proc.send_signal(signal.SIGHUP)
@@ -114,11 +115,9 @@ def test_a_run_stopped_by_sighup_or_two_ctrl_c_writes_its_index(tmp_path, how):
 
 
 def test_after_kill_9_the_workers_remove_their_reports_and_the_next_run_writes_the_index(tmp_path):
-    out = tmp_path / "reports"
-    proc = start(["report", "-f", str(batch(tmp_path)), "--jobs", "2", "--out", str(out)], tmp_path)
+    proc, out = started(tmp_path)
     family = []
     try:
-        wait_until(lambda: list(out.glob("*/.running-*")) and kernel_running(proc), "kernel", proc)
         family = family_of(proc)
         (run,) = [p for p in out.iterdir() if not p.name.startswith(".")]
         assert (out / f".{run.name}.run.json").exists()  # the run's claim
@@ -194,12 +193,9 @@ def test_a_worker_stopped_by_sighup_removes_the_report_it_was_writing(tmp_path):
 def test_kill_9_of_a_dask_run_ends_quietly(tmp_path):
     """Once: worker tracebacks and "12 leaked semaphore objects" on the terminal. The parent's
     stderr pipe is shared by every process it started: read to its end, once they are all gone."""
-    out = tmp_path / "reports"
-    proc = start(["report", "-f", str(batch(tmp_path)), "--executor", "dask", "--jobs", "2", "--out", str(out)],
-                 tmp_path)
+    proc, out = started(tmp_path, "--executor", "dask")
     family = []
     try:
-        wait_until(lambda: list(out.glob("*/.running-*")) and kernel_running(proc), "kernel", proc)
         family = family_of(proc)
         proc.kill()
         _, stderr = proc.communicate(timeout=DEADLINE)  # EOF: every process holding the pipe has ended

@@ -26,7 +26,8 @@ from tradedeal.errors import ParameterError, SchemaError, SourceError, Tradedeal
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.build import ensure_built, load_table, read_manifest
 from tradedeal.ingest.paths import _umask
-from tradedeal.ingest.remote import CensusClient, FredClient, make_session
+from tradedeal.ingest.remote import CensusClient, FredClient
+from tradedeal.ingest.transport import make_session
 from tradedeal.months import parse_month
 
 FRED_SERIES = ("EXPCH", "IMPCH")

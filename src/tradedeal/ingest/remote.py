@@ -27,8 +27,6 @@ CENSUS_URL = "https://api.census.gov/data/timeseries/intltrade/exports/hs"
 FRED_URL = "https://fred.stlouisfed.org/graph/fredgraph.csv"
 CENSUS_FIELDS = "E_COMMODITY,E_COMMODITY_SDESC,ALL_VAL_MO,QTY_1_MO,UNIT_QY1"
 
-__all__ = ["CensusClient", "FredClient", "Response", "default_timeout", "make_session", "redact"]
-
 
 @dataclass
 class Response:

@@ -115,7 +115,9 @@ def _with_deadline(sock) -> None:
         sock.__class__ = _TLSSocket
 
 
-class _HTTPConnection(HTTPConnection):
+class _DeadlineConnection:
+    """A urllib3 connection that connects only before the deadline, on a socket that keeps it."""
+
     def connect(self) -> None:
         left = _remaining()
         if left is not None and left <= 0:
@@ -124,13 +126,12 @@ class _HTTPConnection(HTTPConnection):
         _with_deadline(self.sock)
 
 
-class _HTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        left = _remaining()
-        if left is not None and left <= 0:
-            raise ConnectTimeoutError(self, "the request's total deadline passed")
-        super().connect()
-        _with_deadline(self.sock)
+class _HTTPConnection(_DeadlineConnection, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_DeadlineConnection, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
