@@ -146,3 +146,17 @@ def test_the_command_runs_from_its_entry_point():
 
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"tradedeal": "tradedeal.__main__:main"}
+
+
+def test_a_month_that_has_not_ended_is_not_pulled(fresh_root, api, capsys, monkeypatch):
+    import datetime as dt
+
+    from tradedeal.present import cli
+
+    server = api()
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    month = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m")
+    code = cli.main(["data", "refresh", "--source", "census", "--start", "2021-01", "--end", month])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"tradedeal: error: end {month} has not ended yet (today is "), err
+    assert err.endswith("); a month is pulled once it is over\n") and server.requests == []

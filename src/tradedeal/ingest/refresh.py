@@ -64,7 +64,7 @@ def pull_census(staging: Path, start=None, end=None, *, root=None, session=None,
     manifest, or None if nothing new.
 
     ``start`` defaults to the month after the latest HS6 month in the data, ``end`` to last
-    month. Census answers 204 for a month not yet released: trailing such months end the pull;
+    month (a month that has not ended is refused: it could only be partial). Census answers 204 for a month not yet released: trailing such months end the pull;
     a released month after an unreleased one is an error (a gap is never filled).
     """
     from tqdm import tqdm
@@ -75,9 +75,11 @@ def pull_census(staging: Path, start=None, end=None, *, root=None, session=None,
         ensure_built(root)
         manifest = read_manifest(root) or {}
         first = pd.Period(manifest.get("hs6_months", ["", "2021-01"])[1], "M") + 1
+    today = today or dt.datetime.now(dt.timezone.utc).date()
     if last is None:
-        today = today or dt.datetime.now(dt.timezone.utc).date()
         last = pd.Period(today, "M") - 1
+    if last >= pd.Period(today, "M"):  # a month that has not ended can only be part of one
+        raise ParameterError(f"end {last} has not ended yet (today is {today}); a month is pulled once it is over")
     if last < first:
         raise ParameterError(f"end {last} is before start {first}")
     months = pd.period_range(first, last, freq="M")
