@@ -26,6 +26,8 @@ from tradedeal.months import parse_month
 #: Text that stands for None where a parameter may be left out (``-p as_of null``, ``as_of: ~``).
 NULL_TEXT = frozenset({"", "null", "Null", "NULL", "~", "None", "none"})
 _DIGITS = re.compile(r"[0-9]+")
+#: What may surround a number: ASCII blanks, never a control character such as ``\x1f``.
+_BLANKS = " \t\r\n"
 _DECIMAL = re.compile(r"[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
@@ -71,8 +73,8 @@ def integer(lo: int, hi: int) -> Callable[[str, object], int]:
     def check(name: str, value) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
-        elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-            number = int(value.strip())
+        elif isinstance(value, str) and _DIGITS.fullmatch(value.strip(_BLANKS)):
+            number = int(value.strip(_BLANKS))
         else:
             number = None
         if number is None or not lo <= number <= hi:
@@ -88,8 +90,8 @@ def number(lo: float, hi: float, *, open_ends: bool = False) -> Callable[[str, o
     def check(name: str, value) -> float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             x = float(value)
-        elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
-            x = float(value.strip().replace("_", ""))
+        elif isinstance(value, str) and _DECIMAL.fullmatch(value.strip(_BLANKS)):
+            x = float(value.strip(_BLANKS).replace("_", ""))
         else:
             x = math.nan
         if not math.isfinite(x) or not (lo < x < hi if open_ends else lo <= x <= hi):
