@@ -129,3 +129,16 @@ def test_a_response_beyond_the_size_limit_is_refused(fresh_root, api, monkeypatc
         refresh("census", "2020-12", "2020-12", root=fresh_root)
     assert vintages.list_vintages(fresh_root) == ["snapshot"]
 
+
+
+@pytest.mark.parametrize("name", ["exports_category.parquet", "manifest.json"])
+def test_a_processed_file_that_is_a_fifo_is_rebuilt_not_a_hang(fresh_root, tmp_path, name):
+    build_command = command(["data", "build"], fresh_root, tmp_path)
+    assert build_command.returncode == 0, build_command.stderr
+    expected = command(["tracker", "--year", "2020", "--format", "csv"], fresh_root, tmp_path).stdout
+    path = fresh_root / "processed" / name
+    path.unlink()
+    os.mkfifo(path)
+    done = command(["tracker", "--year", "2020", "--format", "csv"], fresh_root, tmp_path)
+    assert done.returncode == 0 and done.stdout == expected, done.stderr
+    assert path.is_file()  # rebuilt in place

@@ -24,7 +24,7 @@ from filelock import FileLock
 from tradedeal.errors import SchemaError, TradedealError
 from tradedeal.ingest import processed_schemas, sources, vintages
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
-from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
+from tradedeal.ingest.paths import atomic_path, check_regular, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +287,9 @@ def read_manifest(root: str | os.PathLike[str] | None = None, vintage: str | Non
     """The manifest of the processed data of ``vintage``, or None when there is none."""
     path = _processed(root, vintage) / "manifest.json"
     try:
+        check_regular(path)  # a FIFO or a device here is no manifest: rebuilt, never a hang
         return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
+    except (OSError, json.JSONDecodeError, SchemaError):
         return None
 
 
@@ -368,9 +369,12 @@ def _read_verified(name: str, root, vintage: str | None) -> tuple[pd.DataFrame |
     """A processed table read from the bytes whose sha256 was checked, or the reason it is not served."""
     entry = ((read_manifest(root, vintage) or {}).get("tables") or {}).get(name) or {}
     try:
+        check_regular(_processed(root, vintage) / f"{name}.parquet")
         data = (_processed(root, vintage) / f"{name}.parquet").read_bytes()
     except FileNotFoundError:
         return None, "missing"
+    except SchemaError:
+        return None, "not a regular file"
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
         return None, "its sha256 does not match the build manifest"
     try:
