@@ -54,7 +54,7 @@ def recover(base: Path) -> list[str]:
     """Settle every run under ``base`` that was killed (its claim is held by no process): remove
     its half-written files, write its ``index.html``. Returns one line per run settled."""
     from tradedeal.present.parameters import Run
-    from tradedeal.present.report import _index, _settle, _write
+    from tradedeal.present.report import STOPPED, settle_folder
 
     lines = []
     if not base.is_dir():
@@ -77,13 +77,8 @@ def recover(base: Path) -> list[str]:
                 path.unlink(missing_ok=True)  # not a plan this code wrote whole: nothing to settle by it
                 continue
             if out_dir.is_dir():
-                for partial in [*out_dir.glob(".running-*"), *out_dir.glob(".*.tmp"), *out_dir.glob(".stopped")]:
-                    partial.unlink(missing_ok=True)
-                outcomes = _settle(runs, [], out_dir)
-                done = {o.run.label for o in outcomes}
-                order = {r.label: i for i, r in enumerate(runs)}
-                outcomes.sort(key=lambda o: order[o.run.label])
-                _write(out_dir / "index.html", _index(outcomes, out_dir.name, [r for r in runs if r.label not in done]))
+                (out_dir / STOPPED).unlink(missing_ok=True)
+                outcomes = settle_folder(runs, [], out_dir)
                 lines.append(f"run {out_dir.name} had stopped (killed): {len(outcomes)} of {len(runs)} reports "
                              f"finished; wrote {out_dir / 'index.html'}")
             path.unlink(missing_ok=True)

@@ -11,19 +11,19 @@ import datetime as dt
 import logging
 import os
 import signal
-import tempfile
-import threading
 from concurrent.futures import Executor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 from tradedeal.errors import ParameterError
 from tradedeal.executors import shutdown
-from tradedeal.ingest.paths import atomic_path, checkout_root
+from tradedeal.interrupts import Stopped, stopping
 from tradedeal.present.headline import for_readers
 from tradedeal.present.index import index_html
 from tradedeal.present.parameters import Run, available_notebooks
-from tradedeal.present.workers import Dropped, quiet_worker, stop_descendants, write_pair
+from tradedeal.present.workers import Dropped, quiet_worker, stop_descendants, write_pair, writing
+from tradedeal.present.writing import scrub_notebook, start_line, write_text
 
 KERNEL = "tradedeal"  # the Jupyter kernel `make` registers
 #: Arguments of every kernel a report run starts: its own log lines (the TCP notice, a caught
@@ -49,44 +49,6 @@ class Outcome:
     error: str = ""
 
 
-def _scrub(text: str) -> str:
-    """Remove machine paths and the Census API key from one piece of text."""
-    key = os.environ.get("CENSUS_API_KEY")
-    if key:
-        text = text.replace(key, "[redacted]")
-    for path in sorted({str(checkout_root()), str(Path.home()), tempfile.gettempdir()}, key=len, reverse=True):
-        if len(path) > 1:
-            text = text.replace(path + os.sep, "").replace(path, ".")
-    return text
-
-
-def scrub_notebook(nb) -> None:
-    """Scrub every text a notebook carries (sources, text outputs, tracebacks), not its images."""
-    for cell in nb.cells:
-        cell.source = _scrub(cell.source)
-        for output in cell.get("outputs", []):
-            if "text" in output:
-                output["text"] = _scrub(output["text"])
-            if "traceback" in output:
-                output["traceback"] = [_scrub(line) for line in output["traceback"]]
-            if "evalue" in output:
-                output["evalue"] = _scrub(output["evalue"])
-            for mime, value in output.get("data", {}).items():
-                if not mime.startswith("image/") and isinstance(value, str):
-                    output["data"][mime] = _scrub(value)
-    papermill = nb.metadata.get("papermill", {})
-    for key in ("input_path", "output_path", "cwd"):
-        if isinstance(papermill.get(key), str):
-            papermill[key] = _scrub(papermill[key])
-    if isinstance(papermill.get("parameters"), dict):
-        papermill["parameters"] = {k: _scrub(v) if isinstance(v, str) else v for k, v in papermill["parameters"].items()}
-
-
-def _write(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-
-
 def execute(run: Run, out_dir: Path, kernel: str = KERNEL, figures: tuple[str, ...] = ()) -> Outcome:
     """Run one notebook with papermill, then write it scrubbed, and its code-free HTML."""
     import nbformat
@@ -103,11 +65,12 @@ def execute(run: Run, out_dir: Path, kernel: str = KERNEL, figures: tuple[str, .
     if (out_dir / STOPPED).exists():  # a cluster's task that begins after the run was stopped
         return Outcome(run, False, ipynb, None, NOT_RUN)
     try:
-        pm.execute_notebook(
-            str(source), str(running), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
-            cwd=str(source.parent), log_output=False,
-            extra_arguments=KERNEL_ARGUMENTS + _export_arguments(run, out_dir, figures),
-        )
+        with writing(running):  # a worker stopped meanwhile removes it before it goes
+            pm.execute_notebook(
+                str(source), str(running), parameters=run.parameters, kernel_name=kernel, progress_bar=False,
+                cwd=str(source.parent), log_output=False,
+                extra_arguments=KERNEL_ARGUMENTS + _export_arguments(run, out_dir, figures),
+            )
     except pm.PapermillExecutionError as exc:
         error = f"cell {exc.exec_count}: {exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}"
     except Exception as exc:  # kernel failed to start, notebook unreadable …
@@ -160,8 +123,6 @@ def _settle(runs: list[Run], outcomes: list[Outcome], out_dir: Path) -> list[Out
 def _export_arguments(run: Run, out_dir: Path, figures: tuple[str, ...]) -> list[str]:
     """With ``figures`` (formats), the kernel saves every figure and table next to the report
     (:mod:`tradedeal.present.export`)."""
-    from tradedeal.present.export import start_line
-
     return [f"--IPKernelApp.exec_lines={start_line(out_dir.resolve(), run.label, figures)}"] if figures else []
 
 
@@ -183,14 +144,6 @@ class Interrupted(Exception):
         super().__init__(f"interrupted ({name}): {finished} of {total} reports finished; index: {index}")
 
 
-class _Terminated(BaseException):
-    """Raised in the main thread by the SIGTERM handler, as KeyboardInterrupt is by SIGINT."""
-
-
-def _raise_terminated(signum, frame):
-    raise _Terminated()
-
-
 def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = KERNEL, progress: bool = True,
                executor: Executor | None = None, figures: tuple[str, ...] = ()) -> list[Outcome]:
     """Execute ``runs`` into ``out_dir`` and write ``index.html``: in ``jobs`` local processes,
@@ -199,10 +152,10 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
     ``pdf``, ``png``): every figure is also saved next to its report with its caption, and every
     table as CSV and LaTeX (:mod:`tradedeal.present.export`).
 
-    A failing notebook does not stop the others: its outcome carries the error. SIGINT (Ctrl-C)
-    or SIGTERM stops the run within seconds: every worker and kernel is ended, finished reports
-    stay, half-written ones are removed, the index marks what did not run, and
-    :class:`Interrupted` is raised.
+    A failing notebook does not stop the others: its outcome carries the error. SIGINT (Ctrl-C),
+    SIGTERM or SIGHUP stops the run within seconds (a second signal meanwhile is ignored): every
+    worker and kernel is ended, finished reports stay, half-written ones are removed, the index
+    marks what did not run, and :class:`Interrupted` is raised.
     """
     from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 
@@ -217,9 +170,9 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
     bar = tqdm(total=len(runs), desc="reports", unit="notebook", disable=not progress)
     outcomes: list[Outcome] = []
     pool, futures = None, []
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if main_thread else None
+    stack = ExitStack()
     try:
+        stack.enter_context(stopping())  # SIGTERM and SIGHUP raised as Ctrl-C is
         # notebooks run in worker processes even one at a time: the parent only waits, so a
         # signal finds it ready to stop the workers and their kernels
         pool = executor or ProcessPoolExecutor(max_workers=jobs, initializer=quiet_worker)
@@ -229,8 +182,8 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
             bar.update()
         if executor is None:
             pool.shutdown()
-    except (KeyboardInterrupt, _Terminated) as exc:
-        signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
+    except (KeyboardInterrupt, Stopped) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
         (out_dir / STOPPED).touch()  # from now on a report that ends is not kept, one not begun not run
         quiet = True
         if executor is None:
@@ -241,23 +194,29 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
             stop_descendants(kernels_only=True)
             quiet = not wait(futures, timeout=STOP_SECONDS).not_done
             shutdown(pool, cancel=True)
-        for partial in out_dir.glob(f"{RUNNING_PREFIX}*"):
-            partial.unlink(missing_ok=True)
-        for partial in out_dir.glob(".*.tmp"):
-            partial.unlink(missing_ok=True)
         bar.close()
-        outcomes = _settle(runs, outcomes, out_dir)
-        if quiet:  # else a cluster's task may still end: the mark stays for it
-            (out_dir / STOPPED).unlink(missing_ok=True)
-        done = {o.run.label for o in outcomes}
-        _write(out_dir / "index.html", _index(_ordered(outcomes, runs), out_dir.name, [r for r in runs if r.label not in done]))
+        outcomes = settle_folder(runs, outcomes, out_dir, keep_mark=not quiet)  # else a task may still end
         raise Interrupted(signum, len(outcomes), len(runs), out_dir / "index.html") from None
     finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, previous)
+        stack.close()
     bar.close()
     outcomes = _ordered(outcomes, runs)
-    _write(out_dir / "index.html", _index(outcomes, out_dir.name))
+    write_text(out_dir / "index.html", _index(outcomes, out_dir.name))
+    return outcomes
+
+
+def settle_folder(runs: list[Run], outcomes: list[Outcome], out_dir: Path, *, keep_mark: bool = False) -> list[Outcome]:
+    """Put the folder of a stopped run in order: half-written files removed, the reports that
+    reached the disk whole kept (:func:`_settle`), ``index.html`` written, marking what did not
+    run; the outcomes, in the order of ``runs``. With ``keep_mark``, the :data:`STOPPED` mark stays
+    (a cluster's task may still end, and must not be kept)."""
+    for partial in [*out_dir.glob(f"{RUNNING_PREFIX}*"), *out_dir.glob(".*.tmp")]:
+        partial.unlink(missing_ok=True)
+    outcomes = _ordered(_settle(runs, outcomes, out_dir), runs)
+    if not keep_mark:
+        (out_dir / STOPPED).unlink(missing_ok=True)
+    done = {o.run.label for o in outcomes}
+    write_text(out_dir / "index.html", _index(outcomes, out_dir.name, [r for r in runs if r.label not in done]))
     return outcomes
 
 
