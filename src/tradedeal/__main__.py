@@ -1,21 +1,17 @@
 """``python -m tradedeal`` and the ``tradedeal`` command: the command line, whose Ctrl-C is one
-line and exit 130 from the first moment (the imports of the first half-second included) to the
-last (the interpreter's shutdown)."""
+line and exit 130 from the first moment (the imports of the first half-second included); once the
+command has answered, a late signal (the second of two Ctrl-C) is ignored while the interpreter
+shuts down, so the exit code stays the command's."""
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 
 INTERRUPTED = "tradedeal: interrupted (SIGINT)"
-
-
-def _late_interrupt(signum, frame) -> None:
-    """Ctrl-C once the command has answered: its line, and out now (no traceback from shutdown)."""
-    print(INTERRUPTED, file=sys.stderr, flush=True)
-    os._exit(128 + signum)
-
+#: Ignored once the command has answered (Python would reset its own handlers to the default at
+#: shutdown, and a late Ctrl-C would then end the process with no word and exit -2).
+LATE = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 def main() -> int:
     """Run the command line; returns its exit code."""
@@ -26,7 +22,8 @@ def main() -> int:
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
         code = 128 + signal.SIGINT
-    signal.signal(signal.SIGINT, _late_interrupt)
+    for signum in LATE:
+        signal.signal(signum, signal.SIG_IGN)
     return code
 
 

@@ -80,7 +80,13 @@ def quiet_worker() -> None:
 
 def watch_parent() -> None:
     """End this process and its kernels, removing the report it was writing, once the process
-    that started it is gone (checked every :data:`WATCH_SECONDS`)."""
+    that started it is gone (checked every :data:`WATCH_SECONDS`); remove it too if the process
+    ends some other way."""
+    import atexit
+
+    import psutil  # noqa: F401  loaded now, never first inside a signal handler (a half-imported module)
+
+    atexit.register(_remove_partial)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), name="tradedeal-parent-watch", daemon=True).start()
 
 
