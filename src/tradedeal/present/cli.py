@@ -22,6 +22,10 @@ from tradedeal.present.notebook_params import parameters_help
 from tradedeal.present.tables import FORMATS, UNITS, render
 
 
+#: What ``tradedeal tracker --table`` prints.
+TRACKER_TABLES = ("tracker", "published", "gaps")
+
+
 class UsageError(TradedealError):
     """The command line's words are off."""
 
@@ -99,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     tracker.add_argument("--prices", choices=PRICES, default="current",
                          help="current US dollars, or 2017: energy lines' quantities at their 2017 unit values, with "
                               "the price/volume split of the shortfall (default: current)")
+    tracker.add_argument("--table", choices=TRACKER_TABLES, default=None,
+                         help="what to print: the tracker, the two-year answer beside the published tallies, or the "
+                              "gaps between them in $bn (default: the tracker; with --year 2020-2021 and the table "
+                              "format, all three)")
     _question_options(tracker, coverage, formats, vintage)
     _units_option(tracker)
 
@@ -227,9 +235,25 @@ def _run(args: argparse.Namespace) -> None:
 
         if args.year != TWO_YEARS:
             check_year(args.year)  # before any data is read
+        if args.table not in (None, "tracker") and args.year != TWO_YEARS:
+            raise UsageError(f"tradedeal tracker: --table {args.table} is for the two-year view (--year {TWO_YEARS})")
         result = tracker_at_prices(Snapshot(vintage=args.vintage), args.year, args.as_of, args.coverage,
                                    proration=args.proration, prices=args.prices)
-        _emit(result.table, args.format, result.window, result.header(), list(result.notes), args.units)
+        if args.table in (None, "tracker"):
+            _emit(result.table, args.format, result.window, result.header(), list(result.notes), args.units)
+        if args.year == TWO_YEARS and (args.table not in (None, "tracker") or args.format == "table"):
+            from tradedeal.agreement.published import compare
+            from tradedeal.present import published
+
+            found = compare(result)
+            if args.format == "table" and args.table is None:
+                sys.stdout.write("\n" + published.text(found, units=args.units))
+            elif args.format == "table":
+                sys.stdout.write(published.text(found, units=args.units) if args.table == "published" else
+                                 render(found.gaps, "table", header=found.header(), units=args.units))
+            else:
+                _emit(found.table if args.table == "published" else found.gaps, args.format, result.window,
+                      found.header(), list(found.notes), args.units)
     elif args.command == "forecast":
         from tradedeal.ingest.snapshot import Snapshot
         from tradedeal.models.projection import forecast_table

@@ -23,6 +23,17 @@ LABELS: dict[str, str] = {
     "pct_of_two_year_target": "Share of the two-year target (%)",
     "pct_of_ytd_target_at_2017_prices": "Share of the target to date, at 2017 prices (%)",
     "comparable_share_pct": "Share with comparable units (%)",
+    # the comparison with the published tallies (agreement.published)
+    "tally": "Tally",
+    "period": "Period",
+    "months_counted": "Months counted",
+    "release": "Figures as released",
+    "pct_of_target": "Share of the target (%)",
+    "differs_because": "Why it differs from this package's answer",
+    "reason": "Reason",
+    "figure": "Figure",
+    "amount_usd": "Amount ($bn)",
+    "effect": "Effect",
     # categories and coverages (row labels)
     "agriculture": "Agriculture",
     "manufactures": "Manufactures",
@@ -155,7 +166,7 @@ def kind(name) -> str:
         return "prob"
     if text.startswith(("required_vs_", "relative_")) or text == "mase":
         return "ratio"
-    if text in ("n", "lines", "remaining_months"):
+    if text in ("n", "lines", "remaining_months", "months_counted"):
         return "count"
     if "year" in text or text in ("code", "hs6", "hs4", "as_of", "month"):
         return "text"
