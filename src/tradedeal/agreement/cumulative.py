@@ -97,6 +97,23 @@ class TwoYears(OnWindow):
         out["pct_of_target_to_date"] = 100 * out["purchases_usd"] / out["target_to_date_usd"]
         return out.set_index("period")
 
+    def target_paths(self) -> dict[str, pd.DataFrame]:
+        """The cumulative two-year target by month, 2020-01 to 2021-12, under each proration, by
+        category and in total: 2020's path, then 2020's target plus 2021's path, both on this
+        view's baseline (the newest release's 2017 where it counts)."""
+        monthly = self.window.monthly()
+        t = self.table.set_index("category")
+        base = monthly.loc[monthly.index.year == BASELINE_YEAR, list(GOODS)].sum()
+        target_2021 = t["target_two_years_usd"] - t["target_2020_usd"]
+        out = {}
+        for proration in PRORATIONS:
+            first = target_path(monthly, YEARS[0], proration=proration) * (t["target_2020_usd"] / (base + increments(YEARS[0])))
+            second = target_path(monthly, YEARS[-1], proration=proration) * (target_2021 / (base + increments(YEARS[-1])))
+            path = pd.concat([first, second + t["target_2020_usd"]])[list(GOODS)]
+            path[COVERED_TOTAL] = path[list(CATEGORIES)].sum(axis=1, min_count=len(CATEGORIES))
+            out[proration] = path
+        return out
+
     def headline_sentences(self) -> list[str]:
         """The two-year answer in words, with its coverage and the months it counts (the published
         tallies and the revisions: :func:`tradedeal.agreement.published.compare`)."""
