@@ -8,6 +8,8 @@ year on the one coverage the 2021 months allow (:func:`side_by_side`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from tradedeal.agreement.concordance import COVERAGES, COVERED_TOTAL
@@ -21,7 +23,7 @@ from tradedeal.agreement.cumulative import (
 )
 from tradedeal.agreement.published import Published
 from tradedeal.agreement.targets import PRICES, YEARS
-from tradedeal.agreement.tracker import Tracker, tracker
+from tradedeal.agreement.tracker import HS6_RELEASE, Tracker, tracker
 from tradedeal.agreement.volumes import PriceSplit, price_split
 from tradedeal.agreement.window import Window, select
 from tradedeal.errors import ParameterError
@@ -62,8 +64,11 @@ def energy_split(window: Window, *, proration: str = "seasonal") -> PriceSplit:
     if window.year in YEARS and window.as_of <= end:
         return price_split(window, proration=proration)
     year = max(y for y in YEARS if pd.Period(f"{y}-12", "M") <= end)
-    return price_split(select(window.snapshot, year=year, as_of=f"{year}-12", coverage=window.coverage),
-                       proration=proration)
+    split = price_split(select(window.snapshot, year=year, as_of=f"{year}-12", coverage=window.coverage),
+                        proration=proration)
+    note = (f"{year} here is as the HS6 lines give it (they carry the quantities), pulled before the June-2021 "
+            f"annual revision; the other tables count the newest release known at {window.as_of}")
+    return replace(split, table=split.table.assign(release=HS6_RELEASE), notes=(*split.notes, note))
 
 
 def headline_sentences(result: Tracker | TwoYears, side: TwoYears | None = None,

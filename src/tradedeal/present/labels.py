@@ -130,11 +130,28 @@ def _words(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def observed_field(through) -> str:
+    """The field of an observed sum from January through ``through`` (a month, ``YYYY-MM``):
+    ``observed_total_usd`` for a whole year, else ``observed_jan_nov_usd`` (labelled ``Observed,
+    January-November ($bn)``), so a part of a year is never labelled a year total."""
+    month = pd.Period(str(through), "M").month
+    if month == 12:
+        return "observed_total_usd"
+    return "observed_jan_usd" if month == 1 else f"observed_jan_{_MONTHS[month - 1]}_usd"
+
+
 def label(name) -> str:
     """The reader's label of a field name, with its unit (``_usd`` → ``($bn)``, ``_pct`` → ``(%)``)."""
     text = str(name)
     if text in LABELS:
         return LABELS[text]
+    if match := re.fullmatch(r"observed_jan(?:_(\w{3}))?_usd", text):
+        return f"Observed, January-{_MONTH_NAMES[_MONTHS.index(match[1])]} ($bn)" if match[1] else "Observed, January ($bn)"
     if match := re.fullmatch(r"qty_(\w+)", text):
         return f"Quantity ({match[1]})"
     if match := re.fullmatch(r"usd_per_(\w+)", text):
