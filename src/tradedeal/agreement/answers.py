@@ -21,7 +21,7 @@ from tradedeal.agreement.cumulative import (
     tracker_year,
     two_year_tracker,
 )
-from tradedeal.agreement.published import Published
+from tradedeal.agreement.published import Published, compare
 from tradedeal.agreement.targets import PRICES, YEARS
 from tradedeal.agreement.tracker import HS6_RELEASE, Tracker, tracker
 from tradedeal.agreement.volumes import PriceSplit, price_split
@@ -55,6 +55,13 @@ def tracker_at_prices(snapshot, year, as_of=None, coverage: str | None = None, *
 def side_by_side(snapshot, *, proration: str = "seasonal") -> TwoYears:
     """Both years through the latest month, on the one coverage the 2021 months allow."""
     return two_year_tracker(select_two_years(snapshot), proration=proration)
+
+
+def comparison(result: Tracker | TwoYears) -> Published | None:
+    """The two-year answer beside the published tallies known at its as-of month
+    (:func:`~tradedeal.agreement.published.compare`); ``None`` for one year, whose as-of month
+    may come before any release."""
+    return compare(result) if isinstance(result, TwoYears) else None
 
 
 def energy_split(window: Window, *, proration: str = "seasonal") -> PriceSplit:
