@@ -87,6 +87,9 @@ def test_civil_aircraft_gap_from_the_census_code(published):
     row = published.table.set_index("tally").loc["All Annex 6.1 goods, 24 months"]
     assert f"at least {floor:.1f} %" in row["differs_because"] and f"{floor:.1f}" == "55.3"
     assert row[["purchases_usd", "target_usd", "pct_of_target"]].isna().all()
+    elsewhere = published.table.set_index("tally").loc["Final tallies published elsewhere"]
+    assert elsewhere[["purchases_usd", "pct_of_target"]].isna().all() and "China's imports" in elsewhere["basis"]
+    assert "not in the shipped data" in elsewhere["differs_because"]
 
 
 def test_december_and_revisions_in_dollars(published):

@@ -34,8 +34,11 @@ from tradedeal.agreement.window import select
 from tradedeal.units import MINUS, usd_bn
 
 #: The comparison's columns: which tally, over which months and coverage, from which release.
-COLUMNS = ("tally", "period", "coverage", "months_counted", "release", "purchases_usd", "target_usd",
+COLUMNS = ("tally", "period", "coverage", "basis", "months_counted", "release", "purchases_usd", "target_usd",
            "pct_of_target", "differs_because")
+#: The basis of every tally the shipped data hold: the agreement's other basis, China's imports
+#: from the US by its customs, is not in them.
+US_EXPORTS = "US exports to China (Census, f.a.s.)"
 #: The gaps' columns: the reason, the figure, its amount (blank where the data lack it), its effect.
 GAP_COLUMNS = ("reason", "figure", "amount_usd", "effect")
 #: The months the two-year target is for.
@@ -181,10 +184,13 @@ def compare(answer: TwoYears) -> Published:
         "tally": "Final tallies published elsewhere", "period": f"{TWO_YEARS}, all {MONTHS} months",
         "coverage": COVERAGES[DEFAULT_COVERAGE].words, "months_counted": np.nan, "release": "",
         "purchases_usd": np.nan, "target_usd": np.nan,
+        "basis": "US exports to China, or China's imports from the US (its customs figures)",
         "differs_because": ("the published final two-year tallies (all 24 months, civil aircraft counted) are not in "
-                            "the shipped data, nor in the sources it was reshaped from: no figure is shown"),
+                            "the shipped data, nor in the sources it was reshaped from, and neither are China's "
+                            "customs figures: no figure is shown"),
     })
     table = pd.DataFrame(rows)
+    table["basis"] = table["basis"].fillna(US_EXPORTS)
     table["pct_of_target"] = 100 * table["purchases_usd"] / table["target_usd"]
     table["months_counted"] = table["months_counted"].astype("float64")
     gaps = _gaps(answer, known, aircraft, hs6_end, full_row, ex_row)

@@ -26,6 +26,7 @@ LABELS: dict[str, str] = {
     # the comparison with the published tallies (agreement.published)
     "tally": "Tally",
     "period": "Period",
+    "basis": "Basis",
     "months_counted": "Months counted",
     "release": "Figures as released",
     "pct_of_target": "Share of the target (%)",

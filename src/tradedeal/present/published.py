@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradedeal.agreement.published import Published
+from tradedeal.agreement.published import US_EXPORTS, Published
 from tradedeal.present import labels
 from tradedeal.present.tables import render
 
@@ -32,10 +32,11 @@ def text(published: Published, *, units: str = "bn") -> str:
     then one line per gap."""
     table = published.table.copy()
     table.insert(0, "row", range(1, len(table) + 1))
-    shown = table.drop(columns=["release", "differs_because"])
-    notes = []
+    shown = table.drop(columns=["release", "differs_because", "basis"])
+    notes = [f"basis: {US_EXPORTS}, unless a row says otherwise"]
     for r in table.itertuples():
-        why = "; ".join(p for p in (r.release, r.differs_because) if p)
+        basis = f"basis: {r.basis}" if r.basis != US_EXPORTS else ""
+        why = "; ".join(p for p in (r.release, basis, r.differs_because) if p)
         notes.append(f"row {r.row}: {why}" if why else f"row {r.row}: this package's answer")
     notes += [NOTE_TRACKER, *published.notes]
     out = render(shown, "table", header=published.header(), notes=notes, units=units)
