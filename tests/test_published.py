@@ -143,6 +143,7 @@ def test_cli_prints_the_comparison_and_the_gaps(run):
 def test_a_year_answered_through_january_says_why(run, root):
     code, out, err = run("tracker", "--year", "2021", "--coverage", "annex_6_1")
     assert code == 0, err
+    assert out.startswith("Phase One purchases, 2021, through 2021-01, January only: the figures end there (")
     assert ("note: 2021 is counted through 2021-01 only (January only): the figures for all Annex 6.1 goods including "
             "civil aircraft end in 2021-01; those for Annex 6.1 goods without civil aircraft run to 2021-11") in out
     result = answers.tracker_result(Snapshot(root), 2021, coverage="annex_6_1")

@@ -111,11 +111,8 @@ def tracker_sentence(result: Tracker) -> str:
     """``Through 2020-12 China bought $93.7bn of covered US goods (all Annex 6.1 goods including civil
     aircraft), 58.9 % of the 2020 target``; a year its figures end before December says so."""
     t = result.table.set_index("category").loc[COVERED_TOTAL]
-    short = [n for n in result.window.notes if n.startswith(f"{result.year} is counted through")]
-    when = f"Through {result.as_of}"
-    if short:
-        counted = short[0][short[0].index("(") + 1:short[0].index(")")]
-        when += f" ({counted}: the figures end there)"
+    short = result.window.months_counted()
+    when = f"Through {result.as_of}" + (f" ({short}: the figures end there)" if short else "")
     text = (f"{when} China bought ${t['purchases_ytd_usd'] / 1e9:.1f}bn of covered US goods "
             f"({coverage_phrase(result.coverage)}), {t['pct_of_annual_target']:.1f} % of the {result.year} target")
     if result.as_of.month != 12 and pd.notna(t["pct_of_ytd_target"]):

@@ -48,8 +48,11 @@ class Tracker(OnWindow):
 
     def header(self) -> list[str]:
         """Lines that state what the table shows: period, coverage, proration, data vintage."""
+        short = self.window.months_counted()
+        counted = f", {short}: the figures end there" if short else ""
         return [
-            f"Phase One purchases, {self.year}, through {self.as_of} (US exports to China, USD, not seasonally adjusted)",
+            f"Phase One purchases, {self.year}, through {self.as_of}{counted} (US exports to China, USD, not seasonally "
+            "adjusted)",
             *self.window.question()[1:],
             f"proration of the target within the year: {self.proration}",
         ]

@@ -59,6 +59,14 @@ class Window:
             f"data: {self.citation()}",
         ]
 
+    def months_counted(self) -> str | None:
+        """``January only`` or ``January to November, 11 of 12 months`` when the year is answered
+        through part of itself because its figures end there (a note says why), else None."""
+        for note in self.notes:
+            if self.year is not None and note.startswith(f"{self.year} is counted through"):
+                return note[note.index("(") + 1:note.index(")")]
+        return None
+
     def fields(self) -> dict[str, str]:
         """The columns every CSV row and JSON record carries: ``vintage`` and ``as_of``."""
         return {"vintage": self.vintage, "as_of": str(self.as_of)}
