@@ -29,7 +29,7 @@ from tradedeal.agreement.concordance import (
 )
 from tradedeal.agreement.cumulative import TwoYears
 from tradedeal.agreement.targets import BASELINE_YEAR, TWO_YEARS, YEARS, increments
-from tradedeal.agreement.tracker import tracker
+from tradedeal.agreement.tracker import HS6_RELEASE, tracker
 from tradedeal.agreement.window import select
 from tradedeal.units import MINUS, usd_bn
 
@@ -105,7 +105,6 @@ def compare(answer: TwoYears) -> Published:
     ex_2020 = tracker(select(snapshot, year=YEARS[0], as_of=f"{YEARS[0]}-12", coverage=AGGREGATE_COVERAGE)).table
     full_row = full_2020.set_index("category").loc[COVERED_TOTAL]
     ex_row = ex_2020.set_index("category").loc[COVERED_TOTAL]
-    hs6_release = "Census HS6 lines, pulled before the June-2021 annual revision"
     total = answer.table.set_index("category").loc[COVERED_TOTAL]
     counted = 12 + as_of.month
     rows = [{
@@ -161,7 +160,7 @@ def compare(answer: TwoYears) -> Published:
         })
     rows.append({
         "tally": "This package, HS6 lines", "period": str(YEARS[0]), "coverage": COVERAGES[DEFAULT_COVERAGE].words,
-        "months_counted": 12, "release": hs6_release, "purchases_usd": full_row["purchases_ytd_usd"],
+        "months_counted": 12, "release": HS6_RELEASE, "purchases_usd": full_row["purchases_ytd_usd"],
         "target_usd": full_row["target_usd"],
         "differs_because": (f"counts civil aircraft: ${aircraft.loc[BASELINE_YEAR] / 1e9:.2f}bn more in the 2017 "
                             f"baseline, ${aircraft.loc[YEARS[0]] / 1e9:.2f}bn more in {YEARS[0]}; without them the "
@@ -204,7 +203,7 @@ def compare(answer: TwoYears) -> Published:
 
 def _answer_release(answer: TwoYears, known: pd.DataFrame) -> str:
     if answer.coverage != AGGREGATE_COVERAGE or known.empty:
-        return "Census HS6 lines, pulled before the June-2021 annual revision"
+        return HS6_RELEASE
     text = f"newest release known at {answer.as_of} (data through {known['data_through'].max()})"
     if not answer.revisions.empty:
         text += f"; {YEARS[0]} as revised in the release through {answer.revisions['revised_in'].min()}"
