@@ -49,7 +49,7 @@ def test_energy_of_a_later_report_names_its_release(root):
 def test_charts_of_both_years_say_which_months_they_draw(root):
     two = answers.tracker_result(Snapshot(root), "2020-2021")
     note = tracker_plots.months_note(two)
-    assert note.startswith("Months drawn: 2020-01 to 2021-01: Census HS6 lines")
+    assert note.startswith(f"Months drawn: 2020-01 to 2021-01: {HS6_RELEASE}")
     assert "2021-02 to 2021-11: differences of the published year-to-date releases" in note
     assert "the tables count the revised $89.13bn" in note
     paths = two.target_paths()["seasonal"]

@@ -10,7 +10,7 @@ import pandas as pd
 from tradedeal.agreement.concordance import CATEGORIES, COVERAGES, COVERED_TOTAL
 from tradedeal.agreement.cumulative import TwoYears
 from tradedeal.agreement.targets import BASELINE_YEAR, PRORATIONS, TWO_YEARS, YEARS
-from tradedeal.agreement.tracker import Tracker
+from tradedeal.agreement.tracker import HS6_RELEASE, Tracker
 from tradedeal.present import plots
 from tradedeal.present.labels import label
 
@@ -24,7 +24,7 @@ def months_note(result: TwoYears) -> str:
     sources = result.window.snapshot.sources(result.coverage)
     start = pd.Period(f"{YEARS[0]}-01", "M")
     parts = [f"{max(r.first, start)} to {min(r.last, result.as_of)}: "
-             f"{'Census HS6 lines, before the June-2021 annual revision' if r.source == 'census_hs6' else 'differences of the published year-to-date releases'}"
+             f"{HS6_RELEASE if r.source == 'census_hs6' else 'differences of the published year-to-date releases'}"
              for r in sources.itertuples() if r.first <= result.as_of and r.last >= start]
     text = "Months drawn: " + "; ".join(parts) + "."
     if abs(drawn - counted) >= 0.5e7:
