@@ -25,7 +25,7 @@ import pandas as pd
 from tradedeal.errors import ParameterError, SchemaError, SourceError, TradedealError
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.build import ensure_built, load_table, read_manifest
-from tradedeal.ingest.paths import _umask
+from tradedeal.ingest.paths import current_umask
 from tradedeal.ingest.remote import CensusClient, FredClient
 from tradedeal.ingest.transport import make_session
 from tradedeal.months import parse_month
@@ -47,7 +47,7 @@ def _staging(source: str, root) -> Iterator[Path]:
     folder = vintages.vintages_dir(root) / source
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder, prefix=vintages.STAGING_PREFIX))
-    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a vintage is as shareable as its data folder
+    os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a vintage is as shareable as its data folder
     try:
         yield staging
     finally:
