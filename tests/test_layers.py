@@ -20,7 +20,7 @@ ABOVE = ("tradedeal.agreement", "tradedeal.models", "tradedeal.present")
 #: The layers, lowest first: a module may import its own layer and the layers below it.
 LAYERS = ("ingest", "agreement", "models", "present")
 #: Below every layer: any module may import them; they import none of the layers.
-BASE = ("tradedeal.errors", "tradedeal.months", "tradedeal.units", "tradedeal.executors")
+BASE = ("tradedeal.errors", "tradedeal.months", "tradedeal.units", "tradedeal.executors", "tradedeal.interrupts")
 #: The package's front door (``Snapshot``, ``Window`` on first use) and ``python -m tradedeal``.
 TOP = ("tradedeal", "tradedeal.__main__")
 #: The rooms of ``models/`` and the rooms each may import besides its own (docs/architecture.md).

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
-import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -24,6 +22,8 @@ KINDS = ("local", "dask")
 SCHEDULER_VARIABLE = "TRADEDEAL_DASK_SCHEDULER"
 #: A task whose worker is lost is run again this many times.
 RETRIES = 2
+#: The module whose ``dask_setup`` each worker of a LocalCluster we start runs (dask's ``preload``).
+WORKER_SETUP = "tradedeal.present.workers"
 
 
 @contextmanager
@@ -51,7 +51,7 @@ def executor(kind: str = "local", *, jobs: int | None = None, scheduler: str | N
             cluster = LocalCluster(n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True,
                                    dashboard_address=":0",  # any free port: never a clash
                                    silence_logs=logging.ERROR,  # a cancelled task or closing worker is no news
-                                   preload=[__name__])  # dask_setup: the workers leave Ctrl-C to us
+                                   preload=[WORKER_SETUP])  # its dask_setup: Ctrl-C left to us
         try:
             client = Client(address or cluster, timeout=30)
         except (OSError, ValueError, TypeError) as exc:
@@ -62,21 +62,6 @@ def executor(kind: str = "local", *, jobs: int | None = None, scheduler: str | N
             client.close()
         if cluster is not None:
             cluster.close()
-
-
-def dask_setup(worker) -> None:
-    """Run by dask in each worker process of a LocalCluster we start (its ``preload``): Ctrl-C
-    reaches the whole process group, and the workers leave it to the process that started them,
-    which stops the run and closes the cluster (no KeyboardInterrupt traceback per worker). A
-    worker whose parent is gone (``kill -9``) ends its kernels, removes the report it was writing
-    and leaves at once, before its lost connections are news: no worker traceback."""
-    from tradedeal.present.workers import watch_parent
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for name in ("distributed", "tornado", "asyncio"):  # a closing cluster's lost connections are no news
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    watch_parent()
 
 
 def _quiet_resource_tracker() -> None:

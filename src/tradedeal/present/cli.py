@@ -3,7 +3,7 @@
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr,
-at most :data:`MAX_MESSAGE` characters, and exit code 2; Ctrl-C, SIGTERM and SIGHUP one line and
+at most :data:`~tradedeal.present.messages.MAX_MESSAGE` characters, and exit code 2; Ctrl-C, SIGTERM and SIGHUP one line and
 128 + the signal. Whatever it prints passes :func:`~tradedeal.ingest.apikey.redact` first: the
 API key, in any encoding, never reaches the terminal.
 """
@@ -23,6 +23,7 @@ from tradedeal.errors import TradedealError
 from tradedeal.executors import SCHEDULER_VARIABLE
 from tradedeal.ingest.apikey import redact
 from tradedeal.interrupts import Stopped, exit_code, signal_name, stopping
+from tradedeal.present.messages import say, where
 from tradedeal.models.forecast import MODEL_CHOICES as CHOICES  # light: no statsmodels
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.present.notebook_params import parameters_help
@@ -42,8 +43,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-#: The longest message the command line prints for an error (a 5 MB value is not quoted whole).
-MAX_MESSAGE = 500
 #: Years the command line takes (the report's ``year`` parameter takes the same).
 YEARS = (2000, 2100)
 
@@ -338,7 +337,7 @@ def _report(args: argparse.Namespace) -> int:
     from tradedeal.present.writing import check_formats
 
     for line in recover(Path(args.out)):  # runs killed outright (kill -9): their folders settled, indexed
-        _say(f"tradedeal: {line}")
+        say(f"tradedeal: {line}")
     sets = parameters.load_batch(args.file) if args.file else [{}]
     given = dict(args.parameter)  # text: each parameter's declared type reads it
     if args.vintage is not None:
@@ -363,28 +362,13 @@ def _report(args: argparse.Namespace) -> int:
                 outcomes = report.run_report(runs, out, jobs=jobs or 1, kernel=args.kernel,
                                              progress=sys.stderr.isatty(), executor=pool, figures=figures)
     except report.Interrupted as exc:
-        _say(f"tradedeal: {exc}")
+        say(f"tradedeal: {exc}")
         return exc.code
     failed = [o for o in outcomes if not o.ok]
     print(f"{len(outcomes) - len(failed)} of {len(outcomes)} reports ok; index: {Path(out) / 'index.html'}")
     for o in failed:
-        _say(f"FAILED {o.run.label}: {o.error}")
+        say(f"FAILED {o.run.label}: {o.error}")
     return 1 if failed else 0
-
-
-def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
-    """``text`` at most ``limit`` characters, saying how much was cut."""
-    if len(text) <= limit:
-        return text
-    cut = f" … ({len(text) - limit + 40:,} characters cut)"
-    return text[: limit - 40] + cut
-
-
-def _say(message: str) -> None:
-    """One line on stderr: redacted, first line only, capped in length."""
-    message = redact(message)
-    message = message.splitlines()[0] if message.strip() else message
-    print(_cut(message), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -396,37 +380,26 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _report(args)
             _run(args)
     except (KeyboardInterrupt, Stopped) as exc:  # one line, the shell's code for the signal
-        _say(f"tradedeal: interrupted ({signal_name(exc)})")
+        say(f"tradedeal: interrupted ({signal_name(exc)})")
         return exit_code(exc)
     except TradedealError as exc:
         message = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
         if not message.startswith("tradedeal"):
             message = f"tradedeal: error: {message}"
-        _say(message)
+        say(message)
         return 2
     except OSError as exc:  # unwritable folder, disk full …: say which file, change nothing else
-        where = f" {exc.filename}" if exc.filename else ""
-        _say(f"tradedeal: error: cannot read or write{where}: {exc.strerror or exc}")
+        place = f" {exc.filename}" if exc.filename else ""
+        say(f"tradedeal: error: cannot read or write{place}: {exc.strerror or exc}")
         return 2
     except Exception as exc:  # a failure no rule names yet: still one line (TRADEDEAL_TRACEBACK=1 shows it whole)
         if os.environ.get("TRADEDEAL_TRACEBACK"):
             raise
         text = str(exc).splitlines()[0] if str(exc).strip() else ""
-        _say(f"tradedeal: error: unexpected {type(exc).__name__} at {_where(exc)}: {text} (a bug: please report it "
-             "with the command; TRADEDEAL_TRACEBACK=1 shows the traceback)")
+        say(f"tradedeal: error: unexpected {type(exc).__name__} at {where(exc)}: {text} (a bug: please report it "
+            "with the command; TRADEDEAL_TRACEBACK=1 shows the traceback)")
         return 2
     return 0
-
-
-def _where(exc: BaseException) -> str:
-    """The last line of tradedeal's own code the exception passed through (``ingest/build.py:150``)."""
-    import traceback
-
-    ours = [f for f in traceback.extract_tb(exc.__traceback__) if f"{os.sep}tradedeal{os.sep}" in f.filename]
-    if not ours:
-        return "?"
-    path = ours[-1].filename
-    return f"{path[path.rindex(os.sep + 'tradedeal' + os.sep) + len('/tradedeal/'):]}:{ours[-1].lineno}"
 
 
 if __name__ == "__main__":

@@ -159,3 +159,19 @@ def _children(proc) -> list:
         return proc.children(recursive=True)
     except psutil.NoSuchProcess:
         return []
+
+
+def dask_setup(worker) -> None:
+    """Run by dask in each worker process of a LocalCluster tradedeal starts (its ``preload``,
+    :data:`tradedeal.executors.WORKER_SETUP`): Ctrl-C reaches the whole process group, and the
+    workers leave it to the process that started them, which stops the run and closes the cluster
+    (no KeyboardInterrupt traceback per worker). A worker whose parent is gone (``kill -9``) ends
+    its kernels, removes the report it was writing and leaves at once: its lost connections are
+    logged nowhere, so no worker traceback."""
+    import logging
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("distributed", "tornado", "asyncio"):  # a closing cluster's lost connections are no news
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    watch_parent()
