@@ -10,9 +10,10 @@ import pytest
 
 from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result
-from tradedeal.agreement.concordance import classify, load_concordance
 from tradedeal.agreement.tracker import COLUMNS
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import classify
+from tradedeal.ingest.sources import load_concordance
 from tradedeal.present import cli
 
 CATS = ["agriculture", "manufactures", "energy"]
