@@ -242,10 +242,10 @@ def _run(args: argparse.Namespace) -> None:
             print("\n".join(list_vintages()))
     elif args.command == "tracker":
         from tradedeal.agreement.answers import tracker_at_prices
-        from tradedeal.agreement.targets import TWO_YEARS
+        from tradedeal.agreement.targets import TWO_YEARS, YEARS
         from tradedeal.ingest.snapshot import Snapshot
 
-        if args.table not in (None, "tracker") and args.year != TWO_YEARS:
+        if args.table not in (None, "tracker") and args.year in YEARS:  # other years: tracker_at_prices says why
             raise UsageError(f"tradedeal tracker: --table {args.table} is for the two-year view (--year {TWO_YEARS})")
         result = tracker_at_prices(Snapshot(vintage=args.vintage), args.year, args.as_of, args.coverage,
                                    proration=args.proration, prices=args.prices)
