@@ -15,9 +15,19 @@ LATE = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 def main() -> int:
     """Run the command line; returns its exit code."""
+    seen: list[int] = []
+
+    def during_imports(signum, frame):  # remembered: a library that swallows it cannot lose it
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, during_imports)
     try:
         from tradedeal.present.cli import main as run  # pandas and the rest: a second of imports
 
+        if seen:
+            raise KeyboardInterrupt
+        signal.signal(signal.SIGINT, previous)
         code = run()
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)
