@@ -154,3 +154,24 @@ def test_models_run_apart_and_merged_are_one_run():
     pd.testing.assert_frame_equal(together.record, apart.record)
     assert set(together.paths) == set(apart.paths)
     assert all((together.paths[k] == apart.paths[k]).all() for k in together.paths)
+
+
+def test_reliability_counts_on_the_shipped_data(root):
+    """Every scored prob_reach_target is one of 2020's 11 origins (Jan-Nov) for each of the four
+    series, and none reached its target; "beats the year before" is judged at 11 origins a year,
+    2017-2020, against the calendar-year totals summed here from the monthly data."""
+    from tradedeal.models.forecast.projection import realtime_backtests
+    from tradedeal.models.forecast.reliability import beat_last_year, target_events
+
+    snap = Snapshot(root)
+    results = realtime_backtests(snap, jobs=2)["backtests"]
+    events = target_events(results)
+    assert len(events) == 44 and set(events["year"]) == {2020} and events["outcome"].sum() == 0
+    beat = beat_last_year(results)
+    assert len(beat) == 4 * 4 * 11
+    monthly = snap.exports_by_category("annex_6_1_ex_civil_aircraft")
+    totals = monthly.groupby(monthly.index.year).sum()
+    for (series, year), outcome in beat.groupby(["series", "year"])["outcome"].first().items():
+        assert outcome == float(totals.loc[year, series] >= totals.loc[year - 1, series]), (series, year)
+    table = reliability_table(beat["prob"], beat["outcome"])
+    assert table["n"].sum() == 176 and table["hits"].sum() == beat["outcome"].sum()
