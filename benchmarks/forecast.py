@@ -52,8 +52,8 @@ import pandas as pd
 from tradedeal import Snapshot
 from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
-from tradedeal.models.backtest import backtest_categories
 from tradedeal.models.forecast.reliability import beat_last_year, reliability_table, target_events
+from tradedeal.models.forecast.rolling import backtest_categories
 from tradedeal.models.forecast.variance import RECORD_MULTIPLE
 
 SERIES = ("agriculture", "manufactures", "energy", "covered_total")
@@ -63,7 +63,10 @@ import os, resource, sys, time
 from tradedeal import Snapshot
 from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
-from tradedeal.models.backtest import backtest_categories
+try:
+    from tradedeal.models.forecast.rolling import backtest_categories
+except ImportError:  # the code before the layout move (issue 22)
+    from tradedeal.models.backtest import backtest_categories
 monthly = Snapshot().exports_by_category(AGGREGATE_COVERAGE)
 targets = {y: annual_targets(monthly, y) for y in (2020, 2021)}
 start = time.perf_counter()

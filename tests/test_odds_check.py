@@ -13,9 +13,9 @@ import pytest
 from tradedeal import Snapshot
 from tradedeal.agreement.targets import annual_targets
 from tradedeal.errors import ParameterError
-from tradedeal.models.reach import reach, reach_table
-from tradedeal.models.reliability import reliability_table
-from tradedeal.models.variance import above_record_pct, recent_scale, recent_sd, weighted_quantile
+from tradedeal.models.forecast.reach import reach, reach_table
+from tradedeal.models.forecast.reliability import reliability_table
+from tradedeal.models.forecast.variance import above_record_pct, recent_scale, recent_sd, weighted_quantile
 
 
 def planted_series() -> pd.Series:

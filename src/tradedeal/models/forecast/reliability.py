@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.models.scores import Backtest
+from tradedeal.models.forecast.scores import Backtest
 
 #: Bins of predicted probability: [0, 0.05), [0.05, 0.2), ... [0.95, 1].
 EDGES = (0.0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.models.odds import format_probability
+from tradedeal.models.forecast.odds import format_probability
 
 #: Below this many runs on record, "none reached it" is not stated as a percentage.
 MIN_RUNS = 100
