@@ -90,10 +90,15 @@ def _line_1(src: str | None, jobs: int, events: str, runs: int) -> tuple[float, 
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = src
+        # the extracted source would look for data beside itself: the same data as this checkout's
+        env.setdefault("TRADEDEAL_DATA_DIR", str(Path(__file__).resolve().parents[1] / "data"))
     walls, cpus = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", LINE_1, str(jobs), events], env=env, capture_output=True,
-                             text=True, check=True).stdout.split()
+        done = subprocess.run([sys.executable, "-c", LINE_1, str(jobs), events], env=env, capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"line 1 failed on {src or 'this checkout'}: {done.stderr.strip().splitlines()[-1]}")
+        out = done.stdout.split()
         walls.append(float(out[0]))
         cpus.append(float(out[1]))
     return statistics.median(walls), statistics.median(cpus)

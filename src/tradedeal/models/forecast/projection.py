@@ -216,8 +216,8 @@ def forecast_table(
 
 def _check_columns(prob: float, check: Reach | None) -> dict:
     """The model's probability in words (``odds``) and the record's check beside it
-    (:mod:`~tradedeal.models.reach`): what the months left must buy, against the best run of as many
-    months on record."""
+    (:mod:`~tradedeal.models.forecast.reach`): what the months left must buy, against the best run of as
+    many months on record."""
     if check is None:
         return {"odds": format_probability(prob), "needed_usd": float("nan"), "months_left": 0,
                 "needed_vs_best": float("nan"), "check": ""}
