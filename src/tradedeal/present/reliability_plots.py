@@ -15,12 +15,12 @@ def reliability_diagram(tables: dict[str, pd.DataFrame], *, title: str, source: 
     with its count; the diagonal is perfect reliability."""
     ax = _axes(ax, figsize=(6, 5))
     ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label="perfectly reliable")
-    for (name, table), marker in zip(tables.items(), "os^", strict=False):
+    for (name, table), marker, offset in zip(tables.items(), "os^", ((2, 6), (4, -11), (4, 8)), strict=False):
         shown = table[table["n"] > 0]
         ax.plot(shown["mean_prob"], shown["observed_freq"], marker=marker, lw=1, label=name)
-        for _, row in shown.iterrows():
-            ax.annotate(f"n={int(row['n'])}", (row["mean_prob"], row["observed_freq"]), xytext=(4, -10),
-                        textcoords="offset points", fontsize=7)
+        for _, row in shown.iterrows():  # each line's counts on its own side, apart from the other's
+            ax.annotate(f"n={int(row['n'])}", (row["mean_prob"], row["observed_freq"]), xytext=offset,
+                        textcoords="offset points", fontsize=7, rotation=45 if offset[1] > 0 else 0)
     ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02), xlabel="predicted probability (mean of the bin)",
            ylabel="observed frequency", title=title)
     legend_outside(ax)

@@ -43,12 +43,6 @@ def reliability_table(prob, outcome, *, edges=EDGES) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("bin")
 
 
-def _complete(bt: Backtest, frame: pd.DataFrame) -> pd.DataFrame:
-    unscored = bt.unscored_years(frame) if not frame.empty else {}
-    return frame[frame["observed_total_usd"].notna() & (frame["through"].dt.month == 12)
-                 & (frame["through"] > frame["as_of"]) & ~frame["year"].isin(list(unscored))]
-
-
 def target_events(backtests: dict[str, Backtest], *, model: str = "auto") -> pd.DataFrame:
     """Every judged ``prob_reach_target`` of ``model``: ``series, as_of, year, prob, outcome``
     (the calendar year reached its full-year target), years observed through December only."""
@@ -57,7 +51,7 @@ def target_events(backtests: dict[str, Backtest], *, model: str = "auto") -> pd.
         p = bt.projections
         if p.empty or "target_usd" not in p:
             continue
-        p = _complete(bt, p[(p["model"] == model) & p["target_usd"].notna()])
+        p = bt.complete(p[(p["model"] == model) & p["target_usd"].notna()])
         frames.append(pd.DataFrame({"series": name, "as_of": p["as_of"], "year": p["year"],
                                     "prob": p["prob_reach_target"],
                                     "outcome": (p["observed_total_usd"] >= p["target_usd"]).astype(float)}))
@@ -72,7 +66,7 @@ def beat_last_year(backtests: dict[str, Backtest], *, model: str = "auto", first
     frames = []
     for name, bt in backtests.items():
         r = bt.record
-        r = _complete(bt, r[(r["model"] == model) & (r["as_of"] >= pd.Period(first, "M"))])
+        r = bt.complete(r[(r["model"] == model) & (r["as_of"] >= pd.Period(first, "M"))])
         if r.empty:
             continue
         yearly = _year_totals(bt, name)
