@@ -6,14 +6,15 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from tradedeal.present.plots import _axes, caption, legend_outside
+from tradedeal.present.plots import caption, legend_outside
 
 
 def reliability_diagram(tables: dict[str, pd.DataFrame], *, title: str, source: str, ax=None) -> plt.Axes:
     """One line per event (``tables``: name → :func:`~tradedeal.models.forecast.reliability.reliability_table`):
     each non-empty bin's mean predicted probability against the share that happened, labelled
     with its count; the diagonal is perfect reliability."""
-    ax = _axes(ax, figsize=(6, 5))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 5), layout="constrained")
     ax.plot([0, 1], [0, 1], color="#999999", lw=1, ls="--", label="perfectly reliable")
     for (name, table), marker, offset in zip(tables.items(), "os^", ((2, 6), (4, -11), (4, 8)), strict=False):
         shown = table[table["n"] > 0]
