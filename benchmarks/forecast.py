@@ -32,7 +32,7 @@ coverage whose data runs longest (annex_6_1_ex_civil_aircraft, to 2021-11). Prin
    beats the year before, over every origin of 2017-2020: predicted against observed frequency,
    with counts.
 
-    .venv/bin/python benchmarks/forecast.py [--jobs 2] [--runs 3] [--before REV] [--events ex_post]
+    .venv/bin/python benchmarks/forecast.py [--jobs 2] [--runs 3] [--before REV] [--events ex_post] [--half-life 12]
 """
 
 from __future__ import annotations
@@ -137,6 +137,8 @@ def main() -> None:
     parser.add_argument("--events", default="realtime", help="intervention rule: realtime or ex_post (default: realtime)")
     parser.add_argument("--runs", type=int, default=1, help="runs of line 1, median reported (default 1)")
     parser.add_argument("--before", metavar="REV", help="also time line 1 on the code of commit REV, in this run")
+    parser.add_argument("--half-life", type=float, default=None,
+                        help="recency weights of the variance, months (default: none, equal weights; docs/forecasts.md)")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     coverage = AGGREGATE_COVERAGE
@@ -152,7 +154,8 @@ def main() -> None:
         timings["now"] = _line_1(None, args.jobs, args.events, args.runs)
     load = os.getloadavg()
     start, cpu = time.perf_counter(), _cpu()
-    results = backtest_categories(monthly, jobs=args.jobs, targets=targets, events=args.events)
+    results = backtest_categories(monthly, jobs=args.jobs, targets=targets, events=args.events,
+                                  half_life=args.half_life)
     wall, cpu = time.perf_counter() - start, _cpu() - cpu
     print(f"events: {args.events}" + ("" if args.events == "realtime" else " (an ex-post analysis: the end of the 2020 "
                                                                           "shock known in advance; not real time)"))
