@@ -50,8 +50,8 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 from tradedeal.models.forecast.reliability import beat_last_year, reliability_table, target_events
 from tradedeal.models.forecast.rolling import backtest_categories
 from tradedeal.models.forecast.variance import RECORD_MULTIPLE
@@ -61,11 +61,12 @@ SERIES = ("agriculture", "manufactures", "energy", "covered_total")
 LINE_1 = """
 import os, resource, sys, time
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
 try:
+    from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
     from tradedeal.models.forecast.rolling import backtest_categories
 except ImportError:  # the code before the layout move (issue 22)
+    from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
     from tradedeal.models.backtest import backtest_categories
 monthly = Snapshot().exports_by_category(AGGREGATE_COVERAGE)
 targets = {y: annual_targets(monthly, y) for y in (2020, 2021)}
