@@ -125,13 +125,17 @@ def test_the_scan_at_the_real_break_is_shown_beside_the_placebo_scans(hs4):
 def test_calibrated_p_values_and_the_out_of_sample_placebo_rule():
     null = np.array([-3.0, -1.0, 0.5, 2.0])
     assert calibrated_p(np.array([2.5, 0.1, 5.0]), null).tolist() == [2 / 5, 5 / 5, 1 / 5]
-    fits = {pd.Period(m, "M"): pd.DataFrame({"z": [z], "p_hac": [0.01], "slope_change": [z]})
+    fits = {pd.Period(m, "M"): pd.DataFrame({"z": [z], "p_hac": [0.01], "slope_change": [z], "level_z": [-z],
+                                             "level_p_hac": [0.5], "level_change": [-z]})
             for m, z in (("2015-01", 4.0), ("2015-06", 1.0), ("2016-06", 1.0))}
-    real = pd.DataFrame({"z": [1.5], "p_hac": [0.2], "slope_change": [0.1]})
+    real = pd.DataFrame({"z": [1.5], "p_hac": [0.2], "slope_change": [0.1], "level_z": [1.5], "level_p_hac": [0.2],
+                         "level_change": [0.1]})
     table = placebo_table(real, fits, break_month=pd.Period("2020-02", "M"), post_months=12, fdr=0.5)
     # 2015-01 and 2015-06 overlap (5 months apart): each is judged against 2016-06 only
     assert table["calibrated_p_below_5_pct"].tolist() == [0.0, 0.0, 0.0, 0.0]
     assert table["lines_tested"].tolist() == [1, 1, 1, 1] and table["hac_p_below_5_pct"].tolist() == [100, 100, 100, 0]
+    assert table["level_calibrated_p_below_5_pct"].tolist() == [0.0, 0.0, 0.0, 0.0]  # the level's own placebos
+    assert table["level_hac_p_below_5_pct"].tolist() == [0, 0, 0, 0]
 
 
 def test_planted_slope_changes_are_found():

@@ -15,19 +15,19 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.agreement.window import Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import Snapshot
-from tradedeal.models.scan.line_model import (MIN_MONTHS_BEFORE, LineModel, calibrated_p, critical_z, fit_breaks,
-                                              placebo_breaks, placebo_table, untestable)
+from tradedeal.models.scan.line_model import (MIN_MONTHS_BEFORE, PARAMETERS, LineModel, benjamini_hochberg,
+                                              calibrated_p, critical_z, fit_breaks, placebo_table, untestable)
+from tradedeal.models.scan.placebos import placebo_fits
+from tradedeal.models.scan.power import measure_power
 from tradedeal.models.scan.ppml import fit_ppml
 from tradedeal.months import parse_month
 from tradedeal.units import usd_bn
@@ -35,11 +35,11 @@ from tradedeal.units import usd_bn
 LEVELS = ("hs4", "hs6", "subcategory")
 #: The verdict groups of the decomposition, in order.
 GROUPS = ("accelerated", "slowed", "no significant change", "not tested")
-_CHUNK = 8  # break months per task on an executor
 #: Columns of :attr:`Scan.lines`.
 LINE_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
                 "same_months_2017_usd", "change_usd", "vs_2017_pct", "level_change", "slope_change", "ci_lower",
-                "ci_upper", "p_hac", "p_value", "q_value", "verdict")
+                "ci_upper", "p_hac", "p_value", "q_value", "verdict", "level_ci_lower", "level_ci_upper", "level_p_hac",
+                "level_p_value", "level_q_value", "level_verdict")
 #: Columns of :attr:`Scan.untested`.
 UNTESTED_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
                     "same_months_2017_usd", "change_usd", "reason")
@@ -61,6 +61,8 @@ class Scan:
     months: tuple[pd.Period, pd.Period]
     line_model: LineModel
     critical_z: float  # the calibrated 95 % interval is slope_change ± critical_z × HAC s.e.
+    level_critical_z: float  # the same for level_change
+    power: pd.DataFrame  # power.POWER_COLUMNS: planted changes found, by parameter
 
     @property
     def model(self) -> str:
@@ -271,33 +273,37 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, break_month: pd.Peri
                for code in facts.index[small]}
     candidates = values.loc[:, ~small.to_numpy()]
     post_months = (values.index.max() - break_month).n + 1
-    breaks = [*placebo_breaks(values.index, post_months, model), break_month]
-    chunks = [breaks[i:i + _CHUNK] for i in range(0, len(breaks), _CHUNK)]
-    task = partial(fit_breaks, candidates, post_months=post_months, model=model)
-    fits = [f for chunk in (executor.map if executor is not None else map)(task, chunks) for f in chunk]
-    fits = [f[f["converged"].astype(bool)] for f in fits[:-1]] + [fits[-1]]
-    placebos = dict(zip(breaks[:-1], fits[:-1]))
-    real = fits[-1]
+    snapshot = window.snapshot if window is not None else None
+    placebos = placebo_fits(candidates, post_months=post_months, model=model, executor=executor, snapshot=snapshot)
+    real = fit_breaks(candidates, [break_month], post_months=post_months, model=model)[0]
     why = untestable(candidates, break_month, model)
     reasons |= {code: r for code, r in why.items() if r}
     reasons |= {code: "no fit: PPML did not converge" for code in real.loc[~real["converged"].astype(bool), "code"]}
     real = real[real["converged"].astype(bool)]
-    null = np.concatenate([f["z"].to_numpy() for f in placebos.values()] or [np.array([])])
-    if len(null) == 0:
+    nulls = {p: np.concatenate([f[z].to_numpy() for f in placebos.values()] or [np.array([])])
+             for p, z in PARAMETERS.items()}
+    if len(nulls["pace"]) == 0:
         raise DataNotAvailableError(f"no placebo break fits in the pre-deal months of {values.index.min()} to "
                                     f"{values.index.max()} with {post_months} months after it")
     table = placebo_table(real, placebos, break_month=break_month, post_months=post_months, fdr=fdr)
-    crit = critical_z(null)
-    tested = real.assign(p_value=calibrated_p(real["z"].to_numpy(), null),
-                         ci_lower=real["slope_change"] - crit * real["std_error"],
-                         ci_upper=real["slope_change"] + crit * real["std_error"])
-    if len(tested):
-        reject, q, _, _ = multipletests(tested["p_value"].to_numpy(), alpha=fdr, method="fdr_bh")
-        tested["q_value"] = q
-        tested["verdict"] = np.where(~reject, "no significant change",
-                                     np.where(tested["slope_change"] > 0, "accelerated", "slowed"))
-    else:
-        tested["q_value"], tested["verdict"] = [], []
+    crit = {p: critical_z(null) for p, null in nulls.items()}
+    tested = real.assign(p_value=calibrated_p(real["z"].to_numpy(), nulls["pace"]),
+                         ci_lower=real["slope_change"] - crit["pace"] * real["std_error"],
+                         ci_upper=real["slope_change"] + crit["pace"] * real["std_error"],
+                         level_p_value=calibrated_p(real["level_z"].to_numpy(), nulls["level"]),
+                         level_ci_lower=real["level_change"] - crit["level"] * real["level_std_error"],
+                         level_ci_upper=real["level_change"] + crit["level"] * real["level_std_error"])
+    words = {"": ("slope_change", "accelerated", "slowed"), "level_": ("level_change", "rose", "fell")}
+    for prefix, (estimate, up, down) in words.items():
+        if len(tested):
+            reject, q = benjamini_hochberg(tested[f"{prefix}p_value"].to_numpy(), fdr)
+            tested[f"{prefix}q_value"] = q
+            tested[f"{prefix}verdict"] = np.where(~reject, "no significant change",
+                                                  np.where(tested[estimate] > 0, up, down))
+        else:
+            tested[f"{prefix}q_value"], tested[f"{prefix}verdict"] = [], []
+    power = measure_power(candidates[list(tested["code"])], real, nulls, break_month=break_month, model=model, fdr=fdr,
+                          snapshot=snapshot)
     lines = tested.join(facts, on="code").sort_values(["q_value", "slope_change"], ascending=[True, False])
     untested = pd.DataFrame({"code": list(reasons), "reason": list(reasons.values())}, dtype="object")
     untested = untested.join(facts, on="code")
@@ -305,7 +311,8 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, break_month: pd.Peri
         lines=lines[list(LINE_COLUMNS)].reset_index(drop=True),
         untested=untested[list(UNTESTED_COLUMNS)].sort_values("code").reset_index(drop=True),
         placebos=table, window=window, level=level, break_month=break_month, fdr=fdr, min_usd=min_usd,
-        months=(values.index.min(), values.index.max()), line_model=model, critical_z=crit,
+        months=(values.index.min(), values.index.max()), line_model=model, critical_z=crit["pace"],
+        level_critical_z=crit["level"], power=power,
     )
 
 
