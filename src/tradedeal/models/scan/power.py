@@ -85,3 +85,27 @@ def measure_power(lines: pd.DataFrame, real: pd.DataFrame, nulls: dict[str, np.n
     placebo = hashlib.sha256(b"".join(np.asarray(nulls[p], dtype="float64").tobytes() for p in PARAMETERS))
     key = (panel_digest(lines), panel_digest(real.set_index("code")[list(PARAMETERS.values())]), str(break_month), model.shock, fdr, placebo.hexdigest())
     return cached("scan_power", compute, key=key, snapshot=snapshot)
+
+
+#: The words for a power (% of planted changes found), by the floor of each band.
+POWER_WORDS = ((80.0, "good power"), (50.0, "some power"), (10.0, "little power"), (0.0, "almost no power"))
+
+
+def power_words(found_pct: float) -> str:
+    """The power of a test in words: good (80 % or more), some (50 %), little (10 %), almost none."""
+    return next(words for floor, words in POWER_WORDS if found_pct >= floor)
+
+
+def power_clause(power: pd.DataFrame, parameter: str, fdr: float) -> str:
+    """The measured power for ``parameter`` (rows of :func:`measure_power`) in words, with the
+    figures it rests on: the words are those of the largest planted change, the most favourable."""
+    rows = power[power["parameter"] == parameter].sort_values("planted_change")
+    if rows.empty:
+        return "its power could not be measured (no line tested)"
+    unit = " log points a month" if parameter == "pace" else " log points"
+    sizes = ", ".join(f"+{c:.2f}" for c in rows["planted_change"])
+    found = ", ".join(f"{p:.0f}%" for p in rows["found_pct"])
+    return (f"the scan has {power_words(float(rows['found_pct'].iloc[-1]))} to see this at line level: "
+            f"{'a change of pace' if parameter == 'pace' else 'a jump of the level'} of {sizes}{unit} planted in "
+            f"{rows['lines_planted'].iloc[0]} of these lines is found in {found} of them at an FDR of {100 * fdr:g}% "
+            f"(mean of {rows['draws'].iloc[0]} draws)")
