@@ -126,6 +126,8 @@ def test_the_scan_at_the_real_break_is_shown_beside_the_placebo_scans(hs4):
 def test_calibrated_p_values_and_the_out_of_sample_placebo_rule():
     null = np.array([-3.0, -1.0, 0.5, 2.0])
     assert calibrated_p(np.array([2.5, 0.1, 5.0]), null).tolist() == [2 / 5, 5 / 5, 1 / 5]
+    # a z that is not a number (negative HAC variance) is never found, and is no placebo
+    assert calibrated_p(np.array([np.nan, 2.5]), np.append(null, np.nan)).tolist() == [1.0, 2 / 5]
     fits = {pd.Period(m, "M"): pd.DataFrame({"z": [z], "p_hac": [0.01], "slope_change": [z], "level_z": [-z],
                                              "level_p_hac": [0.5], "level_change": [-z]})
             for m, z in (("2015-01", 4.0), ("2015-06", 1.0), ("2016-06", 1.0))}

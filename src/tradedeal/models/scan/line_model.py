@@ -134,10 +134,19 @@ def fit_breaks(values: pd.DataFrame, breaks: list[pd.Period], *, post_months: in
 
 
 def calibrated_p(z: np.ndarray, null_z: np.ndarray) -> np.ndarray:
-    """The share of placebo |z| at least as large as each |z| (with the observed one counted)."""
-    ranked = np.sort(np.abs(np.asarray(null_z, dtype="float64")))
-    above = len(ranked) - np.searchsorted(ranked, np.abs(np.asarray(z, dtype="float64")), side="left")
-    return (1 + above) / (1 + len(ranked))
+    """The share of placebo |z| at least as large as each |z| (with the observed one counted).
+    A z that is not a number (a line whose HAC variance came out negative, which happens for the
+    level of a few sparse HS6 lines) gets p = 1, and is left out of the placebo |z|."""
+    ranked = _finite_abs(null_z)
+    ranked.sort()
+    z = np.asarray(z, dtype="float64")
+    above = len(ranked) - np.searchsorted(ranked, np.abs(z), side="left")
+    return np.where(np.isnan(z), 1.0, (1 + above) / (1 + len(ranked)))
+
+
+def _finite_abs(z: np.ndarray) -> np.ndarray:
+    z = np.abs(np.asarray(z, dtype="float64"))
+    return z[~np.isnan(z)]
 
 
 def benjamini_hochberg(p: np.ndarray, fdr: float) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +167,7 @@ def benjamini_hochberg(p: np.ndarray, fdr: float) -> tuple[np.ndarray, np.ndarra
 
 def critical_z(null_z: np.ndarray, level: float = NOMINAL) -> float:
     """The placebo |z| exceeded with probability ``level``: the calibrated interval's multiplier."""
-    return float(np.quantile(np.abs(null_z), 1 - level))
+    return float(np.quantile(_finite_abs(null_z), 1 - level))
 
 
 def placebo_table(real: pd.DataFrame, placebos: dict[pd.Period, pd.DataFrame], *, break_month: pd.Period,

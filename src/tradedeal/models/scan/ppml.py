@@ -36,8 +36,10 @@ class PPMLFit:
         return self.params[:, self.names.index(name)]
 
     def std_error(self, name: str) -> np.ndarray:
+        """HAC standard errors; NaN where a line's variance came out negative (a near-singular fit)."""
         j = self.names.index(name)
-        return np.sqrt(self.cov[:, j, j])
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(self.cov[:, j, j])
 
 
 def hac_lags(n: int) -> int:
