@@ -385,7 +385,7 @@ def test_prob_reach_target_is_the_calendar_years(root):
     the whole calendar year reaching the full-year target: a target 2 % above Jan-Nov's outcome
     is reached by most calendar-year paths (December adds about 10 %: 90 %) and by few that stop
     in November (21 %), the event the old code scored."""
-    from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
+    from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 
     covered = Snapshot(root).exports_by_category(AGGREGATE_COVERAGE)["covered_total"].dropna()
     assert str(covered.index.max()) == "2021-11"
@@ -471,8 +471,9 @@ def test_the_headline_states_the_year_end_odds(root):
     run = realtime_backtests(snap, coverage=window.coverage, jobs=2)["backtests"]
     first, projected, held = headline_sentences(table, backtests=run)
     target = table.set_index("category").loc["covered_total", "target_usd"]
-    assert first == (f"Through 2021-11 China bought $101.0bn of covered US goods in 2021 (coverage "
-                     f"annex_6_1_ex_civil_aircraft), {100 * 100_986_670_042 / target:.1f} % of the full-year "
+    assert first == (f"Through 2021-11 China bought $101.0bn of covered US goods in 2021 (Annex 6.1 goods without "
+                     f"civil aircraft; published final tallies include them), {100 * 100_986_670_042 / target:.1f} % "
+                     "of the full-year "
                      f"target of ${target / 1e9:,.1f}bn.")
     assert projected.startswith("Projected to December (a forecast, auto), 2021 ends at $")
     assert projected.endswith("the probability of reaching it is under 1 %.")

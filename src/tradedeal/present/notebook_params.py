@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import ParameterError
+from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.models.forecast import MODEL_CHOICES
 from tradedeal.months import parse_month
 
@@ -123,6 +123,12 @@ def product(name: str, value) -> str:
 
     if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) in (4, 6):
         value = str(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        code = f"0{value}" if len(str(value)) in (3, 5) else str(value)
+        raise ParameterError(
+            f"{name} must be text; got the number {value!r}: papermill's -p reads {code} as a number and drops its "
+            f"leading zero. Pass it as text with papermill's -r ({'-r ' + name + ' ' + code}), or run "
+            f"`tradedeal product {code}` or `tradedeal report 04_product -p {name} {code}`")
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
     text = value.strip()
@@ -148,7 +154,7 @@ def _data_folder():
 @lru_cache(maxsize=8)
 def _subcategories(annex: str, modified: int) -> dict[str, str]:
     """The Annex 6.1 sub-categories by lower-case name, read once per version of the file."""
-    from tradedeal.agreement.concordance import load_concordance
+    from tradedeal.ingest.sources import load_concordance
 
     return {s.lower(): s for s in load_concordance(annex)["subcategory"].unique()}
 
