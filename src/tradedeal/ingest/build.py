@@ -22,14 +22,14 @@ import pandas as pd
 from filelock import FileLock
 
 from tradedeal.errors import SchemaError, TradedealError
-from tradedeal.ingest import processed_schemas, sources, vintages
+from tradedeal.ingest import consistency, processed_schemas, sources, vintages
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
 from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
           "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
@@ -69,6 +69,14 @@ def raw_inputs(root: str | os.PathLike[str] | None = None, vintage: str | None =
     paths += list(vintages.fred_files(vintage, root).values())
     paths += vintages.manifest_files(vintage, root)
     return list(dict.fromkeys(paths))
+
+
+def raw_digest(manifest: dict) -> str:
+    """One line naming the raw files a build read: their count and one sha256 over their hashes
+    (each file's own is in the manifest's ``raw_sha256``)."""
+    hashes = manifest.get("raw_sha256") or {}
+    text = json.dumps(hashes, sort_keys=True).encode()
+    return f"raw data: {len(hashes)} files, sha256 of their sha256s {hashlib.sha256(text).hexdigest()[:16]}"
 
 
 def fingerprint(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict[str, str]:
@@ -219,7 +227,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> dict:
     return {"rows": len(frame), "sha256": digest, "schema": [[c, str(t)] for c, t in frame.dtypes.items()]}
 
 
-def _processed(root, vintage: str | None) -> Path:
+def processed_folder(root, vintage: str | None) -> Path:
     """Processed tables of the latest data in ``data/processed``; of an earlier vintage below it."""
     base = processed_dir(root)
     if vintage is None or vintage == vintages.label(None, root):
@@ -257,7 +265,12 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
     }
     for name, frame in tables.items():
         processed_schemas.check_processed(name, frame)
-    out = _processed(root, vintage)
+    allowed = consistency.accepted(root)
+    by_month = hs6.groupby("month").agg(records=("hs6", "size"), value_usd=("value_usd", "sum"))
+    found = consistency.check(by_month, "exports_hs6", allowed)
+    found += consistency.check(tables["total_goods"].set_index("month")[["exports_usd", "imports_usd"]],
+                               "total_goods", allowed)
+    out = processed_folder(root, vintage)
     out.mkdir(parents=True, exist_ok=True)
     written = {name: _write_parquet(frame, out / f"{name}.parquet") for name, frame in tables.items()}
     manifest = {
@@ -265,6 +278,8 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
         "vintage": vintages.label(vintage, root),
         "pulls": vintages.resolve(vintage, root),
         "raw_sha256": hashes,
+        "accepted_breaks": allowed,  # the user's acceptances this build read (an input, like the raw files)
+        "breaks": found,  # the accepted breaks the data hold
         "tables": written,
         "hs6_months": _span(hs6["month"]),
         "months": {
@@ -285,7 +300,7 @@ def _span(months: pd.Series) -> list[str] | None:
 
 def read_manifest(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict | None:
     """The manifest of the processed data of ``vintage``, or None when there is none."""
-    path = _processed(root, vintage) / "manifest.json"
+    path = processed_folder(root, vintage) / "manifest.json"
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
@@ -297,9 +312,10 @@ def is_current(root: str | os.PathLike[str] | None = None, vintage: str | None =
     manifest = read_manifest(root, vintage)
     if manifest is None or manifest.get("build_version") != BUILD_VERSION:
         return False
-    if not all((_processed(root, vintage) / f"{name}.parquet").exists() for name in TABLES):
+    if not all((processed_folder(root, vintage) / f"{name}.parquet").exists() for name in TABLES):
         return False
-    return manifest.get("raw_sha256") == fingerprint(root, vintage)
+    return (manifest.get("raw_sha256") == fingerprint(root, vintage)
+            and manifest.get("accepted_breaks", {}) == consistency.accepted(root))
 
 
 def ensure_built(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> None:
@@ -327,7 +343,7 @@ def rebuild(root: str | os.PathLike[str] | None = None, vintage: str | None = No
 def _remove_leftovers(root, vintage: str | None) -> None:
     """Remove the temporary files (``.NAME.*.tmp``) a killed build left; only builds write in this
     folder, and the caller holds the build lock, so none of them is being written."""
-    for leftover in _processed(root, vintage).glob(".*.tmp"):
+    for leftover in processed_folder(root, vintage).glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
 
 
@@ -368,7 +384,7 @@ def _read_verified(name: str, root, vintage: str | None) -> tuple[pd.DataFrame |
     """A processed table read from the bytes whose sha256 was checked, or the reason it is not served."""
     entry = ((read_manifest(root, vintage) or {}).get("tables") or {}).get(name) or {}
     try:
-        data = (_processed(root, vintage) / f"{name}.parquet").read_bytes()
+        data = (processed_folder(root, vintage) / f"{name}.parquet").read_bytes()
     except FileNotFoundError:
         return None, "missing"
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):

@@ -165,53 +165,6 @@ def _gap(column: str) -> Callable[[pd.DataFrame, object], str]:
     return explain
 
 
-# --- numbers as written -----------------------------------------------------------------------
-
-#: How each source writes its numbers, and the rule a value in another form breaks. Census API
-#: responses hold JSON strings (or numbers): their type is checked (:func:`json_numbers`).
-WRITTEN = {
-    "census_c5700": (r"-?[0-9]{1,3}(,[0-9]{3})*\.[0-9]", "a number as the source writes it, such as 1,187.5"),
-    "fred": (r"-?[0-9]+(\.[0-9]+)?", "a plain decimal number such as 8208.886377"),
-    "category_releases": (r"-?[0-9]+", "whole dollars in plain digits such as 3864486085"),
-}
-_JSON_TYPES = "a JSON number or a numeric string (never true, false, a list or an object)"
-
-
-def json_numbers(values: np.ndarray) -> np.ndarray:
-    """Where an object array read from JSON holds a value of the wrong type for a number (a
-    boolean, a list or an object); strings and numbers pass to the value rules, null to
-    "a number". One scan in C when every value is text, as in every Census response."""
-    if pd.api.types.infer_dtype(values, skipna=True) == "string":
-        return np.zeros(len(values), dtype=bool)
-    return np.fromiter((isinstance(v, (bool, list, dict)) for v in values), bool, len(values))
-
-
-def check_json_types(frame: pd.DataFrame, columns: tuple[str, ...], name: str, *, unit: str = "row") -> None:
-    """Raise naming the first row whose value in ``columns`` has the wrong type (:func:`json_numbers`)."""
-    import json
-
-    wrong = {c: json_numbers(frame[c].to_numpy(dtype=object)) for c in columns}
-    first = [(int(np.argmax(w)), c) for c, w in wrong.items() if w.any()]
-    if first:
-        position, col = min(first)
-        value = json.dumps(frame[col].iat[position])
-        raise SchemaError(f"{name}: {unit} {frame.index[position]}: {col} {value} breaks the rule: {_JSON_TYPES}")
-
-
-def check_written(shown: pd.DataFrame, columns: tuple[str, ...], source: str, name: str, *,
-                  unit: str = "line") -> None:
-    """Raise naming the first line whose value in ``columns`` is not written as ``source``
-    writes numbers (:data:`WRITTEN`): ``1187,5`` or ``1.187,5`` is never read as another number.
-    Checked after the value rules, so a value that is no number at all is named by them."""
-    pattern, words = WRITTEN[source]
-    bad = [(shown.index.get_loc(ok.idxmin()), c) for c in columns
-           if c in shown and not (ok := shown[c].str.fullmatch(pattern).fillna(False).astype(bool)).all()]
-    if bad:
-        position, col = min(bad)
-        row = shown.index[position]
-        raise SchemaError(f"{name}: {unit} {row}: {col} {shown.at[row, col]!r} breaks the rule: {words}")
-
-
 def hs6_codes() -> pa.Column:
     return column(each_distinct(lambda c: isinstance(c, str) and HS6.fullmatch(c) is not None, "a six-digit code"))
 
@@ -277,10 +230,32 @@ def fred(series: str) -> pa.DataFrameSchema:
     return _monthly_csv("observation_date", (series,), FIRST_MONTH["fred"], first_day=True)
 
 
+#: How far a released total may be from the sum of its parts: half a unit of the source's
+#: rounding for each figure involved (the total and each part are rounded on their own).
+PARTS_TOLERANCE = {"census_c5700": 3 * 0.05, "category_releases": 4 * 0.5}
+
+
+def _balance_off(frame: pd.DataFrame) -> pd.Series | bool:
+    """Where the published balance is not exports less imports (within the rounding of tenths)."""
+    if "Balance" not in frame:
+        return True
+    return ~((frame["Exports"] - frame["Imports"] - frame["Balance"]).abs() > PARTS_TOLERANCE["census_c5700"])
+
+
+def _explain_balance(frame: pd.DataFrame, row) -> str:
+    e, i, b = (frame.at[row, c] for c in ("Exports", "Imports", "Balance"))
+    return (f"Balance {b:,.1f} is not Exports {e:,.1f} less Imports {i:,.1f} (rule: a released total equals the sum "
+            f"of its parts within {PARTS_TOLERANCE['census_c5700']:.2f}, the rounding of tenths)")
+
+
 @lru_cache(maxsize=1)
 def census_c5700() -> pa.DataFrameSchema:
-    """Census "Trade in Goods with China": ``Month``, ``Exports``, ``Imports`` in $ millions."""
-    return _monthly_csv("Month", ("Exports", "Imports"), FIRST_MONTH["census_c5700"], first_day=False)
+    """Census "Trade in Goods with China": ``Month``, ``Exports``, ``Imports`` in $ millions;
+    ``Balance``, where read, is exports less imports."""
+    schema = _monthly_csv("Month", ("Exports", "Imports"), FIRST_MONTH["census_c5700"], first_day=False)
+    return pa.DataFrameSchema(
+        schema.columns, checks=[*schema.checks, frame_rule(_balance_off, "balance is exports less imports",
+                                                            _explain_balance)])
 
 
 def _ytd_falls(frame: pd.DataFrame) -> pd.Series:
@@ -299,6 +274,31 @@ def _explain_fall(frame: pd.DataFrame, row) -> str:
     return (f"{category} year to date {frame.at[row, 'value_2021_ytd']:,.0f} through {month} is below "
             f"{prev['value_2021_ytd']:,.0f} through {prev['data_through']} (rule: a year-to-date figure never "
             "falls without a revision_note saying why)")
+
+
+_PARTS = ("agriculture", "energy", "manufactures")
+_RELEASED = ("value_2017", "value_2020", "value_2021_ytd")
+
+
+def _parts_off(frame: pd.DataFrame) -> pd.DataFrame:
+    """By release (rows) and figure (columns): the published covered total less the sum of its parts."""
+    parts = frame[frame["category"].isin(_PARTS)].groupby("data_through")[list(_RELEASED)].sum()
+    total = frame[frame["category"] == "covered_total"].groupby("data_through")[list(_RELEASED)].sum()
+    return (total - parts).fillna(0)
+
+
+def _totals_add_up(frame: pd.DataFrame) -> pd.Series:
+    off = (_parts_off(frame).abs() > PARTS_TOLERANCE["category_releases"]).any(axis=1)
+    return ~(frame["data_through"].map(off).fillna(False).astype(bool) & (frame["category"] == "covered_total"))
+
+
+def _explain_parts(frame: pd.DataFrame, row) -> str:
+    release = frame.at[row, "data_through"]
+    off = _parts_off(frame).loc[release]
+    column = off.abs().idxmax()
+    return (f"covered_total {column} {frame.at[row, column]:,.0f} through {release} is not the sum of "
+            f"{', '.join(_PARTS)} ({frame.at[row, column] - off[column]:,.0f}) (rule: a released total equals the "
+            f"sum of its parts within ${PARTS_TOLERANCE['category_releases']:.0f}, the rounding of whole dollars)")
 
 
 def _release_gaps(frame: pd.DataFrame) -> pd.Series:
@@ -340,6 +340,7 @@ def category_releases() -> pa.DataFrameSchema:
                                      f"(rule: every release has {', '.join(RELEASE_CATEGORIES)})"),
             frame_rule(_release_gaps, "releases without a gap", _explain_release_gap),
             frame_rule(lambda f: ~_ytd_falls(f), "year to date never falls without a revision note", _explain_fall),
+            frame_rule(_totals_add_up, "covered_total is the sum of its parts", _explain_parts),
         ],
     )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal.errors import ConcordanceError, SchemaError
-from tradedeal.ingest import schemas
+from tradedeal.ingest import forms, schemas
 from tradedeal.ingest.paths import raw_dir
 
 #: Fields of a Census International Trade API export response (``timeseries/intltrade/exports/hs``).
@@ -104,7 +104,7 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object, index=pd.RangeIndex(1, len(rows)))
     description = frame[CENSUS_DESCRIPTION] if CENSUS_DESCRIPTION in frame else pd.Series(None, index=frame.index)
     frame = frame[list(CENSUS_FIELDS)]
-    schemas.check_json_types(frame, ("ALL_VAL_MO", "QTY_1_MO"), path.name)  # types before values
+    forms.check_json_types(frame, ("ALL_VAL_MO", "QTY_1_MO"), path.name)  # types before values
     value, qty = _number(frame["ALL_VAL_MO"]), _number(frame["QTY_1_MO"])
     # months and codes as categoricals: each distinct one is checked once
     checked = frame.assign(ALL_VAL_MO=value, QTY_1_MO=qty,
@@ -150,10 +150,10 @@ def _monthly_csv(path: Path, frame: pd.DataFrame, date: str, fmt: str, values: t
     ``source`` writes it (``written``: further columns read only for that check); in dollars."""
     shown = frame.set_axis(pd.RangeIndex(2, len(frame) + 2))
     checked = pd.DataFrame({date: pd.to_datetime(shown[date], format=fmt, errors="coerce")}, index=shown.index)
-    for column in values:
+    for column in (*values, *(c for c in written if c in shown)):
         checked[column] = _number(shown[column].str.replace(",", "", regex=False))
     schemas.validate(checked, schema, path.name, unit="line", shown=shown)
-    schemas.check_written(shown, (*values, *written), source, path.name)
+    forms.check_written(shown, (*values, *written), source, path.name)
     out = {"month": pd.PeriodIndex(checked[date], freq="M")}
     out.update({column: (checked[column] * 1e6).round().to_numpy() for column in values})
     return pd.DataFrame(out)
@@ -203,7 +203,7 @@ def read_category_vintages(path: str | Path) -> pd.DataFrame:
         shown = shown.assign(revision_note="")
     checked = shown.assign(**{c: _number(shown[c]) for c in columns[2:]})
     schemas.validate(checked, schemas.category_releases(), path.name, unit="line", shown=shown)
-    schemas.check_written(shown, columns[2:], "category_releases", path.name)
+    forms.check_written(shown, columns[2:], "category_releases", path.name)
     out = pd.DataFrame({"data_through": pd.PeriodIndex(shown["data_through"], freq="M"),
                         "category": shown["category"].to_numpy()})
     for column in columns[2:]:
