@@ -62,3 +62,15 @@ def write_census(path: Path, rows) -> Path:
     with gzip.open(path, "wt") as fh:
         json.dump(rows, fh)
     return path
+
+
+def set_release(frame, through: str, category: str, value: str, column: str = "value_2021_ytd") -> None:
+    """Set one figure of the year-to-date releases read as text (a constructed edit, NOT REAL) and
+    move its release's covered_total by as much: the release still adds up, so the edit tests
+    the one rule it is made for."""
+    at = (frame["data_through"] == through) & (frame["category"] == category)
+    delta = int(value) - int(frame.loc[at, column].item())
+    frame.loc[at, column] = value
+    if category in ("agriculture", "energy", "manufactures"):
+        total = (frame["data_through"] == through) & (frame["category"] == "covered_total")
+        frame.loc[total, column] = str(int(frame.loc[total, column].item()) + delta)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import RAW, census_rows, write_census
+from conftest import RAW, census_rows, set_release, write_census
 from tradedeal.errors import ConcordanceError, SchemaError
 from tradedeal.ingest import schemas, sources
 
@@ -190,7 +190,7 @@ def _releases_with(tmp_path, edit) -> Path:
 
 def _lower_april_agriculture(frame: pd.DataFrame) -> None:
     """Agriculture through 2021-04 set below its 2021-03 release (7,837,306,285): a fall."""
-    frame.loc[(frame["data_through"] == "2021-04") & (frame["category"] == "agriculture"), "value_2021_ytd"] = "7000000000"
+    set_release(frame, "2021-04", "agriculture", "7000000000")
 
 
 def test_a_year_to_date_release_that_falls_is_an_error_unless_a_note_says_why(tmp_path):

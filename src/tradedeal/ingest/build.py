@@ -112,15 +112,26 @@ def exports_hs6(files: list[Path] | list[tuple[int, Path]]) -> pd.DataFrame:
 
 
 def exports_subcategory(hs6: pd.DataFrame, concordance: pd.DataFrame) -> pd.DataFrame:
-    """Monthly exports by coverage, Phase One category and sub-category (HS6 months only)."""
+    """Monthly exports by coverage, Phase One category and sub-category (HS6 months only).
+
+    Each distinct code is classified once per coverage; the rows are summed through integer
+    keys (month, class), not joined by code."""
+    codes, uniques = pd.factorize(hs6["hs6"])
+    month_codes, months = pd.factorize(hs6["month"], sort=True)
+    values = pd.Series(hs6["value_usd"].to_numpy())
     frames = []
     for coverage in COVERAGES:
-        codes = classify(hs6["hs6"], concordance, coverage)
-        tagged = hs6[["month", "hs6", "value_usd"]].join(codes, on="hs6")
-        tagged["subcategory"] = tagged["subcategory"].fillna("")
-        grouped = tagged.groupby(["month", "category", "subcategory"], as_index=False)["value_usd"].sum()
-        grouped.insert(1, "coverage", coverage)
-        frames.append(grouped)
+        classes = classify(pd.Series(uniques, dtype=object), concordance, coverage).reindex(uniques)
+        class_codes, names = pd.factorize(pd.MultiIndex.from_arrays(
+            [classes["category"].to_numpy(), classes["subcategory"].fillna("").to_numpy()]))
+        sums = values.groupby(month_codes * len(names) + class_codes[codes]).sum()
+        keys = sums.index.to_numpy()
+        picked = names[keys % len(names)]
+        frames.append(pd.DataFrame({
+            "month": months[keys // len(names)], "coverage": coverage,
+            "category": picked.get_level_values(0), "subcategory": picked.get_level_values(1),
+            "value_usd": sums.to_numpy(),
+        }).sort_values(["month", "category", "subcategory"], ignore_index=True))
     out = pd.concat(frames, ignore_index=True)
     out["subcategory"] = out["subcategory"].replace("", pd.NA)
     return out

@@ -98,9 +98,10 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     if missing:
         raise _fail(path, "row 0 (header)", f"missing field(s) {', '.join(missing)}")
     width = len(header)
-    for i, row in enumerate(rows[1:], start=1):
-        if not isinstance(row, list) or len(row) != width:
-            raise _fail(path, f"row {i}", f"has {len(row) if isinstance(row, list) else 'no'} fields, header has {width}")
+    records = rows[1:]
+    if set(map(type, records)) - {list} or set(map(len, records)) - {width}:  # one pass in C; the row named after
+        i, row = next((i, r) for i, r in enumerate(records, start=1) if not isinstance(r, list) or len(r) != width)
+        raise _fail(path, f"row {i}", f"has {len(row) if isinstance(row, list) else 'no'} fields, header has {width}")
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object, index=pd.RangeIndex(1, len(rows)))
     description = frame[CENSUS_DESCRIPTION] if CENSUS_DESCRIPTION in frame else pd.Series(None, index=frame.index)
     frame = frame[list(CENSUS_FIELDS)]
