@@ -107,6 +107,8 @@ def test_a_c5700_number_in_its_own_form_is_read_exactly(line, tenths):
     lines = list(C5700)
     parts = lines[line - 1].split(";")
     parts[1] = _c5700(tenths / 10)
+    imports = round(float(parts[2].replace(",", "")) * 10)
+    parts[3] = _c5700((tenths - imports) / 10)  # the balance the source would publish
     lines[line - 1] = ";".join(parts)
     frame = sources.read_census_c5700(_write(lines, newline=False))
     assert frame["exports_usd"].iloc[line - 2] == tenths * 100_000
@@ -153,7 +155,7 @@ def test_a_fred_file_cut_in_its_last_line_is_refused(cut):
 
 @SETTINGS
 @given(st.sampled_from([2, 3, 4]), st.integers(2, len(RELEASES)),
-       st.sampled_from(["{:,}", "{:e}", "+{}", " {}", "{}.0", "{:_}"]))
+       st.sampled_from(["{:,}", "{:e}", "+{}", " {}", "{:_}", "{}e0"]))
 def test_a_release_figure_in_another_form_is_refused(field, line, form):
     lines = list(RELEASES)
     parts = lines[line - 1].split(",")

@@ -22,7 +22,7 @@ from tradedeal.errors import SchemaError
 WRITTEN = {
     "census_c5700": (r"-?[0-9]{1,3}(,[0-9]{3})*\.[0-9]", "a number as the source writes it, such as 1,187.5"),
     "fred": (r"-?[0-9]+(\.[0-9]+)?", "a plain decimal number such as 8208.886377"),
-    "category_releases": (r"-?[0-9]+", "whole dollars in plain digits such as 3864486085"),
+    "category_releases": (r"-?[0-9]+(\.[0-9]+)?", "a plain decimal number such as 3864486085"),
 }
 _JSON_TYPES = "a JSON number or a numeric string (never true, false, a list or an object)"
 
@@ -46,14 +46,22 @@ def check_json_types(frame: pd.DataFrame, columns: tuple[str, ...], name: str, *
         raise SchemaError(f"{name}: {unit} {frame.index[position]}: {col} {value} breaks the rule: {_JSON_TYPES}")
 
 
-def check_written(shown: pd.DataFrame, columns: tuple[str, ...], source: str, name: str, *,
-                  unit: str = "line") -> None:
-    """Raise naming the first line whose value in ``columns`` is not written as ``source``
-    writes numbers (:data:`WRITTEN`): ``1187,5`` or ``1.187,5`` is never read as another number.
-    Checked after the value rules, so a value that is no number at all is named by them."""
+def check_written(shown: pd.DataFrame, parsed: pd.DataFrame, columns: tuple[str, ...], source: str, name: str, *,
+                  strict: tuple[str, ...] = (), unit: str = "line") -> None:
+    """Raise naming the first line whose value in ``columns`` reads as a finite number
+    (``parsed``) but is not written as ``source`` writes numbers (:data:`WRITTEN`): ``1187,5`` or
+    ``1.187,5`` is never read as another number. A value that is no finite number at all
+    (``inf``, ``N/A``, empty) is left to the value rules, which name it, except in the ``strict``
+    columns, which no value rule reads (c5700's balance)."""
     pattern, words = WRITTEN[source]
-    bad = [(shown.index.get_loc(ok.idxmin()), c) for c in columns
-           if c in shown and not (ok := shown[c].str.fullmatch(pattern).fillna(False).astype(bool)).all()]
+    bad = []
+    for c in (*columns, *strict):
+        if c in shown:
+            ok = shown[c].str.fullmatch(pattern).fillna(False).astype(bool)
+            if c not in strict:
+                ok |= ~np.isfinite(parsed[c])
+            if not ok.all():
+                bad.append((shown.index.get_loc(ok.idxmin()), c))
     if bad:
         position, col = min(bad)
         row = shown.index[position]

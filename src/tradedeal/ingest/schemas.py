@@ -281,10 +281,13 @@ _RELEASED = ("value_2017", "value_2020", "value_2021_ytd")
 
 
 def _parts_off(frame: pd.DataFrame) -> pd.DataFrame:
-    """By release (rows) and figure (columns): the published covered total less the sum of its parts."""
-    parts = frame[frame["category"].isin(_PARTS)].groupby("data_through")[list(_RELEASED)].sum()
-    total = frame[frame["category"] == "covered_total"].groupby("data_through")[list(_RELEASED)].sum()
-    return (total - parts).fillna(0)
+    """By release (rows) and figure (columns): the published covered total less the sum of its
+    parts; zero where a figure is missing (the rule "a number" names it)."""
+    figures = frame[list(_RELEASED)]
+    parts = figures[frame["category"].isin(_PARTS)].groupby(frame["data_through"]).sum()
+    total = figures[frame["category"] == "covered_total"].groupby(frame["data_through"]).sum()
+    missing = figures.isna().groupby(frame["data_through"]).any()
+    return (total - parts).where(~missing).fillna(0)
 
 
 def _totals_add_up(frame: pd.DataFrame) -> pd.Series:

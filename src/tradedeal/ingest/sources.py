@@ -153,8 +153,8 @@ def _monthly_csv(path: Path, frame: pd.DataFrame, date: str, fmt: str, values: t
     checked = pd.DataFrame({date: pd.to_datetime(shown[date], format=fmt, errors="coerce")}, index=shown.index)
     for column in (*values, *(c for c in written if c in shown)):
         checked[column] = _number(shown[column].str.replace(",", "", regex=False))
+    forms.check_written(shown, checked, values, source, path.name, strict=written)  # the form, then the values
     schemas.validate(checked, schema, path.name, unit="line", shown=shown)
-    forms.check_written(shown, (*values, *written), source, path.name)
     out = {"month": pd.PeriodIndex(checked[date], freq="M")}
     out.update({column: (checked[column] * 1e6).round().to_numpy() for column in values})
     return pd.DataFrame(out)
@@ -203,8 +203,8 @@ def read_category_vintages(path: str | Path) -> pd.DataFrame:
     if "revision_note" not in shown:
         shown = shown.assign(revision_note="")
     checked = shown.assign(**{c: _number(shown[c]) for c in columns[2:]})
+    forms.check_written(shown, checked, columns[2:], "category_releases", path.name)  # the form, then the values
     schemas.validate(checked, schemas.category_releases(), path.name, unit="line", shown=shown)
-    forms.check_written(shown, columns[2:], "category_releases", path.name)
     out = pd.DataFrame({"data_through": pd.PeriodIndex(shown["data_through"], freq="M"),
                         "category": shown["category"].to_numpy()})
     for column in columns[2:]:
