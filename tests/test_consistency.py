@@ -163,3 +163,23 @@ def test_verify_rebuilds_every_vintage(run_cli, fresh_root):
     _edit_table_and_manifest(fresh_root, "exports_subcategory", vintage)
     code, _, err = run_cli("data", "verify")
     assert code == 2 and "verify: snapshot: exports_subcategory differs from its rebuild from raw" in err
+
+
+def test_verify_names_a_pulled_file_rewritten_with_its_pull_manifest(run_cli, fresh_root):
+    """A pull (a copy of the real EXPCH file, one month changed: TEST DATA, NOT REAL) is built, then
+    its file and its pull manifest's sha256 are both rewritten: the manifests agree, the build
+    manifest remembers what was read."""
+    folder = fresh_root / "raw" / "vintages" / "fred" / "2026-12-01T000000Z"
+    folder.mkdir(parents=True)
+    text = (fresh_root / "raw" / "fred" / "EXPCH.csv").read_text()
+    (folder / "EXPCH.csv").write_text(text.replace("2020-06-01,9240.649481", "2020-06-01,9000.500000"))
+    manifest = {"files": {"EXPCH.csv": {"sha256": build.vintages.sha256(folder / "EXPCH.csv")}}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert run_cli("data", "build")[0] == 0
+    (folder / "EXPCH.csv").write_text(text.replace("2020-06-01,9240.649481", "2020-06-01,9500.500000"))
+    manifest["files"]["EXPCH.csv"]["sha256"] = build.vintages.sha256(folder / "EXPCH.csv")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    code, _, err = run_cli("data", "verify")
+    assert code == 2
+    assert err.startswith("tradedeal: error: verify: 2026-12-01T000000Z (latest): the pulled file "
+                          "vintages/fred/2026-12-01T000000Z/EXPCH.csv changed after a build read it")

@@ -69,7 +69,13 @@ def verify(root: str | os.PathLike[str] | None = None) -> list[str]:
             if vintage is not None and vintage not in vintages.list_vintages(root):
                 lines.append(f"{name}: no longer a vintage (dropped); its tables are not read")
                 continue
-            if manifest.get("raw_sha256") != build.fingerprint(root, vintage):
+            recorded, now = manifest.get("raw_sha256") or {}, build.fingerprint(root, vintage)
+            rewritten = [f for f in recorded if f.startswith("vintages/") and f in now and now[f] != recorded[f]]
+            if rewritten:  # a pull is written once; the build that read it recorded its hash
+                raise SchemaError(f"verify: {name}: the pulled file {rewritten[0]} changed after a build read it "
+                                  f"(sha256 {recorded[rewritten[0]][:12]}…, now {now[rewritten[0]][:12]}…): "
+                                  "a pull is never rewritten; pull it again (tradedeal data refresh)")
+            if recorded != now:
                 lines.append(f"{name}: built from earlier raw files; the next load rebuilds it from these")
                 continue
             build.build(tmp, vintage)
