@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pytest
+
+from tradedeal.errors import EstimationError, TradedealError
 from tradedeal.ingest import vintages
 from tradedeal.ingest.snapshot import Snapshot
+from tradedeal.models.forecast.monthly import fit
+from tradedeal.models.shared.finite import finite
 
 PULL = "2026-12-01T000000Z"
 
@@ -46,3 +52,20 @@ def test_momentum_from_a_series_against_itself_is_one_line_not_a_verdict(run, re
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "total_exports" in err and "slowed" not in err
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_estimators_refuse_numbers_that_are_not_finite(root):
+    """A real series (soybeans) with one month made infinite (a planted fault, NOT REAL), and
+    results that are not numbers: each refused in one line naming the series."""
+    soybeans = Snapshot(root).series("soybeans")
+    assert np.isfinite(soybeans).all()
+    planted = soybeans.copy()
+    planted.loc["2019-03"] = np.inf
+    with pytest.raises(EstimationError) as err:
+        fit(planted, "snaive")
+    assert str(err.value) == ("soybeans: series is inf at 2019-03, not a finite number: no estimate or verdict is "
+                              "given from it")
+    assert issubclass(EstimationError, TradedealError)  # the command line's one line and exit 2
+    with pytest.raises(EstimationError, match=r"^covered_total: p value is nan, not a finite number"):
+        finite("covered_total", estimate=0.01, p_value=float("nan"))
+    finite("covered_total", estimate=0.01, p_value=0.2, interval=np.array([0.0, 0.02]))  # finite: no error

@@ -15,6 +15,7 @@ from tradedeal.models.forecast import AUTO, MODEL_CHOICES, MODELS
 from tradedeal.models.forecast.monthly import fit
 from tradedeal.models.forecast.rolling import RECORD_START, record_start, run_backtest
 from tradedeal.models.forecast.scores import Backtest
+from tradedeal.models.shared.finite import finite
 
 CHOICES = MODEL_CHOICES
 
@@ -103,6 +104,7 @@ def project_year(
                       through_december=True, repetitions=repetitions, seed=seed)
     projections = bt.projections
     row = projections[projections["model"] == model].iloc[0]
+    finite(str(series.name), observed_to_date=row["observed_ytd_usd"], projected_totals=bt.paths[(model, month)])
     return Projection(str(series.name), label(model, row["chosen"]), month, year, float(row["observed_ytd_usd"]),
                       bt.paths[(model, month)], target_usd, seed)
 

@@ -14,8 +14,8 @@ import pandas as pd
 from tradedeal.errors import EstimationError
 
 
-def finite(series: str, **values) -> None:
-    """Raise naming ``series`` and the first of ``values`` (name=number, array or Series) that
+def finite(series: str, /, **values) -> None:
+    """Raise naming ``series`` and the first of ``values`` (what=number, array or Series) that
     holds a NaN or an infinite value."""
     for what, value in values.items():
         array = np.asarray(value, dtype="float64")
