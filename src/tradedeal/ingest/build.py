@@ -71,14 +71,6 @@ def raw_inputs(root: str | os.PathLike[str] | None = None, vintage: str | None =
     return list(dict.fromkeys(paths))
 
 
-def raw_digest(manifest: dict) -> str:
-    """One line naming the raw files a build read: their count and one sha256 over their hashes
-    (each file's own is in the manifest's ``raw_sha256``)."""
-    hashes = manifest.get("raw_sha256") or {}
-    text = json.dumps(hashes, sort_keys=True).encode()
-    return f"raw data: {len(hashes)} files, sha256 of their sha256s {hashlib.sha256(text).hexdigest()[:16]}"
-
-
 def fingerprint(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict[str, str]:
     """sha256 of every raw input of ``vintage``, keyed by its path relative to ``data/raw``."""
     base = raw_dir(root)

@@ -1,7 +1,11 @@
-"""Each month against its neighbours: a break in the data is named, and accepted only by the user.
+"""Consistency: released totals against their parts; each month against its neighbours.
 
-A month's HS6 record count and total, and each month of total goods exports and imports, must
-lie within :data:`BAND` times the median of the :data:`NEIGHBOURS` months on each side. The band
+A released total must equal the sum of its parts within the source's rounding
+(:data:`PARTS_TOLERANCE`): each 2021 release's covered total and its three categories, c5700's
+balance and its exports less imports (rules of :mod:`tradedeal.ingest.schemas`).
+
+A break in the data is named, and accepted only by the user. A month's HS6 record count and
+total, and each month of total goods exports and imports, must lie within :data:`BAND` times the median of the :data:`NEIGHBOURS` months on each side. The band
 comes from the shipped data's own spread (docs/reliability.md gives the figures): from 0.68
 (January's record counts) to 1.33 (a strong October's total) for the HS6 data, and from 0.59
 (imports in March 2020) to 1.44 for total goods. A month outside it (a month with 90 % of its
@@ -29,6 +33,57 @@ NEIGHBOURS = 3
 #: The file, in the data folder, that holds the breaks the user accepted.
 ACCEPTED_FILE = "accepted_breaks.json"
 _KEY = re.compile(r"(exports_hs6|total_goods):[0-9]{4}-(0[1-9]|1[0-2])")
+
+
+# --- released totals and their parts ----------------------------------------------------------
+
+#: How far a released total may be from the sum of its parts: half a unit of the source's
+#: rounding for each figure involved (the total and each part are rounded on their own).
+PARTS_TOLERANCE = {"census_c5700": 3 * 0.05, "category_releases": 4 * 0.5}
+
+
+def balance_is_exports_less_imports(frame: pd.DataFrame) -> pd.Series | bool:
+    """Where the published balance is not exports less imports (within the rounding of tenths)."""
+    if "Balance" not in frame:
+        return True
+    return ~((frame["Exports"] - frame["Imports"] - frame["Balance"]).abs() > PARTS_TOLERANCE["census_c5700"])
+
+
+def explain_balance(frame: pd.DataFrame, row) -> str:
+    e, i, b = (frame.at[row, c] for c in ("Exports", "Imports", "Balance"))
+    return (f"Balance {b:,.1f} is not Exports {e:,.1f} less Imports {i:,.1f} (rule: a released total equals the sum "
+            f"of its parts within {PARTS_TOLERANCE['census_c5700']:.2f}, the rounding of tenths)")
+
+
+_PARTS = ("agriculture", "energy", "manufactures")
+_RELEASED = ("value_2017", "value_2020", "value_2021_ytd")
+
+
+def _parts_off(frame: pd.DataFrame) -> pd.DataFrame:
+    """By release (rows) and figure (columns): the published covered total less the sum of its
+    parts; zero where a figure is missing (the rule "a number" names it)."""
+    figures = frame[list(_RELEASED)]
+    parts = figures[frame["category"].isin(_PARTS)].groupby(frame["data_through"]).sum()
+    total = figures[frame["category"] == "covered_total"].groupby(frame["data_through"]).sum()
+    missing = figures.isna().groupby(frame["data_through"]).any()
+    return (total - parts).where(~missing).fillna(0)
+
+
+def totals_add_up(frame: pd.DataFrame) -> pd.Series:
+    off = (_parts_off(frame).abs() > PARTS_TOLERANCE["category_releases"]).any(axis=1)
+    return ~(frame["data_through"].map(off).fillna(False).astype(bool) & (frame["category"] == "covered_total"))
+
+
+def explain_parts(frame: pd.DataFrame, row) -> str:
+    release = frame.at[row, "data_through"]
+    off = _parts_off(frame).loc[release]
+    column = off.abs().idxmax()
+    return (f"covered_total {column} {frame.at[row, column]:,.0f} through {release} is not the sum of "
+            f"{', '.join(_PARTS)} ({frame.at[row, column] - off[column]:,.0f}) (rule: a released total equals the "
+            f"sum of its parts within ${PARTS_TOLERANCE['category_releases']:.0f}, the rounding of whole dollars)")
+
+
+# --- each month against its neighbours -------------------------------------------------------
 
 
 def neighbours(values: pd.Series) -> pd.Series:

@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import SchemaError
+from tradedeal.ingest.consistency import (
+    balance_is_exports_less_imports, explain_balance, explain_parts, totals_add_up,
+)
 from tradedeal.ingest.concordance import CATEGORIES, LEVELS
 
 
@@ -218,7 +221,8 @@ def duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return pd.Series(key, index=frame.index).duplicated()
 
 
-def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: bool) -> pa.DataFrameSchema:
+def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: bool,
+                 rules: tuple[pa.Check, ...] = ()) -> pa.DataFrameSchema:
     checks = month_column(first, date)
     if first_day:
         checks.insert(1, rule(lambda s: s.dt.day == 1, "the first day of a month"))
@@ -226,7 +230,7 @@ def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: 
         {date: column(checks),
          **{c: column(amount(MONTH_CEILING_USD / 1e6, whole=False, unit="$ millions"))
             for c in columns}},
-        checks=[frame_rule(lambda f: len(f) > 0, "at least one month")],
+        checks=[frame_rule(lambda f: len(f) > 0, "at least one month"), *rules],
     )
 
 
@@ -236,32 +240,13 @@ def fred(series: str) -> pa.DataFrameSchema:
     return _monthly_csv("observation_date", (series,), FIRST_MONTH["fred"], first_day=True)
 
 
-#: How far a released total may be from the sum of its parts: half a unit of the source's
-#: rounding for each figure involved (the total and each part are rounded on their own).
-PARTS_TOLERANCE = {"census_c5700": 3 * 0.05, "category_releases": 4 * 0.5}
-
-
-def _balance_off(frame: pd.DataFrame) -> pd.Series | bool:
-    """Where the published balance is not exports less imports (within the rounding of tenths)."""
-    if "Balance" not in frame:
-        return True
-    return ~((frame["Exports"] - frame["Imports"] - frame["Balance"]).abs() > PARTS_TOLERANCE["census_c5700"])
-
-
-def _explain_balance(frame: pd.DataFrame, row) -> str:
-    e, i, b = (frame.at[row, c] for c in ("Exports", "Imports", "Balance"))
-    return (f"Balance {b:,.1f} is not Exports {e:,.1f} less Imports {i:,.1f} (rule: a released total equals the sum "
-            f"of its parts within {PARTS_TOLERANCE['census_c5700']:.2f}, the rounding of tenths)")
-
-
 @lru_cache(maxsize=1)
 def census_c5700() -> pa.DataFrameSchema:
     """Census "Trade in Goods with China": ``Month``, ``Exports``, ``Imports`` in $ millions;
     ``Balance``, where read, is exports less imports."""
-    schema = _monthly_csv("Month", ("Exports", "Imports"), FIRST_MONTH["census_c5700"], first_day=False)
-    return pa.DataFrameSchema(
-        schema.columns, checks=[*schema.checks, frame_rule(_balance_off, "balance is exports less imports",
-                                                            _explain_balance)])
+    balance = frame_rule(balance_is_exports_less_imports, "balance is exports less imports", explain_balance)
+    return _monthly_csv("Month", ("Exports", "Imports"), FIRST_MONTH["census_c5700"], first_day=False,
+                        rules=(balance,))
 
 
 def _ytd_falls(frame: pd.DataFrame) -> pd.Series:
@@ -280,34 +265,6 @@ def _explain_fall(frame: pd.DataFrame, row) -> str:
     return (f"{category} year to date {frame.at[row, 'value_2021_ytd']:,.0f} through {month} is below "
             f"{prev['value_2021_ytd']:,.0f} through {prev['data_through']} (rule: a year-to-date figure never "
             "falls without a revision_note saying why)")
-
-
-_PARTS = ("agriculture", "energy", "manufactures")
-_RELEASED = ("value_2017", "value_2020", "value_2021_ytd")
-
-
-def _parts_off(frame: pd.DataFrame) -> pd.DataFrame:
-    """By release (rows) and figure (columns): the published covered total less the sum of its
-    parts; zero where a figure is missing (the rule "a number" names it)."""
-    figures = frame[list(_RELEASED)]
-    parts = figures[frame["category"].isin(_PARTS)].groupby(frame["data_through"]).sum()
-    total = figures[frame["category"] == "covered_total"].groupby(frame["data_through"]).sum()
-    missing = figures.isna().groupby(frame["data_through"]).any()
-    return (total - parts).where(~missing).fillna(0)
-
-
-def _totals_add_up(frame: pd.DataFrame) -> pd.Series:
-    off = (_parts_off(frame).abs() > PARTS_TOLERANCE["category_releases"]).any(axis=1)
-    return ~(frame["data_through"].map(off).fillna(False).astype(bool) & (frame["category"] == "covered_total"))
-
-
-def _explain_parts(frame: pd.DataFrame, row) -> str:
-    release = frame.at[row, "data_through"]
-    off = _parts_off(frame).loc[release]
-    column = off.abs().idxmax()
-    return (f"covered_total {column} {frame.at[row, column]:,.0f} through {release} is not the sum of "
-            f"{', '.join(_PARTS)} ({frame.at[row, column] - off[column]:,.0f}) (rule: a released total equals the "
-            f"sum of its parts within ${PARTS_TOLERANCE['category_releases']:.0f}, the rounding of whole dollars)")
 
 
 def _release_gaps(frame: pd.DataFrame) -> pd.Series:
@@ -349,7 +306,7 @@ def category_releases() -> pa.DataFrameSchema:
                                      f"(rule: every release has {', '.join(RELEASE_CATEGORIES)})"),
             frame_rule(_release_gaps, "releases without a gap", _explain_release_gap),
             frame_rule(lambda f: ~_ytd_falls(f), "year to date never falls without a revision note", _explain_fall),
-            frame_rule(_totals_add_up, "covered_total is the sum of its parts", _explain_parts),
+            frame_rule(totals_add_up, "covered_total is the sum of its parts", explain_parts),
         ],
     )
 

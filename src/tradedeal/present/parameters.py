@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tradedeal.agreement.targets import TWO_YEARS, check_tracker_year, check_year
 from tradedeal.errors import ParameterError, TradedealError
-from tradedeal.ingest.build import raw_digest
+from tradedeal.ingest.verify import raw_digest
 from tradedeal.ingest.paths import checkout_root, notebooks_dir
 from tradedeal.present.notebook_params import NOTEBOOKS, PARAMS, TARGET_YEAR_NOTEBOOKS, declared
 
@@ -55,7 +55,8 @@ def describe(params: dict, window) -> str:
     shown = {k: v if v is not None else resolved.get(k, DEFAULTS_SHOWN.get(k, "default")) for k, v in params.items()}
     lines = ["Parameters: " + ", ".join(f"{k} = {v}" for k, v in shown.items())]
     lines += [line[0].upper() + line[1:] for line in window.question()]
-    lines.append("R" + raw_digest(window.snapshot.manifest)[1:] + " (tradedeal data verify rebuilds from them)")
+    lines.append(f"Raw data: {raw_digest(window.snapshot.manifest)} (tradedeal data verify rebuilds the tables "
+                 "from them)")
     lines.append("Software: " + environment())
     return "\n".join(lines)
 
