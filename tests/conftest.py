@@ -51,6 +51,19 @@ def run(root, monkeypatch, capsys):
     return _run
 
 
+@pytest.fixture
+def run_cli(fresh_root, monkeypatch, capsys):
+    """Run the command line on a fresh copy of the raw data (nothing built): ``(exit code, stdout, stderr)``."""
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(fresh_root))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
 def census_rows(year: int) -> list[list[str]]:
     """The rows (header first) of the shipped Census API response for ``year``."""
     with gzip.open(RAW / "census" / f"exports_hs6_cty5700_{year}.json.gz", "rt") as fh:

@@ -8,7 +8,6 @@ Every case edits a REAL shipped file in a temporary copy (fresh_root); the edits
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import pandas as pd
@@ -17,19 +16,6 @@ import pytest
 from conftest import RAW, census_rows, write_census
 from tradedeal.errors import SchemaError
 from tradedeal.ingest import build, consistency, sources
-from tradedeal.present import cli
-
-
-@pytest.fixture
-def run_cli(fresh_root, monkeypatch, capsys):
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(fresh_root))
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def _keep_a_tenth_of(root, month: str) -> int:
@@ -56,7 +42,8 @@ def test_a_covered_total_that_is_not_the_sum_of_its_categories_is_refused(tmp_pa
         path.write_text(text.replace(line, edited))
         with pytest.raises(SchemaError) as err:
             sources.read_category_vintages(path)
-        assert str(err.value).startswith(f"phase1_category_ytd_vintages_2021.csv: line {number}: covered_total {column} ")
+        assert str(err.value).startswith(
+            f"phase1_category_ytd_vintages_2021.csv: line {number}: covered_total {column} ")
         assert "is not the sum of agriculture, energy, manufactures" in str(err.value)
     path.write_text(text.replace(line, line.replace("25618588057", "25618588059")))  # $2: the rounding of 4 figures
     assert sources.read_category_vintages(path)["value_2021_ytd_usd"].max() > 0
@@ -120,7 +107,8 @@ def test_a_fred_value_cut_to_its_first_digits_is_a_break(run_cli, fresh_root):
     path.write_text("\n".join(lines) + "\n")
     code, _, err = run_cli("data", "build")
     assert code == 2
-    assert err.startswith(f"tradedeal: error: total_goods: {month[:7]}: exports_usd {int(value[:2]) * 1_000_000:,} is 0.0")
+    assert err.startswith(
+        f"tradedeal: error: total_goods: {month[:7]}: exports_usd {int(value[:2]) * 1_000_000:,} is 0.0")
 
 
 # --- data verify: a rebuild from raw ------------------------------------------------------------

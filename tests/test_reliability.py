@@ -18,23 +18,11 @@ from conftest import census_rows, set_release, write_census
 from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
 from tradedeal.ingest.build import build
-from tradedeal.present import cli, report
+from tradedeal.present import report
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != ".build.lock"}
-
-
-@pytest.fixture
-def run_cli(fresh_root, monkeypatch, capsys):
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(fresh_root))
-
-    def _run(*argv):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def test_non_json_census_file(fresh_root, run_cli):

@@ -5,14 +5,13 @@ A released total must equal the sum of its parts within the source's rounding
 balance and its exports less imports (rules of :mod:`tradedeal.ingest.schemas`).
 
 A break in the data is named, and accepted only by the user. A month's HS6 record count and
-total, and each month of total goods exports and imports, must lie within :data:`BAND` times the median of the :data:`NEIGHBOURS` months on each side. The band
-comes from the shipped data's own spread (docs/reliability.md gives the figures): from 0.68
-(January's record counts) to 1.33 (a strong October's total) for the HS6 data, and from 0.59
-(imports in March 2020) to 1.44 for total goods. A month outside it (a month with 90 % of its
-HS6 records removed, a FRED value cut from 8,329 to 83) stops the build with one line naming
-the table, the month and the figures. If the break is real, the user accepts it by name
-(``tradedeal data build --accept-break TABLE:YYYY-MM``): the acceptance is kept in
-``accepted_breaks.json`` in the data folder and recorded in the build manifest, never implied.
+total, and each month of total goods exports and imports, must lie within :data:`BAND` times the
+median of the :data:`NEIGHBOURS` months on each side; the band holds the shipped data's own
+spread with room (measured in docs/reliability.md). A month outside it (most of a month's HS6
+records lost, a FRED value cut to its first digits) stops the build with one line naming the
+table, the month and the figures. If the break is real, the user accepts it by name (``tradedeal
+data build --accept-break TABLE:YYYY-MM``): the acceptance is kept in ``accepted_breaks.json``
+in the data folder and recorded in the build manifest, never implied.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Command line: `tradedeal data build|refresh|diff|verify|vintages`, `tracker`, `forecast`, `scan`, `momentum`, `report`.
+"""Command line: `tradedeal data build|refresh|diff|verify|vintages`, `tracker`, `forecast`, `scan`, `momentum`,
+`report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
