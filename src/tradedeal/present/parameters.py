@@ -17,8 +17,8 @@ from pathlib import Path
 
 from tradedeal.agreement.targets import TWO_YEARS, check_tracker_year, check_year
 from tradedeal.errors import ParameterError, TradedealError
-from tradedeal.ingest.verify import raw_digest
 from tradedeal.ingest.paths import checkout_root, notebooks_dir
+from tradedeal.ingest.verify import raw_digest
 from tradedeal.present.notebook_params import NOTEBOOKS, PARAMS, TARGET_YEAR_NOTEBOOKS, declared
 
 
@@ -54,7 +54,10 @@ def describe(params: dict, window) -> str:
                 "coverage": f"{window.coverage} (default)", "year": f"{window.year} (default)"}
     shown = {k: v if v is not None else resolved.get(k, DEFAULTS_SHOWN.get(k, "default")) for k, v in params.items()}
     lines = ["Parameters: " + ", ".join(f"{k} = {v}" for k, v in shown.items())]
-    lines += [line[0].upper() + line[1:] for line in window.question()]
+    question = window.question()
+    if params.get("year") == TWO_YEARS:  # the two-year view's window is its last year's
+        question[0] = f"period: {TWO_YEARS}, through {window.as_of}"
+    lines += [line[0].upper() + line[1:] for line in question]
     lines.append(f"Raw data: {raw_digest(window.snapshot.manifest)} (tradedeal data verify rebuilds the tables "
                  "from them)")
     lines.append("Software: " + environment())
