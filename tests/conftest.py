@@ -37,31 +37,29 @@ def fresh_root(tmp_path) -> Path:
     return tmp_path
 
 
+def _cli_on(folder, monkeypatch, capsys):
+    """``run(*argv)`` → ``(exit code, stdout, stderr)`` of the command line on the data ``folder``."""
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(folder))
+
+    def _run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
 @pytest.fixture
 def run(root, monkeypatch, capsys):
     """Run the command line on the built copy: ``run("tracker", "--year", "2020")`` gives
     ``(exit code, stdout, stderr)``."""
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(root))
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    return _cli_on(root, monkeypatch, capsys)
 
 
 @pytest.fixture
 def run_cli(fresh_root, monkeypatch, capsys):
-    """Run the command line on a fresh copy of the raw data (nothing built): ``(exit code, stdout, stderr)``."""
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(fresh_root))
-
-    def _run(*argv: str) -> tuple[int, str, str]:
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
+    """Run the command line on a fresh copy of the raw data (nothing built), as ``run`` does."""
+    return _cli_on(fresh_root, monkeypatch, capsys)
 
 
 def census_rows(year: int) -> list[list[str]]:
