@@ -1,5 +1,5 @@
-"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `product`, `forecast`, `scan`, `momentum`,
-`report`.
+"""Command line: `tradedeal data build|refresh|diff|verify|vintages`, `tracker`, `product`, `forecast`, `scan`,
+`momentum`, `report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
@@ -78,11 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = (f"{' or '.join(COVERAGES)} (default: full Annex 6.1 where its data reach the month asked for, "
                 "else the published aggregates)")
 
-    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff",
+    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff, verify",
                                description="The data: build the processed tables, refresh from the sources, "
                                            "list or drop vintages, diff two vintages.")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
-    data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
+    build = data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
+    build.add_argument("--accept-break", action="append", default=[], metavar="TABLE:YYYY-MM",
+                       help="accept a month outside the band of its neighbours as real, by the name the error "
+                            "gives (exports_hs6:YYYY-MM or total_goods:YYYY-MM); kept in the data folder, repeatable "
+                            "(default: none)")
     refresh = data_commands.add_parser("refresh", help="pull new data from the Census API and FRED into a new vintage")
     refresh.add_argument("--source", choices=("census", "fred", "all"), default="all",
                          help="which source to pull (default: all)")
@@ -92,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("a", metavar="VINTAGE_A", help="the earlier vintage id (snapshot, or a pull id)")
     diff.add_argument("b", metavar="VINTAGE_B", help="the later vintage id")
     diff.add_argument("--format", choices=FORMATS, default="table", help=formats)
+    data_commands.add_parser("verify", help="rebuild every processed table and vintage from the raw files in a "
+                                            "temporary folder and compare (changes nothing)")
     listing = data_commands.add_parser("vintages", help="list the data vintages, or drop one")
     listing.add_argument("--drop", metavar="ID", help="remove the vintage ID, a pull (default: none; snapshot is never dropped)")
 
@@ -209,10 +215,15 @@ def _emit(table, fmt: str, window, header: list[str], notes: list[str], units: s
 def _run(args: argparse.Namespace) -> None:
     if args.command == "data" and args.data_command == "build":
         from tradedeal.ingest.build import rebuild
+        from tradedeal.ingest.consistency import accept
 
+        if args.accept_break:
+            accept(args.accept_break)
         manifest = rebuild()
         for name, info in manifest["tables"].items():
             print(f"{name}: {info['rows']} rows")
+        for key in manifest["breaks"]:
+            print(f"accepted break: {key} ({manifest['accepted_breaks'][key]})")
     elif args.command == "data" and args.data_command == "refresh":
         from tradedeal.ingest.refresh import refresh
 
@@ -232,6 +243,10 @@ def _run(args: argparse.Namespace) -> None:
         else:
             table = changes.assign(month=changes["month"].astype(str))
             sys.stdout.write(render(table, args.format, question={"vintage_a": args.a, "vintage_b": args.b}))
+    elif args.command == "data" and args.data_command == "verify":
+        from tradedeal.ingest.verify import verify
+
+        print("\n".join(verify()))
     elif args.command == "data" and args.data_command == "vintages":
         from tradedeal.ingest.vintages import drop, list_vintages
 

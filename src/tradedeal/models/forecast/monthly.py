@@ -42,6 +42,7 @@ from tradedeal.models.forecast import MODELS
 from tradedeal.models.forecast.filtered import Filtered
 from tradedeal.models.forecast.variance import HALF_LIFE, recent_scale, recent_sd, recent_weights, weighted_quantile
 from tradedeal.models.shared.events import EVENT_RULES, Event, events, interventions
+from tradedeal.models.shared.finite import finite
 
 MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
 def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.Series:
@@ -50,6 +51,7 @@ def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.
     if not isinstance(series.index, pd.PeriodIndex):
         raise ParameterError("series must have a monthly PeriodIndex")
     s = series.dropna().astype("float64")
+    finite(str(series.name or "series"), series=s)  # an infinite month is no figure to forecast from
     if as_of is not None:
         if as_of < s.index.min() or as_of > s.index.max():
             raise ParameterError(f"as_of {as_of} is outside the data ({s.index.min()} to {s.index.max()})")

@@ -17,6 +17,7 @@ from tradedeal.models.forecast.odds import format_probability
 from tradedeal.models.forecast.reach import Reach, odds_in_words, reach
 from tradedeal.models.forecast.rolling import RECORD_START, record_start, run_backtest
 from tradedeal.models.forecast.scores import Backtest
+from tradedeal.models.shared.finite import finite
 
 CHOICES = MODEL_CHOICES
 
@@ -105,6 +106,7 @@ def project_year(
                       through_december=True, repetitions=repetitions, seed=seed)
     projections = bt.projections
     row = projections[projections["model"] == model].iloc[0]
+    finite(str(series.name), observed_to_date=row["observed_ytd_usd"], projected_totals=bt.paths[(model, month)])
     return Projection(str(series.name), label(model, row["chosen"]), month, year, float(row["observed_ytd_usd"]),
                       bt.paths[(model, month)], target_usd, seed)
 

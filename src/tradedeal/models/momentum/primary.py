@@ -16,12 +16,13 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.agreement.window import Window
-from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.errors import DataNotAvailableError, EstimationError, ParameterError
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.models.shared import seasonal
 from tradedeal.models.shared.calibrated import CalibratedTest, calibrated_test
 from tradedeal.models.shared.events import EVENTS, recovery_month
+from tradedeal.models.shared.finite import finite
 from tradedeal.months import parse_month
 
 #: The agreement was signed on 15 January 2020 and entered into force on 14 February 2020.
@@ -172,7 +173,15 @@ def outcome(data: Inputs, spec: Specification) -> pd.Series:
     other = data.prepared(spec.control, spec.method)
     if other is not None:
         series["control"] = other
-    logs = np.log(pd.concat(series, axis=1, join="inner").dropna())
+    both = pd.concat(series, axis=1, join="inner").dropna()
+    for kind, values in both.loc[spec.start:].items():
+        what = "series" if kind == "treated" else f"control {spec.control}"
+        finite(data.name, **{what: values})
+        if (values <= 0).any():
+            month = values.index[int((values <= 0).to_numpy().argmax())]
+            raise EstimationError(f"{data.name}: {what} is {values[month]:,.0f} USD at {month}, not positive (the test "
+                                  "is on logs): no estimate or verdict is given from it")
+    logs = np.log(both)
     y = logs["treated"] - logs["control"] if other is not None else logs["treated"]
     return y.loc[spec.start:].rename("log_ratio" if other is not None else "log_level")
 
@@ -240,6 +249,8 @@ def estimate(data: Inputs, spec: Specification = PRIMARY, *, alpha: float = ALPH
     _check_segments(y.index, spec.break_month, shocks)
     test = calibrated_test(X.to_numpy(), y.to_numpy(), X.columns.get_loc("slope_change"), alpha=alpha, draws=draws,
                            seed=seed)
+    finite(data.name, estimate=test.estimate, interval_lower=test.lower, interval_upper=test.upper,
+           p_value=test.p_value)
     post = int(((y.index >= spec.break_month) & ~y.index.isin(shocks)).sum())
     inside = tuple(s for s in shocks if s in y.index)
     return MomentumEstimate(data.name, spec, test, y.index[0], y.index[-1], post, inside)

@@ -164,8 +164,13 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, break_month: pd.Peri
     reasons |= {code: r for code, r in why.items() if r}
     reasons |= {code: "no fit: PPML did not converge" for code in real.loc[~real["converged"].astype(bool), "code"]}
     real = real[real["converged"].astype(bool)]
+    numbers = ["slope_change", "std_error", "z"]
+    whole = np.isfinite(real[numbers].to_numpy(dtype="float64")).all(axis=1)  # no verdict from NaN or inf
+    reasons |= {code: "no fit: its estimate is not a finite number" for code in real.loc[~whole, "code"]}
+    real = real[whole]
     nulls = {p: np.concatenate([f[z].to_numpy() for f in placebos.values()] or [np.array([])])
              for p, z in PARAMETERS.items()}
+    nulls = {p: null[np.isfinite(null)] for p, null in nulls.items()}
     if len(nulls["pace"]) == 0:
         raise DataNotAvailableError(f"no placebo break fits in the pre-deal months of {values.index.min()} to "
                                     f"{values.index.max()} with {post_months} months after it")
