@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import statsmodels.api as sm
+from threadpoolctl import threadpool_limits
 
 from tradedeal.errors import ParameterError
 
@@ -33,9 +34,12 @@ class ExactFit:
     vcov: np.ndarray
     n_clusters: int
     n_obs: int
+    mu: np.ndarray | None = None  # fitted means of the lines kept (``keep``), with ``fitted=True``
+    keep: np.ndarray | None = None
 
 
-def fit(Y: np.ndarray, covered: np.ndarray, X: np.ndarray) -> ExactFit:
+@threadpool_limits.wrap(limits=1)  # small dense algebra: BLAS threads only contend
+def fit(Y: np.ndarray, covered: np.ndarray, X: np.ndarray, *, fitted: bool = False) -> ExactFit:
     """PPML of the N × T matrix ``Y`` on product and month fixed effects and ``covered × X``
     (``X`` T × K, functions of the month), errors clustered by product.
 
@@ -45,6 +49,7 @@ def fit(Y: np.ndarray, covered: np.ndarray, X: np.ndarray) -> ExactFit:
     covered = np.asarray(covered, dtype=bool)
     keep = Y.sum(axis=1) > 0
     Y, covered = Y[keep], covered[keep]
+    X = np.asarray(X, dtype=float)
     n, T = Y.shape
     K = X.shape[1]
     if covered.all() or not covered.any():
@@ -53,8 +58,10 @@ def fit(Y: np.ndarray, covered: np.ndarray, X: np.ndarray) -> ExactFit:
     months = np.eye(T)
     design = np.vstack([np.hstack([np.zeros((T, 1)), months, np.zeros((T, K))]),
                         np.hstack([np.ones((T, 1)), months, X])])
-    glm = sm.GLM(totals.ravel(), design, family=sm.families.Poisson())
-    result = glm.fit(tol=1e-12, maxiter=200)
+    # PPML is scale-equivariant: totals in units of their mean keep the deviance, and so the
+    # convergence rule, on a sensible scale
+    glm = sm.GLM(totals.ravel() / totals.mean(), design, family=sm.families.Poisson())
+    result = glm.fit(tol=1e-13, maxiter=100)
     params = result.params
     g, beta = params[1:T + 1], params[T + 1:]
     # group shares over months, and each line's fitted mean (its product effect concentrated out)
@@ -78,4 +85,4 @@ def fit(Y: np.ndarray, covered: np.ndarray, X: np.ndarray) -> ExactFit:
     factor = n / (n - 1) * (nobs - 1) / (nobs - k)
     V = factor * Hinv @ (scores.T @ scores) @ Hinv
     Vb = V[T - 1:, T - 1:]
-    return ExactFit(beta, np.sqrt(np.diag(Vb)), Vb, n, nobs)
+    return ExactFit(beta, np.sqrt(np.diag(Vb)), Vb, n, nobs, mu if fitted else None, keep if fitted else None)

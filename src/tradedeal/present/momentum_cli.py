@@ -1,0 +1,84 @@
+"""The ``tradedeal momentum`` command's output: the panel design (level and pace, by weights; the
+event study; the robustness rows) or the aggregate design (the primary FGLS test), one row per
+parameter with the question's columns (``design, parameter, weights, estimate, ci_lower,
+ci_upper, p_value, placebo_rank, verdict``; ``as_of`` and ``vintage`` are added on output).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from tradedeal.errors import ParameterError
+from tradedeal.models.panel_data import IN_FORCE
+
+#: The headline design (``docs/momentum.md``: the panel, as its measured size holds).
+HEADLINE_DESIGN = "panel"
+COLUMNS = ("design", "parameter", "weights", "label", "break_month", "estimate", "ci_lower", "ci_upper", "p_value",
+           "placebo_rank", "verdict")
+
+
+def _label(break_month) -> str:
+    return "primary" if break_month is None or pd.Period(break_month, "M") == IN_FORCE else "exploration"
+
+
+def aggregate_rows(result) -> pd.DataFrame:
+    """The aggregate design's rows: its pace (slope change) answers, labelled."""
+    frame = result.frame()
+    out = pd.DataFrame({"design": "aggregate", "parameter": "pace", "weights": "dollar",
+                        "label": [_label(b) if a == "primary" else f"{_label(b)}: {a}"
+                                  for a, b in zip(frame["answer"], frame["break_month"])],
+                        "break_month": frame["break_month"], "control": frame["control"],
+                        "estimate": frame["estimate"], "ci_lower": frame["ci_lower"], "ci_upper": frame["ci_upper"],
+                        "p_value": frame["p_value"], "placebo_rank": frame["placebo_rank"],
+                        "verdict": frame["verdict"], "start": frame["start"], "end": frame["end"]})
+    return out
+
+
+def momentum_output(window, args: argparse.Namespace) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The table, its header and its notes for the parsed ``momentum`` arguments."""
+    design = args.design or HEADLINE_DESIGN
+    label = _label(args.break_month)
+    if design == "aggregate":
+        if args.event_study or args.robustness or args.weights != "dollar":
+            raise ParameterError("--event-study, --robustness and --weights product need --design panel")
+        from tradedeal.models.verdict import verdict
+
+        result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
+        header = [h.replace("Momentum of", f"Momentum ({label}) of", 1) for h in result.header()]
+        return aggregate_rows(result), header, [*result.headline_sentences(), *result.notes]
+    if args.series != "covered_total" or args.control != "uncovered":
+        raise ParameterError("the panel design answers for covered_total against the uncovered lines: "
+                             "--series and --control need --design aggregate")
+    from tradedeal.models import panel_answer
+
+    question = (f"Momentum ({label}), product-level panel: every HS6 line x month (zeros kept), covered = "
+                "annex_6_1_ex_civil_aircraft, control = lines outside Annex 6.1; PPML with product and month fixed "
+                "effects, covered-side trend, month effects, 2018-07 tariff step and 2020 shock months")
+    if args.event_study:
+        table = panel_answer.event_study(window, weights=args.weights, break_month=args.break_month)
+        header = [question + f"; event study by quarter relative to {table.attrs['break_month']}, reference the "
+                  "four quarters before it, 95% intervals product-clustered", *window.question()]
+        notes = [f"pre-trend test (quarters -6 and -5, after the 2018-07 tariff step), joint Wald p = "
+                 f"{table.attrs['pretrend_p']:.3f}; every pre-period quarter, p = {table.attrs['pre_all_p']:.3f}"]
+        return table, header, notes
+    answer = panel_answer.answer(window, weights=args.weights, break_month=args.break_month)
+    if args.robustness:
+        from tradedeal.models.panel_data import panel
+        from tradedeal.models.panel_robustness import robustness
+
+        table = robustness(panel(window.snapshot, window.as_of), answer,
+                           descriptions=window.snapshot.hs6_descriptions())
+        table.insert(0, "label", answer.label)
+        header = [question + "; robustness: each row refitted, interval = estimate +/- the answer's randomization "
+                  "critical value x clustered s.e.", *window.question()]
+        return table, header, []
+    table = pd.DataFrame(answer.rows())
+    n = len(answer.placebo)
+    header = [question + "; p-value and 95% interval by studentized randomization inference (random size-matched "
+              f"sets of uncovered lines labelled covered, {len(answer.randomization)} draws); placebo rank two-sided "
+              f"by |t| among {int(answer.placebo['estimable'].sum())} estimable placebo breaks of {n}, every window "
+              f"included ({panel_answer.independent(answer.placebo)} non-overlapping)", *window.question()]
+    notes = [answer.sentence(k) for k in ("level", "pace")]
+    return (table if args.format != "table" else table[[*COLUMNS]]), header, notes
