@@ -97,6 +97,17 @@ class PanelAnswer:
                 f"placebo rank {rank} of {of} by |t|; product-level PPML, {f.n_lines} lines, {f.start} to {f.end}).")
 
 
+    def headline_sentences(self, *, headline: bool = False) -> list[str]:
+        """The level and the pace sentences; unless ``headline``, a last one saying why these rows
+        are not the headline (the panel test's measured size, ``docs/momentum.md``)."""
+        out = [self.sentence(k) for k in PARAMETERS]
+        if not headline:
+            out.append("The product-level panel is not the headline: its test's size under a null built from the data "
+                       "(pre-deal residuals resampled by product, benchmarks/size.py) is outside 3-7 % at nominal 5 % "
+                       "(docs/momentum.md).")
+        return out
+
+
 def compute(p: Panel, *, weights: str = "dollar", break_month=IN_FORCE, shocks=(), draws: int = pi.DRAWS,
             seed: int = pi.SEED, alpha: float = pm.ALPHA) -> PanelAnswer:
     """:class:`PanelAnswer` on the panel ``p`` (no cache)."""
