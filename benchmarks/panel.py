@@ -17,10 +17,10 @@ import time
 import numpy as np
 
 from tradedeal import Snapshot
-from tradedeal.models import panel as pm
-from tradedeal.models import panel_answer as pa
-from tradedeal.models import panel_inference as pi
-from tradedeal.models.panel_data import panel
+from tradedeal.models.momentum import panel as pm
+from tradedeal.models.momentum import panel_answer as pa
+from tradedeal.models.momentum import panel_inference as pi
+from tradedeal.models.momentum.panel_data import panel
 
 
 def timed(label: str, call):

@@ -15,7 +15,7 @@ placebo breaks on the real pre-deal data, which is outside the model's reach.
     .venv/bin/python benchmarks/size.py --only panel,regimes  # the panel's and the regimes' sections
 
 Two more sections (issue 23). **Panel**: the product-level test's size under a null built from
-the data (``tradedeal.models.panel_size``: pre-deal residual ratios resampled by product in
+the data (``tradedeal.models.momentum.panel_size``: pre-deal residual ratios resampled by product in
 12-month blocks, the same months for every line), against the randomization critical value of
 the real data, and its power at a level change of +0.10 and a pace change of +0.02. **Regimes**:
 the aggregate test's size when the innovations' sd is 0.06 before 2018-07, 0.15 from 2018-07 to
@@ -32,15 +32,17 @@ import numpy as np
 from scipy import stats
 
 from tradedeal import Snapshot
-from tradedeal.models import calibrated
-from tradedeal.models import verdict as v
+from tradedeal.agreement.window import select
+from tradedeal.models.momentum import primary
+from tradedeal.models.momentum import verdict as v
+from tradedeal.models.shared import calibrated
 
 
-def primary_design(data: v.Inputs, spec: v.Specification):
+def primary_design(data: primary.Inputs, spec: primary.Specification):
     """The design matrix, the slope change's column and the fitted test of ``spec`` on the data."""
-    fit = v.estimate(data, spec)
-    y = v.outcome(data, spec).loc[: fit.end]
-    X = v.design(y.index, spec.break_month, shocks=fit.shocks)
+    fit = primary.estimate(data, spec)
+    y = primary.outcome(data, spec).loc[: fit.end]
+    X = primary.design(y.index, spec.break_month, shocks=fit.shocks)
     return X.to_numpy(), X.columns.get_loc("slope_change"), fit
 
 
@@ -70,12 +72,12 @@ def main() -> None:
     if "aggregate" not in sections:
         return
     snap = Snapshot()
-    data = v.inputs(snap.select(), "covered_total")
-    X, j, fit = primary_design(data, v.PRIMARY)
+    data = primary.inputs(select(snap), "covered_total")
+    X, j, fit = primary_design(data, primary.PRIMARY)
     rho, sigma = fit.test.rho_null, fit.test.sigma
     mc = lambda p: 100 * np.sqrt(p * (1 - p) / args.reps)  # noqa: E731 (Monte Carlo standard error, points)
     print(f"primary specification: covered_total ({data.window.coverage}) relative to the control "
-          f"({v.PRIMARY.control}), {fit.start} to {fit.end}, break {v.PRIMARY.break_month}, {fit.post_months} months "
+          f"({primary.PRIMARY.control}), {fit.start} to {fit.end}, break {primary.PRIMARY.break_month}, {fit.post_months} months "
           f"after it outside the shock; vintage {snap.vintage}")
     print(f"fitted null: rho = {rho:.3f} (bias-corrected), innovation sd = {sigma:.4f}; {args.reps} series, "
           f"{args.draws} bootstrap draws each")
@@ -98,7 +100,7 @@ def main() -> None:
     print(f"textbook FGLS t-test, same null: size {100 * textbook_size(X, j, rho, 10 * args.reps, args.seed):.1f} %")
     for near in (0.9, 0.95):
         print(f"size if the errors' rho were {near}: {100 * calibrated.rejection_rate(X, j, rho=near, **side):.1f} %")
-    Xa, ja, fa = primary_design(data, replace(v.PRIMARY, control="none"))
+    Xa, ja, fa = primary_design(data, replace(primary.PRIMARY, control="none"))
     sa = calibrated.rejection_rate(Xa, ja, rho=fa.test.rho_null, **side)
     pa = calibrated.rejection_rate(Xa, ja, rho=fa.test.rho_null, effect=0.02, sigma=fa.test.sigma, **side)
     print(f"absolute answer ({fa.start} to {fa.end}, {fa.post_months} months after the break, rho = "
@@ -108,10 +110,10 @@ def main() -> None:
 
 def panel_section(args) -> None:
     """The panel test's size and power under the data-built null."""
-    from tradedeal.models import panel as pm
-    from tradedeal.models import panel_answer as pa
-    from tradedeal.models import panel_size as ps
-    from tradedeal.models.panel_data import panel
+    from tradedeal.models.momentum import panel as pm
+    from tradedeal.models.momentum import panel_answer as pa
+    from tradedeal.models.momentum import panel_size as ps
+    from tradedeal.models.momentum.panel_data import panel
 
     start, cpu = time.perf_counter(), time.process_time()
     snap = Snapshot()
@@ -140,24 +142,22 @@ def panel_section(args) -> None:
 
 def regimes_section(args) -> None:
     """The aggregate test's size under the residuals' variance regimes, parametric and wild."""
-    import pandas as pd
-
-    from tradedeal.models import calibrated_wild as cw
+    from tradedeal.models.shared import calibrated_wild as cw
 
     start = time.perf_counter()
     snap = Snapshot()
-    data = v.inputs(snap.select(), "covered_total")
-    X, j, fit = primary_design(data, v.PRIMARY)
-    months = v.outcome(data, v.PRIMARY).loc[: fit.end].index
-    sd = np.where(months < pd.Period("2018-07", "M"), 0.06, np.where(months < v.IN_FORCE, 0.15, 0.09))
+    data = primary.inputs(select(snap), "covered_total")
+    X, j, fit = primary_design(data, primary.PRIMARY)
+    months = primary.outcome(data, primary.PRIMARY).loc[: fit.end].index
+    sd = np.where(months < primary.TARIFF_MONTH, 0.06, np.where(months < primary.IN_FORCE, 0.15, 0.09))
     reps = max(args.reps // 2, 1)
     for name, sds in (("measured regimes (0.06 / 0.15 / 0.09)", sd),
-                      ("post-break sd doubled (0.06 / 0.15 / 0.18)", np.where(months >= v.IN_FORCE, 0.18, sd))):
+                      ("post-break sd doubled (0.06 / 0.15 / 0.18)", np.where(months >= primary.IN_FORCE, 0.18, sd))):
         r = cw.regime_size(X, j, sds, rho=fit.test.rho_null, reps=reps, draws=199, seed=args.seed)
         print(f"aggregate size under {name}, nominal 5 %: parametric {100 * r['parametric']:.1f} %, "
               f"wild {100 * r['wild']:.1f} % ({reps} series, Monte Carlo s.e. about "
               f"{100 * np.sqrt(0.05 * 0.95 / reps):.1f} points)")
-    wild = cw.wild_calibrated_test(X, v.outcome(data, v.PRIMARY).loc[: fit.end].to_numpy(), j, draws=999)
+    wild = cw.wild_calibrated_test(X, primary.outcome(data, primary.PRIMARY).loc[: fit.end].to_numpy(), j, draws=999)
     print(f"aggregate pace on the real data, wild calibration: {wild.estimate:+.4f} ({wild.lower:+.4f} to "
           f"{wild.upper:+.4f}), p = {wild.p_value:.3f}")
     print(f"(regimes section: {time.perf_counter() - start:.0f} s)")

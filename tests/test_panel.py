@@ -14,11 +14,11 @@ import pytest
 import statsmodels.api as sm
 
 from tradedeal.ingest.snapshot import Snapshot
-from tradedeal.models import panel as pm
-from tradedeal.models import panel_answer as pa
-from tradedeal.models import panel_exact
-from tradedeal.models import panel_inference as pi
-from tradedeal.models.panel_data import IN_FORCE, Panel, panel
+from tradedeal.models.momentum import panel as pm
+from tradedeal.models.momentum import panel_answer as pa
+from tradedeal.models.momentum import panel_exact
+from tradedeal.models.momentum import panel_inference as pi
+from tradedeal.models.momentum.panel_data import IN_FORCE, Panel, panel
 from tradedeal.present import cli
 
 SHOCKS = (pd.Period("2020-02", "M"), pd.Period("2020-03", "M"))

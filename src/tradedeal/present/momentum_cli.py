@@ -11,7 +11,8 @@ import argparse
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.models.panel_data import IN_FORCE
+from tradedeal.months import parse_month
+from tradedeal.models.momentum.panel_data import IN_FORCE
 
 #: The headline design. ``docs/momentum.md`` made the panel the headline only if its test's size,
 #: measured under the data-built null (``benchmarks/size.py``), is within 3-7 %; it is not, so the
@@ -22,7 +23,8 @@ COLUMNS = ("design", "parameter", "weights", "label", "headline", "break_month",
 
 
 def _label(break_month) -> str:
-    return "primary" if break_month is None or pd.Period(break_month, "M") == IN_FORCE else "exploration"
+    """``primary`` at the pre-registered break (entry into force), ``exploration`` at any other."""
+    return "primary" if break_month is None or parse_month(break_month, "break_month") == IN_FORCE else "exploration"
 
 
 def aggregate_rows(result, *, brief: bool = False) -> pd.DataFrame:
@@ -44,7 +46,7 @@ def momentum_output(window, args: argparse.Namespace) -> tuple[pd.DataFrame, lis
     if design == "aggregate":
         if args.event_study or args.robustness or args.weights != "dollar":
             raise ParameterError("--event-study, --robustness and --weights product need --design panel")
-        from tradedeal.models.verdict import verdict
+        from tradedeal.models.momentum.verdict import verdict
 
         result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
         header = [h.replace("Momentum of", f"Momentum ({label}) of", 1) for h in result.header()]
@@ -53,7 +55,7 @@ def momentum_output(window, args: argparse.Namespace) -> tuple[pd.DataFrame, lis
     if args.series != "covered_total" or args.control != "uncovered":
         raise ParameterError("the panel design answers for covered_total against the uncovered lines: "
                              "--series and --control need --design aggregate")
-    from tradedeal.models import panel_answer
+    from tradedeal.models.momentum import panel_answer
 
     question = (f"Momentum ({label}), product-level panel: every HS6 line x month (zeros kept), covered = "
                 "annex_6_1_ex_civil_aircraft, control = lines outside Annex 6.1; PPML with product and month fixed "
@@ -67,8 +69,8 @@ def momentum_output(window, args: argparse.Namespace) -> tuple[pd.DataFrame, lis
         return table, header, notes
     answer = panel_answer.answer(window, weights=args.weights, break_month=args.break_month)
     if args.robustness:
-        from tradedeal.models.panel_data import panel
-        from tradedeal.models.panel_robustness import robustness
+        from tradedeal.models.momentum.panel_data import panel
+        from tradedeal.models.momentum.panel_robustness import robustness
 
         table = robustness(panel(window.snapshot, window.as_of), answer,
                            descriptions=window.snapshot.hs6_descriptions())

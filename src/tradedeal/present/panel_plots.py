@@ -16,7 +16,7 @@ PRE, REFERENCE = "#1f5fa8", "#8c8c8c"
 def event_study_chart(es: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
     """Covered × quarter coefficients (log points, against the same season of the reference year)
     with their 95 % intervals at each quarter's first month (``es`` as from
-    :func:`tradedeal.models.panel.event_study`), the reference quarters hollow at zero, the break
+    :func:`tradedeal.models.momentum.panel.event_study`), the reference quarters hollow at zero, the break
     and the 2018-07 tariff step marked."""
     ax = _axes(ax, figsize=(10, 4.2))
     x = pd.PeriodIndex(es["first_month"], freq="M").to_timestamp()
@@ -44,7 +44,7 @@ def event_study_chart(es: pd.DataFrame, *, title: str, source: str, ax=None) -> 
 
 def robustness_forest(table: pd.DataFrame, parameter: str, *, title: str, source: str, ax=None) -> plt.Axes:
     """One row per robustness specification of ``parameter`` (``table`` as from
-    :func:`tradedeal.models.panel_robustness.robustness`), the answer as given in red."""
+    :func:`tradedeal.models.momentum.panel_robustness.robustness`), the answer as given in red."""
     rows = table[table["parameter"] == parameter].reset_index(drop=True)
     ax = _axes(ax, figsize=(10, 0.3 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]

@@ -1,7 +1,7 @@
 """Level and pace at product level: Poisson PML with product and month fixed effects.
 
 The design of ``docs/momentum.md`` ("The question, restated"), fixed before any estimate: on the
-balanced HS6 × month panel (:mod:`tradedeal.models.panel_data`), with product and month fixed
+balanced HS6 × month panel (:mod:`tradedeal.models.momentum.panel_data`), with product and month fixed
 effects, the covered side gets the aggregate design's terms (a linear trend, eleven calendar-month
 effects, the 2018-07 tariff step, one dummy per 2020 shock month) and the two parameters of
 interest: ``level`` (covered × post) and ``pace`` (covered × post × months since the break). The
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import DataNotAvailableError, ParameterError
-from tradedeal.models import panel_exact
-from tradedeal.models.panel_data import IN_FORCE, Panel
+from tradedeal.models.momentum import panel_exact
+from tradedeal.models.momentum.panel_data import IN_FORCE, Panel
 
 WEIGHTS = ("dollar", "product")
 PARAMETERS = ("level", "pace")
@@ -98,7 +98,7 @@ class Estimates:
 
 def estimate(p: Panel, X: pd.DataFrame, *, weights: str = "dollar", engine: str = "exact") -> Estimates:
     """PPML of ``p``'s outcome on product and month fixed effects and ``covered × X`` (``X`` from
-    :func:`terms`), errors clustered by product. ``engine`` ``exact`` is :mod:`tradedeal.models.panel_exact`
+    :func:`terms`), errors clustered by product. ``engine`` ``exact`` is :mod:`tradedeal.models.momentum.panel_exact`
     (the group-month form, equal to fepois); ``pyfixest`` runs ``fepois`` on the long panel."""
     if engine == "exact":
         Y, covered, _ = matrix(p, weights)

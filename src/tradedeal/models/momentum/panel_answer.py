@@ -1,8 +1,8 @@
 """The panel's answer: level and pace with calibrated intervals, placebo ranks and words.
 
 :func:`answer` runs the pre-registered design of ``docs/momentum.md`` on a window: the PPML
-level and pace (:mod:`tradedeal.models.panel`), their randomization p-values and intervals and
-the placebo break dates (:mod:`tradedeal.models.panel_inference`), cached per data vintage and
+level and pace (:mod:`tradedeal.models.momentum.panel`), their randomization p-values and intervals and
+the placebo break dates (:mod:`tradedeal.models.momentum.panel_inference`), cached per data vintage and
 parameters like the backtests (:func:`tradedeal.ingest.cache.cached`: a damaged file is a miss).
 A break month other than entry into force (2020-02) is **exploration**, and says so everywhere.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from tradedeal.ingest.cache import cached
-from tradedeal.models import panel as pm
-from tradedeal.models import panel_inference as pi
-from tradedeal.models.panel_data import IN_FORCE, Panel, panel
+from tradedeal.models.momentum import panel as pm
+from tradedeal.models.momentum import panel_inference as pi
+from tradedeal.models.momentum.panel_data import IN_FORCE, Panel, panel
 
 PARAMETERS = pm.PARAMETERS
 UNITS = {"level": "log points", "pace": "log points a month"}
@@ -35,13 +35,13 @@ def words(parameter: str, estimate: float, p_value: float, alpha: float = pm.ALP
 
 def shocks_of(snapshot, last: pd.Period) -> tuple[pd.Period, ...]:
     """The 2020 shock months with their own dummy, by the primary's real-time rule."""
-    from tradedeal.models.primary import PRIMARY, shock_months
+    from tradedeal.models.momentum.primary import PRIMARY, shock_months
 
     return shock_months(snapshot.total_goods()["exports_usd"].astype(float).loc[:last], PRIMARY)
 
 
 def matrix(p: Panel, weights: str) -> pi.Matrix:
-    """The panel as :class:`~tradedeal.models.panel_inference.Matrix` (sizes: pre-deal dollars)."""
+    """The panel as :class:`~tradedeal.models.momentum.panel_inference.Matrix` (sizes: pre-deal dollars)."""
     Y, covered, codes = pm.matrix(p, weights)
     return pi.Matrix(Y, covered, p.lines().reindex(codes)["pre_mean_usd"].to_numpy(), p.months)
 
@@ -138,7 +138,7 @@ def answer(window, *, weights: str = "dollar", break_month=None, draws: int = pi
 
 
 def event_study(window, *, weights: str = "dollar", break_month=None) -> pd.DataFrame:
-    """The event-study coefficients (:func:`tradedeal.models.panel.event_study`) of ``window``."""
+    """The event-study coefficients (:func:`tradedeal.models.momentum.panel.event_study`) of ``window``."""
     break_month = pd.Period(break_month or IN_FORCE, "M")
     snap = window.snapshot
     p = panel(snap, window.as_of)
@@ -148,7 +148,7 @@ def event_study(window, *, weights: str = "dollar", break_month=None) -> pd.Data
 
 
 def independent(placebo: pd.DataFrame) -> int:
-    """Non-overlapping placebo windows (:func:`~tradedeal.models.panel_inference.independent_windows`)."""
+    """Non-overlapping placebo windows (:func:`~tradedeal.models.momentum.panel_inference.independent_windows`)."""
     return pi.independent_windows(placebo)
 
 

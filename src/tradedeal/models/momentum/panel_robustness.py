@@ -1,7 +1,7 @@
 """Robustness of the panel answer, as estimates with intervals (``docs/momentum.md`` fixes the rules).
 
 Each row refits the level-and-pace PPML on a panel that leaves lines out by a rule stated before
-any estimate (:data:`tradedeal.models.panel_data.EXCLUSIONS`), or leaves out in turn each of the
+any estimate (:data:`tradedeal.models.momentum.panel_data.EXCLUSIONS`), or leaves out in turn each of the
 five covered lines that carry the rise, or changes the weights. Its interval is the estimate ±
 the real answer's randomization critical value × its product-clustered standard error (the
 other weighting's row: the normal critical value; its own calibrated answer is ``--weights``); a
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradedeal.models import panel as pm
-from tradedeal.models.panel_data import EXCLUSIONS, Panel
+from tradedeal.models.momentum import panel as pm
+from tradedeal.models.momentum.panel_data import EXCLUSIONS, Panel
 
 NAMES = {"control_ex_precious_metals": "control without precious metals (HS 7106-7112)",
          "control_ex_waste_scrap": "control without waste and scrap",
@@ -24,7 +24,7 @@ NAMES = {"control_ex_precious_metals": "control without precious metals (HS 7106
 def robustness(p: Panel, answer, *, descriptions: pd.Series | None = None) -> pd.DataFrame:
     """One row per (specification, parameter): ``specification, parameter, weights, estimate,
     ci_lower, ci_upper, share_of_effect`` against ``answer`` (a
-    :class:`~tradedeal.models.panel_answer.PanelAnswer`, whose break, shocks, weights and
+    :class:`~tradedeal.models.momentum.panel_answer.PanelAnswer`, whose break, shocks, weights and
     critical values are used)."""
     f = answer.fit
     crit = {k: answer.calibration[k]["critical"] for k in pm.PARAMETERS}

@@ -1,7 +1,7 @@
 """The aggregate test calibrated by a wild bootstrap of its own residuals, and its size under
 variance regimes.
 
-The parametric bootstrap of :mod:`tradedeal.models.calibrated` simulates the null with one
+The parametric bootstrap of :mod:`tradedeal.models.shared.calibrated` simulates the null with one
 innovation variance. The residuals of the log ratio are not like that (``docs/momentum.md``: sd
 about 0.06 before the 2018-07 tariffs, 0.15 over the tariff months, 0.09 after the break), and
 under such regimes the parametric calibration over-rejects. The **wild** version keeps each
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter
 
-from tradedeal.models.calibrated import CalibratedTest, critical_value, fgls_t, null_rho
+from tradedeal.models.shared.calibrated import CalibratedTest, critical_value, fgls_t, null_rho
 
 
 def null_innovations(X: np.ndarray, y: np.ndarray, j: int, rho: float) -> np.ndarray:
@@ -42,7 +42,7 @@ def wild_null_t(X: np.ndarray, y: np.ndarray, j: int, rho: float, *, draws: int,
 
 def wild_calibrated_test(X: np.ndarray, y: np.ndarray, j: int, *, alpha: float = 0.05, draws: int = 999,
                          seed: int = 0) -> CalibratedTest:
-    """:func:`tradedeal.models.calibrated.calibrated_test` with the wild null (same counting rule
+    """:func:`tradedeal.models.shared.calibrated.calibrated_test` with the wild null (same counting rule
     for p and the interval)."""
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -69,7 +69,7 @@ def regime_size(X: np.ndarray, j: int, sd: np.ndarray, *, rho: float, reps: int 
                 alpha: float = 0.05, seed: int = 0) -> dict:
     """Rejection rates under the null with innovations of sd ``sd`` by date, of the parametric
     calibration and of the wild one (the whole test on each series)."""
-    from tradedeal.models.calibrated import calibrated_test
+    from tradedeal.models.shared.calibrated import calibrated_test
 
     rng = np.random.default_rng(seed)
     Y = regime_paths(np.asarray(sd, dtype=float), rho, reps, rng)

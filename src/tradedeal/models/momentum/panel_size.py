@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tradedeal.models import panel_exact
-from tradedeal.models.panel import PARAMETERS
-from tradedeal.models.panel_data import IN_FORCE
-from tradedeal.models.panel_inference import Matrix, t_stats
+from tradedeal.models.momentum import panel_exact
+from tradedeal.models.momentum.panel import PARAMETERS
+from tradedeal.models.momentum.panel_data import IN_FORCE
+from tradedeal.models.momentum.panel_inference import Matrix, t_stats
 
 BLOCK = 12
 

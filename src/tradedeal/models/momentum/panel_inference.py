@@ -5,10 +5,10 @@ enough (``docs/momentum.md``). The calibrated p-value is **studentized randomiza
 inference**: the same PPML, on the uncovered lines only, with random sets of them labelled
 covered, drawn matched on size (in each decile of pre-deal dollars, the covered lines' share of
 that decile); p = (1 + #{|t*| ≥ |t|}) / (B + 1) and the interval estimate ± q · se, q by the same
-counting rule (:func:`tradedeal.models.calibrated.critical_value`), so it excludes zero exactly
+counting rule (:func:`tradedeal.models.shared.calibrated.critical_value`), so it excludes zero exactly
 when p < alpha. Placebo **break dates** on the pre-deal data give the placebo rank, every window
 included (only rank-deficient ones cannot be estimated). Every fit is the exact group-month form
-(:mod:`tradedeal.models.panel_exact`), equal to ``fepois``.
+(:mod:`tradedeal.models.momentum.panel_exact`), equal to ``fepois``.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradedeal.models import panel_exact
-from tradedeal.models.calibrated import critical_value
-from tradedeal.models.panel import PARAMETERS, terms
-from tradedeal.models.panel_data import IN_FORCE
+from tradedeal.models.momentum import panel_exact
+from tradedeal.models.shared.calibrated import critical_value
+from tradedeal.models.momentum.panel import PARAMETERS, terms
+from tradedeal.models.momentum.panel_data import IN_FORCE
 
 DRAWS, SEED, DECILES = 199, 0, 10
 FIRST_PLACEBO = pd.Period("2015-01", "M")  # 24 months after the first HS6 month (as primary.MIN_PRE)
