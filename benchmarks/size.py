@@ -90,11 +90,11 @@ def main() -> None:
     print(f"(Monte Carlo standard error of each: {mc(size):.1f} and {mc(power):.1f} points)")
     # the size above is inside the model (AR(1) errors, fixed month effects); on the real pre-deal data:
     placebo = v.placebos(data, fit, seed=args.seed)
-    clean = placebo[~placebo["tariff_artefact"]]
+    clean = placebo[~placebo["spans_tariffs"]]
     rejected, rejected_clean = (int((part["p_value"] < 0.05).sum()) for part in (placebo, clean))
     print(f"placebo rejection rate on the pre-deal data (real series, nominal 5 %): {rejected} of {len(placebo)} "
-          f"({100 * rejected / len(placebo):.1f} %); {rejected_clean} of {len(clean)} away from the 2018 tariffs "
-          f"({100 * rejected_clean / len(clean):.1f} %)")
+          f"({100 * rejected / len(placebo):.1f} %); {rejected_clean} of {len(clean)} whose window does not span "
+          f"the 2018 tariffs ({100 * rejected_clean / len(clean):.1f} %)")
     power4 = calibrated.rejection_rate(X, j, rho=rho, effect=0.04, sigma=sigma, **side)
     print(f"power at +0.04/month: {100 * power4:.1f} %")
     print(f"textbook FGLS t-test, same null: size {100 * textbook_size(X, j, rho, 10 * args.reps, args.seed):.1f} %")
