@@ -169,3 +169,19 @@ def test_an_exploratory_break_is_labelled_so_everywhere(root, monkeypatch, capsy
         assert key in records[0]
     assert "primary" not in captured.out + captured.err
     assert "Exploration (break 2020-05" in captured.err
+
+
+def test_the_aggregate_design_gives_level_and_pace_rows(root, monkeypatch, capsys):
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(root))
+    assert cli.main(["momentum", "--design", "aggregate", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    primary = [r for r in records if r["answer"] == "primary"]
+    assert [r["parameter"] for r in primary] == ["pace", "level"]
+    assert all(r["design"] == "aggregate" and r["headline"] and r["as_of"] == "2021-11" for r in primary)
+    level = primary[1]
+    assert level["estimate"] == pytest.approx(0.1469, abs=1e-3) and level["p_value"] == pytest.approx(0.39, abs=0.03)
+    assert level["verdict"] == "no significant change" and level["placebo_rank"].startswith("30 of 48")
+    assert cli.main(["momentum", "--design", "aggregate", "--break-month", "2020-05", "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert all(r["label"].startswith("exploration") and not r["headline"] for r in json.loads(captured.out))
+    assert "primary" not in captured.out and "Exploration (break 2020-05" in captured.err

@@ -28,14 +28,40 @@ def _label(break_month) -> str:
 
 
 def aggregate_rows(result, *, brief: bool = False) -> pd.DataFrame:
-    """The aggregate design's rows (its pace answers: the slope change), with the question's
+    """The aggregate design's pace rows (the slope change of each answer), with the question's
     columns in front and the answer's own after them."""
     frame = result.table(brief=brief)
-    labels = [_label(b) if a == "primary" else f"{_label(b)}: {a}" for a, b in zip(frame["answer"],
-                                                                                 frame["break_month"])]
+    if _label(frame["break_month"].iloc[0]) == "exploration":  # the verdict's "primary" answer is not primary here
+        frame["answer"] = frame["answer"].replace("primary", "exploration")
+    labels = [_label(b) if a in ("primary", "exploration") else f"{_label(b)}: {a}"
+              for a, b in zip(frame["answer"], frame["break_month"])]
     front = pd.DataFrame({"design": "aggregate", "parameter": "pace", "weights": "dollar", "label": labels,
                           "headline": [HEADLINE_DESIGN == "aggregate" and lab == "primary" for lab in labels]},
                          index=frame.index)
+    return pd.concat([front, frame], axis=1)
+
+
+def level_row(result, *, brief: bool = False) -> pd.DataFrame:
+    """The aggregate design's level change at the break (the same model, its ``level_change``
+    tested with the same calibration and placebos), as one row."""
+    from dataclasses import replace
+
+    from tradedeal.models.momentum import primary, verdict
+
+    p = result.primary
+    data = primary.inputs(result.window, p.series)
+    level = replace(primary.estimate(data, p.spec, alpha=p.test.alpha, parameter="level_change"), answer="primary")
+    placebo = verdict.placebos(data, level)
+    row = {**level.row(), "placebo_rank": verdict.rank_text(placebo, level.test.t, level.test.p_value),
+           "coverage": primary.TREATED_COVERAGE, **result.window.fields()}
+    if _label(str(p.spec.break_month)) == "exploration":
+        row["answer"] = "exploration"
+    frame = pd.DataFrame([row])
+    if brief:
+        frame = frame[list(verdict.BRIEF_COLUMNS)]
+    label = _label(str(p.spec.break_month))
+    front = pd.DataFrame({"design": ["aggregate"], "parameter": ["level"], "weights": ["dollar"], "label": [label],
+                          "headline": [HEADLINE_DESIGN == "aggregate" and label == "primary"]})
     return pd.concat([front, frame], axis=1)
 
 
@@ -50,8 +76,9 @@ def momentum_output(window, args: argparse.Namespace) -> tuple[pd.DataFrame, lis
 
         result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
         header = [h.replace("Momentum of", f"Momentum ({label}) of", 1) for h in result.header()]
-        return aggregate_rows(result, brief=args.format == "table"), header, [*result.headline_sentences(),
-                                                                                *result.notes]
+        level = level_row(result, brief=args.format == "table")
+        table = pd.concat([aggregate_rows(result, brief=args.format == "table"), level], ignore_index=True)
+        return table, header, [*result.headline_sentences(), *result.notes]
     if args.series != "covered_total" or args.control != "uncovered":
         raise ParameterError("the panel design answers for covered_total against the uncovered lines: "
                              "--series and --control need --design aggregate")

@@ -60,7 +60,7 @@ def placebos(data: Inputs, real: MomentumEstimate, *, draws: int = 199, seed: in
         X = design(part.index, b, shocks=[b + o for o in offsets], month_effects=spec.method == "dummies")
         if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
             continue
-        t = calibrated_test(X.to_numpy(), part.to_numpy(), X.columns.get_loc("slope_change"), alpha=real.test.alpha,
+        t = calibrated_test(X.to_numpy(), part.to_numpy(), X.columns.get_loc(real.parameter), alpha=real.test.alpha,
                             draws=draws, seed=seed)
         spans = b <= TARIFF_MONTH <= part.index[-1]
         rows.append(dict(zip(columns, (b, part.index[-1], t.estimate, t.lower, t.upper, t.t, t.p_value, spans))))
@@ -147,6 +147,9 @@ class Verdict:
         """Two or three sentences for the top of a report, computed from the estimates."""
         p, a, same = self.primary, self.absolute, self.same_sample
         sentences = [p.sentence() + f"; treated coverage {TREATED_COVERAGE}, vintage {self.window.vintage}."]
+        if p.spec.break_month != IN_FORCE:
+            sentences[0] = (f"Exploration (break {p.spec.break_month}, not the pre-registered {IN_FORCE}): "
+                            + sentences[0])
         if same is not None:
             t = a.test
             sentences.append(same.sentence() + f"; through {a.end}, with the months after the HS6 data spliced from "
