@@ -16,7 +16,6 @@ import statsmodels.api as sm
 from tradedeal.ingest.snapshot import Snapshot
 from tradedeal.models.momentum import panel as pm
 from tradedeal.models.momentum import panel_answer as pa
-from tradedeal.models.momentum import panel_exact
 from tradedeal.models.momentum import panel_inference as pi
 from tradedeal.models.momentum.panel_data import IN_FORCE, Panel, panel
 from tradedeal.present import cli

@@ -148,7 +148,10 @@ def event_study(window, *, weights: str = "dollar", break_month=None) -> pd.Data
 
 
 def independent(placebo: pd.DataFrame) -> int:
-    """Non-overlapping placebo windows (:func:`~tradedeal.models.momentum.panel_inference.independent_windows`)."""
-    return pi.independent_windows(placebo)
+    """Non-overlapping placebo windows (the aggregate's rule,
+    :func:`tradedeal.models.momentum.verdict.independent_windows`)."""
+    from tradedeal.models.momentum.verdict import independent_windows
+
+    return independent_windows(placebo)
 
 

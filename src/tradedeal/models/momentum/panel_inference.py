@@ -109,14 +109,6 @@ def placebo_windows(m: Matrix, shocks_offsets=(0, 1), *, first: pd.Period = FIRS
     return pd.DataFrame(rows)
 
 
-def independent_windows(placebo: pd.DataFrame, post: int = POST) -> int:
-    """How many placebo windows do not overlap: the span of their months over ``post``."""
-    if placebo.empty:
-        return 0
-    span = (placebo["end"].max() - placebo["break_month"].min()).n + 1
-    return span // post
-
-
 def placebo_rank(placebo: pd.DataFrame, parameter: str, t: float, t_null: np.ndarray | None = None) -> tuple[int, int]:
     """Two-sided rank of the real ``t`` by ``|t|`` among itself and every estimable placebo window
     (1 = largest), and their number. Calibrated by the randomization distribution ``t_null``, the
