@@ -239,7 +239,8 @@ def test_the_command_line_gives_the_report_s_answer(root, monkeypatch, capsys, a
     assert answer.headline_sentences()[0] in out
     assert cli.main(["momentum", "--control", "none", "--as-of", "2020-12", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert len(records) == 1 and records[0]["control"] == "none" and records[0]["as_of"] == "2020-12"
+    assert [r["parameter"] for r in records] == ["pace", "level"]  # the level change of the same model beside it
+    assert records[0]["control"] == "none" and records[0]["as_of"] == "2020-12"
     # the treated series leaves civil aircraft out at every as_of, as the control does
     assert records[0]["vintage"] == "snapshot" and records[0]["coverage"] == "annex_6_1_ex_civil_aircraft"
     assert records[0]["end"] == "2020-12" and records[0]["estimate"] == pytest.approx(0.04673, rel=1e-3)

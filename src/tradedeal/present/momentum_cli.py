@@ -44,22 +44,16 @@ def aggregate_rows(result, *, brief: bool = False) -> pd.DataFrame:
 def level_row(result, *, brief: bool = False) -> pd.DataFrame:
     """The aggregate design's level change at the break (the same model, its ``level_change``
     tested with the same calibration and placebos), as one row."""
-    from dataclasses import replace
-
     from tradedeal.models.momentum import primary, verdict
 
-    p = result.primary
-    data = primary.inputs(result.window, p.series)
-    level = replace(primary.estimate(data, p.spec, alpha=p.test.alpha, parameter="level_change"), answer="primary")
-    placebo = verdict.placebos(data, level)
-    row = {**level.row(), "placebo_rank": verdict.rank_text(placebo, level.test.t, level.test.p_value),
+    level = result.level
+    label = _label(str(level.spec.break_month))
+    row = {**level.row(), "answer": "primary" if label == "primary" else "exploration",
+           "placebo_rank": verdict.rank_text(result.placebo_level, level.test.t, level.test.p_value),
            "coverage": primary.TREATED_COVERAGE, **result.window.fields()}
-    if _label(str(p.spec.break_month)) == "exploration":
-        row["answer"] = "exploration"
     frame = pd.DataFrame([row])
     if brief:
         frame = frame[list(verdict.BRIEF_COLUMNS)]
-    label = _label(str(p.spec.break_month))
     front = pd.DataFrame({"design": ["aggregate"], "parameter": ["level"], "weights": ["dollar"], "label": [label],
                           "headline": [HEADLINE_DESIGN == "aggregate" and label == "primary"]})
     return pd.concat([front, frame], axis=1)

@@ -108,6 +108,8 @@ class Verdict:
     notes: tuple[str, ...] = field(default=())
     same_sample: MomentumEstimate | None = None  # the absolute answer over the primary's months
     placebo_same_sample: pd.DataFrame | None = None
+    level: MomentumEstimate | None = None  # the primary's level change at the break (same model and test)
+    placebo_level: pd.DataFrame | None = None
 
     @property
     def placebo_rank(self) -> tuple[int, int]:
@@ -169,6 +171,10 @@ class Verdict:
                 f"{len(self.placebo)} placebos have a calibrated p below {alpha:g}; the windows overlap, and "
                 f"{independent_windows(self.placebo)} of them would not")
         sentences.append(text + ".")
+        if self.level is not None:
+            lv = self.level
+            sentences.append(lv.sentence() + f"; placebo rank {rank_text(self.placebo_level, lv.test.t, lv.test.p_value)}"
+                             " among the same placebo breaks.")
         return sentences
 
 
@@ -199,4 +205,6 @@ def verdict(window: Window, *, series: str = "covered_total", break_month=None, 
                      "that end there carry the splice")
     placebo = placebos(data, primary, seed=seed)
     placebo_absolute = placebo if absolute is primary else placebos(data, absolute, seed=seed)
-    return Verdict(primary, absolute, placebo, placebo_absolute, window, tuple(notes), same, placebo_same)
+    level = estimate(data, spec, alpha=alpha, draws=draws, seed=seed, parameter="level_change")
+    return Verdict(primary, absolute, placebo, placebo_absolute, window, tuple(notes), same, placebo_same, level,
+                   placebos(data, level, seed=seed))
