@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.present.momentum_plots import REAL
-from tradedeal.present.plots import _axes, _date_axis, caption, legend_outside
+from tradedeal.present.plots import axes_or_new, caption, date_axis, legend_outside
 
 PRE, REFERENCE = "#1f5fa8", "#8c8c8c"
 
@@ -18,7 +18,7 @@ def event_study_chart(es: pd.DataFrame, *, title: str, source: str, ax=None) -> 
     with their 95 % intervals at each quarter's first month (``es`` as from
     :func:`tradedeal.models.momentum.panel.event_study`), the reference quarters hollow at zero, the break
     and the 2018-07 tariff step marked."""
-    ax = _axes(ax, figsize=(10, 4.2))
+    ax = axes_or_new(ax, figsize=(10, 4.2))
     x = pd.PeriodIndex(es["first_month"], freq="M").to_timestamp()
     brk = pd.Period(es.attrs.get("break_month", "2020-02"), "M")
     post = np.asarray(x >= brk.to_timestamp())
@@ -33,7 +33,7 @@ def event_study_chart(es: pd.DataFrame, *, title: str, source: str, ax=None) -> 
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(brk.to_timestamp(), color=REAL, ls="--", lw=1, label=f"entry into force ({brk})")
     ax.axvline(pd.Timestamp("2018-07-01"), color="#555555", ls=":", lw=1, label="China's tariffs (2018-07)")
-    _date_axis(ax)
+    date_axis(ax)
     ax.set(title=title, ylabel="covered vs control, log points", xlabel="quarter (first month)")
     legend_outside(ax)
     caption(ax, f"{source.rstrip('.')}. Pre-trend test (quarters -6, -5, after the tariff step): p = "
@@ -46,7 +46,7 @@ def robustness_forest(table: pd.DataFrame, parameter: str, *, title: str, source
     """One row per robustness specification of ``parameter`` (``table`` as from
     :func:`tradedeal.models.momentum.panel_robustness.robustness`), the answer as given in red."""
     rows = table[table["parameter"] == parameter].reset_index(drop=True)
-    ax = _axes(ax, figsize=(10, 0.3 * len(rows) + 1.4))
+    ax = axes_or_new(ax, figsize=(10, 0.3 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
     colors = [REAL if s == "as answered" else "#333333" for s in rows["specification"]]
     ax.hlines(y, rows["ci_lower"], rows["ci_upper"], colors=colors, lw=1.2)
