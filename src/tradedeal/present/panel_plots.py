@@ -44,14 +44,17 @@ def event_study_chart(es: pd.DataFrame, *, title: str, source: str, ax=None) -> 
 
 def robustness_forest(table: pd.DataFrame, parameter: str, *, title: str, source: str, ax=None) -> plt.Axes:
     """One row per robustness specification of ``parameter`` (``table`` as from
-    :func:`tradedeal.models.momentum.panel_robustness.robustness`), the answer as given in red."""
-    rows = table[table["parameter"] == parameter].reset_index(drop=True)
-    ax = axes_or_new(ax, figsize=(10, 0.3 * len(rows) + 1.4))
+    :func:`tradedeal.models.momentum.panel_robustness.robustness`), the answer as given in red; the
+    other weighting's row is left out (another question, on another scale: see the table)."""
+    rows = table[table["parameter"] == parameter]
+    answered = rows.loc[rows["specification"] == "as answered", "weights"].iloc[0]
+    rows = rows[rows["weights"] == answered].reset_index(drop=True)  # the other weighting asks another question
+    ax = axes_or_new(ax, figsize=(11, 0.3 * len(rows) + 1.6))
     y = np.arange(len(rows))[::-1]
     colors = [REAL if s == "as answered" else "#333333" for s in rows["specification"]]
     ax.hlines(y, rows["ci_lower"], rows["ci_upper"], colors=colors, lw=1.2)
     ax.scatter(rows["estimate"], y, c=colors, s=20, zorder=3)
-    labels = [s if np.isnan(sh) else f"{s}; share of the effect {100 * sh:.0f} %"
+    labels = [_short(s) if np.isnan(sh) else f"{_short(s)}; share {100 * sh:.0f} %".replace("-0 %", "0 %")
               for s, sh in zip(rows["specification"], rows["share_of_effect"])]
     ax.set_yticks(y, labels, fontsize=7)
     ax.axvline(0, color="black", lw=0.8)
@@ -59,3 +62,8 @@ def robustness_forest(table: pd.DataFrame, parameter: str, *, title: str, source
     ax.set(title=title, xlabel=f"{parameter} change, {unit} (95% interval)", ylabel="")
     caption(ax, source)
     return ax
+
+
+def _short(text: str, width: int = 48) -> str:
+    """A specification's label cut to ``width`` characters (descriptions of HS lines run long)."""
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"

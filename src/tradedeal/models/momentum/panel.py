@@ -39,7 +39,15 @@ def matrix(p: Panel, weights: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     left out)."""
     if weights not in WEIGHTS:
         raise ParameterError(f"weights must be one of {', '.join(WEIGHTS)}; got {weights!r}")
-    wide = p.frame.pivot(index="hs6", columns="month", values="value_usd")
+    f = p.frame
+    months, codes = p.months, pd.Index(f["hs6"].drop_duplicates())
+    if len(f) == len(codes) * len(months) and codes.is_monotonic_increasing and (
+            f["month"].to_numpy()[: len(months)] == months.to_numpy()).all():
+        # balanced and sorted by line, then month (as :func:`panel_data.panel` builds it): a reshape
+        wide = pd.DataFrame(f["value_usd"].to_numpy(dtype=float).reshape(len(codes), len(months)), index=codes,
+                            columns=months)
+    else:
+        wide = f.pivot(index="hs6", columns="month", values="value_usd")
     lines = p.lines().reindex(wide.index)
     if weights == "product":
         keep = lines["pre_mean_usd"] > 0
