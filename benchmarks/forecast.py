@@ -33,8 +33,8 @@ import time
 import pandas as pd
 
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 from tradedeal.models.forecast.rolling import backtest_categories
 
 SERIES = ("agriculture", "manufactures", "energy", "covered_total")

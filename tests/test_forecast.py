@@ -385,7 +385,7 @@ def test_prob_reach_target_is_the_calendar_years(root):
     the whole calendar year reaching the full-year target: a target 2 % above Jan-Nov's outcome
     is reached by most calendar-year paths (December adds about 10 %: 90 %) and by few that stop
     in November (21 %), the event the old code scored."""
-    from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
+    from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 
     covered = Snapshot(root).exports_by_category(AGGREGATE_COVERAGE)["covered_total"].dropna()
     assert str(covered.index.max()) == "2021-11"

@@ -4,7 +4,7 @@ that go with them.
 Field names stay as they are in CSV and JSON (``required_vs_pace_3m``, ``change_usd``); report
 tables show :func:`label` (``Required / pace of last 3 months (×)``) and :func:`cell` (``_usd``
 in $bn with 2 decimals, ``_pct`` with 1, quantities with thousands separators, ratios with 2,
-probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`usd_bn` (``−$2.67bn``).
+probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`tradedeal.units.usd_bn` (``−$2.67bn``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from tradedeal.units import MINUS, usd_bn  # noqa: F401  (sentences write money one way)
+from tradedeal.units import MINUS
 
 #: Field names whose label is not spelled out by the rules of :func:`label`.
 LABELS: dict[str, str] = {
