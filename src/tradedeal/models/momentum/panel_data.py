@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.errors import DataNotAvailableError
 
 #: The agreement entered into force on 14 February 2020 (as ``primary.IN_FORCE``).
