@@ -166,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     momentum.add_argument("--control", choices=MOMENTUM_CONTROLS, default="uncovered",
                           help="none (the absolute answer), uncovered (HS6 lines outside Annex 6.1, to the end of the "
                                "HS6 data) or total_other (total goods exports minus the series) (default: uncovered)")
+    momentum.add_argument("--design", choices=("panel", "aggregate"), default=None,
+                          help="panel (HS6 lines x months, PPML with product and month fixed effects: level and pace) "
+                               "or aggregate (the log ratio of covered to the control: the primary FGLS test) "
+                               "(default: the headline design, panel)")
+    momentum.add_argument("--weights", choices=("dollar", "product"), default="dollar",
+                          help="panel design: dollar (each line by its dollars, PPML) or product (each line about "
+                               "equally: dollars over the line's pre-deal mean) (default: dollar)")
+    momentum.add_argument("--event-study", action="store_true",
+                          help="panel design: print the event-study coefficients (covered x quarter relative to the "
+                               "break) instead of level and pace")
+    momentum.add_argument("--robustness", action="store_true",
+                          help="panel design: print the robustness rows (controls and covered lines left out by the "
+                               "pre-registered rules, the five largest lines in turn, the other weights)")
     _question_options(momentum, coverage, formats, vintage)
 
     report = commands.add_parser("report", help="run the report notebooks with papermill",
@@ -321,12 +334,11 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "momentum":
         from tradedeal.agreement.window import select
         from tradedeal.ingest.snapshot import Snapshot
-        from tradedeal.models.momentum.verdict import verdict
+        from tradedeal.present.momentum_cli import momentum_output
 
         window = select(Snapshot(vintage=args.vintage), as_of=args.as_of, coverage=args.coverage)
-        result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
-        _emit(result.table(brief=args.format == "table"), args.format, window, result.header(),
-              [*result.headline_sentences(), *result.notes])
+        table, header, notes = momentum_output(window, args)
+        _emit(table, args.format, window, header, notes)
 
 
 def _report(args: argparse.Namespace) -> int:
