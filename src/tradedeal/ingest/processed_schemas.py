@@ -74,8 +74,13 @@ def check_processed(name: str, frame: pd.DataFrame) -> None:
     validate(numbered, PROCESSED[name], f"processed table {name}")
 
 
+#: The columns a processed table must have where its schema checks them another way.
+_REQUIRED = {"exports_hs6": ("month", "hs6", "value_usd", "qty")}
+
+
 def table_of(columns) -> str | None:
-    """The processed table whose schema fits ``columns`` most closely (its columns all there, the
+    """The processed table whose columns fit ``columns`` most closely (its columns all there, the
     most of them), None if none: a table's file holding another table is found by its columns."""
-    fits = [(len(schema.columns), name) for name, schema in PROCESSED.items() if set(schema.columns) <= set(columns)]
+    required = {name: set(_REQUIRED.get(name, schema.columns)) for name, schema in PROCESSED.items()}
+    fits = [(len(cols), name) for name, cols in required.items() if cols <= set(columns)]
     return max(fits)[1] if fits else None
