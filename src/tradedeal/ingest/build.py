@@ -22,6 +22,7 @@ import pandas as pd
 from filelock import FileLock
 
 from tradedeal.errors import SchemaError, TradedealError
+from tradedeal.ingest import descriptions as hs6_descriptions
 from tradedeal.ingest import processed_schemas, sources, vintages
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
 from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
@@ -29,7 +30,7 @@ from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
           "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
@@ -238,7 +239,8 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
     concordance = sources.load_concordance(base / "agreement" / "annex_6_1.csv")
     hs6 = exports_hs6(vintages.census_files(vintage, root))
     described = hs6.dropna(subset=["description"])
-    descriptions = described.groupby("hs6", as_index=False)["description"].last()  # months are sorted: the latest
+    census = described.groupby("hs6")["description"].last()  # months are sorted: the latest
+    descriptions = hs6_descriptions.table(hs6["hs6"].unique(), census, concordance)
     hs6 = hs6.drop(columns="description")
     releases = sources.read_category_vintages(base / "census" / "phase1_category_ytd_vintages_2021.csv")
     subcategory = exports_subcategory(hs6, concordance)

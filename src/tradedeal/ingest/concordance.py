@@ -29,9 +29,11 @@ CIVIL_AIRCRAFT = "880000"
 
 @dataclass(frozen=True)
 class Coverage:
-    """A named set of covered products: the concordance less ``excluded`` codes."""
+    """A named set of covered products: the concordance less ``excluded`` codes; ``title`` is its
+    name in a reader's words (``name`` is what ``--coverage`` takes)."""
 
     name: str
+    title: str
     description: str
     excluded: frozenset[str] = frozenset()
 
@@ -44,10 +46,12 @@ COVERAGES: dict[str, Coverage] = {
     for c in (
         Coverage(
             "annex_6_1",
+            "All Annex 6.1 products",
             "Annex 6.1 covered products: HS4 lines, energy lines at HS6, civil aircraft under Census code 880000",
         ),
         Coverage(
             AGGREGATE_COVERAGE,
+            "Annex 6.1 products without civil aircraft",
             "Annex 6.1 as transcribed at HS4, without civil aircraft (Census code 880000): "
             "the coverage of the published 2021 category aggregates",
             frozenset({CIVIL_AIRCRAFT}),

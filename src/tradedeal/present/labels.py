@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.units import MINUS, usd_bn  # noqa: F401  (sentences write money one way)
 
 #: Field names whose label is not spelled out by the rules of :func:`label`.
@@ -31,6 +32,15 @@ LABELS: dict[str, str] = {
     "covered_total": "Covered total",
     "not_covered": "Not covered",
     "total_exports": "All goods",
+    "total_imports": "All goods imported",
+    # coverages (agreement.concordance.COVERAGES) and controls (models.verdict)
+    **{name: coverage.title for name, coverage in COVERAGES.items()},
+    "uncovered": "Goods outside Annex 6.1",
+    "total_other": "All other goods",
+    # named products (ingest.snapshot.PRODUCTS)
+    "crude_oil": "Crude oil",
+    "lng": "LNG",
+    "civil_aircraft": "Civil aircraft",
     # tracker
     "baseline_2017_usd": "2017 baseline ($bn)",
     "target_usd": "Target ($bn)",
@@ -68,6 +78,7 @@ LABELS: dict[str, str] = {
     "stl": "STL",
     # forecasts
     "as_of": "Data through",
+    "min_usd": "Smallest value a line needs to be tested ($bn)",
     "observed_ytd_usd": "Observed to date ($bn)",
     "projected_total_usd": "Projected year total ($bn)",
     "observed_total_usd": "Observed year total ($bn)",
@@ -137,6 +148,40 @@ def label(name) -> str:
     return _words(text)
 
 
+#: Words that keep their capital inside a sentence.
+_PROPER = ("Annex", "China", "US", "HS", "X-13", "STL", "LNG", "CRPS", "MAE", "MASE", "RMSE", "BH", "FDR", "HAC",
+           "CI", "Brier", "Phase")
+_IN_SENTENCE = {"hs2": "HS2", "hs4": "HS4", "hs6": "HS6", "code": "code"}
+_UNIT = re.compile(r"\s\((?:\$bn[^)]*|%|×|log points|\$ per [^)]*)\)$")
+
+
+def name(field) -> str:
+    """A field name as words inside a sentence: its label without the unit, lower case unless
+    it starts with a name (``covered_total`` → ``covered total``, ``lng`` → ``LNG``,
+    ``annex_6_1`` → ``all Annex 6.1 products``, ``crps_usd`` → ``CRPS``)."""
+    if str(field) in _IN_SENTENCE:
+        return _IN_SENTENCE[str(field)]
+    text = _UNIT.sub("", label(field))
+    if not text or text.startswith(_PROPER) or (len(text) > 1 and text[1].isupper()):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def product(value) -> str:
+    """A product parameter in words for a title: a named product (``crude_oil`` → ``crude oil``),
+    a code behind a named product with its code (``0203`` → ``pork (HS 0203)``), another code as
+    ``HS 8703`` (its description comes from the data: :mod:`tradedeal.ingest.descriptions`)."""
+    from tradedeal.ingest.snapshot import PRODUCTS
+
+    text = str(value).strip()
+    if text.lower() in PRODUCTS:
+        return name(text.lower())
+    if text.isdigit():
+        named = [k for k, code in PRODUCTS.items() if code == text]
+        return f"{name(named[0])} (HS {text})" if named else f"HS {text}"
+    return text
+
+
 def kind(name) -> str:
     """How a field's figures are shown: ``usd``, ``pct``, ``ratio``, ``prob``, ``pvalue``, ``qty``,
     ``unit_value``, ``count`` or ``number``."""
@@ -182,7 +227,9 @@ def cell(name, value) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if not isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value)
+        from tradedeal.present.wording import words
+
+        return words(str(value))
     value = float(value) if isinstance(value, (float, np.floating)) else int(value)
     how = kind(name)
     if how == "usd":

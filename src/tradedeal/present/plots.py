@@ -252,14 +252,41 @@ def fan_figure(fans: dict[str, tuple], *, source: str):
     return fig
 
 
+def in_words(fig) -> None:
+    """Write every text of ``fig`` a reader sees (titles, axis and tick labels, legends, captions,
+    annotations) in words: field names become their labels (:func:`tradedeal.present.wording.words`)."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    from tradedeal.present.wording import words
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter):
+                formatter.seq = [words(t) for t in formatter.seq]
+            elif isinstance(formatter, FuncFormatter) and not getattr(formatter, "_in_words", False):
+                worded = FuncFormatter(lambda x, pos=None, f=formatter: words(f(x, pos)))
+                worded._in_words = True
+                axis.set_major_formatter(worded)
+    for text in fig.findobj(Text):
+        shown = text.get_text()
+        if shown and words(shown) != shown:
+            text.set_text(words(shown))
+
+
 def show(alt: str, fig=None) -> None:
     """Display a figure in a notebook with ``alt`` (what it shows, for a screen reader and the
-    HTML report's ``<img alt>``), then close it so it is not shown twice."""
+    HTML report's ``<img alt>``), then close it so it is not shown twice. The figure's texts and
+    the alt text are written in words (:func:`in_words`)."""
     from IPython.display import display
 
     from tradedeal.present import export
+    from tradedeal.present.wording import words
 
     fig = fig if fig is not None else plt.gcf()
+    in_words(fig)
+    alt = words(alt)
     display(fig, metadata={"image/png": {"alt": alt}})
     export.figure(fig, alt)  # next to the report, when the report run exports (--figures)
     plt.close(fig)
