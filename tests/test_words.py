@@ -43,6 +43,13 @@ def test_words_replaces_each_field_name_with_its_label():
     assert wording.words("Parameters: min_usd = 1000000") == "Parameters: min_usd = 1000000"
 
 
+def test_commands_quoted_in_markdown_are_typed_as_they_are():
+    nb = _report("Fine.", markdown="Named products (crude oil; typed as `-p product crude_oil`).\n\n```sh\n"
+                                    "tradedeal scan --min-usd 1e6 --table lines\n```")
+    assert wording.offenders(nb) == []
+    assert wording.offenders(_report("Fine.", markdown="Named (`crude_oil`).")) != []
+
+
 def _report(headline: str, markdown: str = "Text.", header: str = "Share (%)", alt: str = "A chart"):
     """made-up notebook outputs (not data): one of each kind of text a reader sees."""
     table = f"<table><caption>Caption</caption><thead><tr><th>{header}</th></tr></thead><tr><td>1.0</td></tr></table>"

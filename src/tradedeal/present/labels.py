@@ -99,6 +99,7 @@ LABELS: dict[str, str] = {
     "relative_mae": "MAE relative to snaive (×)",
     "relative_crps": "CRPS relative to snaive (×)",
     "brier": "Brier score",
+    "calibration": "Calibration factor (×)",
     "n": "Forecasts",
     # products and the scanner
     "value_usd": "Value ($bn)",
@@ -183,8 +184,8 @@ def product(value) -> str:
 
 
 def kind(name) -> str:
-    """How a field's figures are shown: ``usd``, ``pct``, ``ratio``, ``prob``, ``pvalue``, ``qty``,
-    ``unit_value``, ``count`` or ``number``."""
+    """How a field's figures are shown: ``usd``, ``pct``, ``ratio`` (2 decimals), ``score`` (4
+    decimals, e.g. Brier scores), ``prob``, ``pvalue``, ``qty``, ``unit_value``, ``count`` or ``number``."""
     text = str(name)
     if text.startswith("qty_"):
         return "qty"
@@ -198,8 +199,10 @@ def kind(name) -> str:
         return "pvalue"
     if text.startswith("prob") or text in ("mean_prob", "reached_share"):
         return "prob"
-    if text.startswith(("required_vs_", "relative_")) or text == "mase":
+    if text.startswith(("required_vs_", "relative_")) or text in ("mase", "calibration"):
         return "ratio"
+    if text == "brier":
+        return "score"
     if text in ("n", "lines", "remaining_months"):
         return "count"
     if "year" in text or text in ("code", "hs6", "hs4", "as_of", "month"):
@@ -242,6 +245,8 @@ def cell(name, value) -> str:
         return "< 0.001" if value < 0.001 else f"{value:.3f}"
     if how == "ratio":
         return _signed(f"{value:,.2f}")
+    if how == "score":  # small scores side by side: one number of decimals for all
+        return _signed(f"{value:.4f}")
     if how == "qty":
         return _signed(f"{value:,.0f}")
     if how == "unit_value":

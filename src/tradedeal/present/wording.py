@@ -5,7 +5,8 @@ A *field name* here is a snake_case token (``prob_reach_target``, ``annex_6_1``,
 ``covered_total``) or one of the lower-case codes that are not words (``lng``, ``hs4``); the
 words for them come from the one label map (:func:`tradedeal.present.labels.name`). A token inside
 a file path or a URL (``docs/momentum.md``, ``benchmarks/size.py``) is a file's name, not a field.
-The ``Parameters:`` line of a report is exempt: it lists the ``-p`` names that re-run it, as typed.
+The ``Parameters:`` line of a report is exempt: it lists the ``-p`` names that re-run it, as typed;
+so are code blocks and command lines quoted in markdown (`` `-p product crude_oil` ``).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def words(text: str) -> str:
 
 
 _TAG = re.compile(r"<[^>]+>")
-_CODE_SPAN = re.compile(r"```.*?```", re.S)
+_CODE_SPAN = re.compile(r"```.*?```|`(?:-p |-f |--|tradedeal |\.venv/)[^`]*`", re.S)
 
 
 def _html_texts(markup: str) -> Iterator[str]:
