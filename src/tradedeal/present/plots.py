@@ -391,7 +391,7 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
     for ax in axes.flat:
         legend.update(zip(*reversed(ax.get_legend_handles_labels())))
     fig.legend(list(legend.values()), list(legend), loc="outside upper right", ncols=3, fontsize=7, frameon=False)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(title, fontsize=10, x=0.01, ha="left")  # left, apart from the legend on the right
     figure_caption(fig, f"{ARTEFACT_NOTE} {source}" if flagged else source)
     return fig
 
