@@ -15,6 +15,19 @@ from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import PRODUCTS, Snapshot, annual, product_code
 
 
+def product_title(name: str) -> str:
+    """A product as a reader names it: a named product in words (``crude_oil`` → ``crude oil``), a
+    code behind a named product with its code (``0203`` → ``pork (HS 0203)``), another code as
+    ``HS 8703``, a sub-category as it is."""
+    text = str(name).strip()
+    if text.lower() in PRODUCTS:
+        return text.lower().replace("_", " ")
+    if text.isdigit():
+        named = [k for k, code in PRODUCTS.items() if code == text]
+        return f"{named[0].replace('_', ' ')} (HS {text})" if named else f"HS {text}"
+    return text
+
+
 @dataclass(frozen=True)
 class ProductProfile(OnWindow):
     """A product's monthly figures and its place in its Phase One category."""
@@ -93,7 +106,7 @@ class ProductProfile(OnWindow):
         now, then = m.loc[start:self.as_of].sum(), m.loc[start - back:self.as_of - back].sum()
         change = f"{100 * (now / then - 1):+.1f} %" if then > 0 else "from nothing"
         months = f"{start}" if self.as_of == start else f"{start} to {self.as_of}"
-        out = [f"From {months} US exports of {self.name} to China were ${now / 1e9:.2f}bn against "
+        out = [f"From {months} US exports of {product_title(self.name)} to China were ${now / 1e9:.2f}bn against "
                f"${then / 1e9:.2f}bn in the same months of {BASELINE_YEAR} ({change}; {self.coverage}, "
                f"{self.category}{' / ' + self.subcategory if self.subcategory else ''})"]
         split = self.price_volume()
@@ -113,8 +126,8 @@ class ProductProfile(OnWindow):
                        f"value beyond {volumes.UNIT_BREAK:g} times {BASELINE_YEAR}'s), so volume and price cannot be "
                        "told apart")
         else:
-            out.append(f"Census gives no quantities for {self.name} in this data, so its volume and price "
-                       "cannot be told apart")
+            out.append(f"Census gives no quantities for {product_title(self.name)} in this data, so its volume "
+                       "and price cannot be told apart")
         return out
 
     def against_target(self) -> pd.Series:

@@ -169,18 +169,13 @@ def name(field) -> str:
 
 
 def product(value) -> str:
-    """A product parameter in words for a title: a named product (``crude_oil`` → ``crude oil``),
-    a code behind a named product with its code (``0203`` → ``pork (HS 0203)``), another code as
-    ``HS 8703`` (its description comes from the data: :mod:`tradedeal.ingest.descriptions`)."""
-    from tradedeal.ingest.snapshot import PRODUCTS
+    """A product parameter in words for a title (:func:`tradedeal.agreement.product.product_title`:
+    ``crude_oil`` → ``crude oil``, ``0203`` → ``pork (HS 0203)``, ``8703`` → ``HS 8703``), field
+    names written as words (``lng`` → ``LNG``)."""
+    from tradedeal.agreement.product import product_title
+    from tradedeal.present.wording import words
 
-    text = str(value).strip()
-    if text.lower() in PRODUCTS:
-        return name(text.lower())
-    if text.isdigit():
-        named = [k for k, code in PRODUCTS.items() if code == text]
-        return f"{name(named[0])} (HS {text})" if named else f"HS {text}"
-    return text
+    return words(product_title(value))
 
 
 def kind(name) -> str:
