@@ -90,7 +90,7 @@ def test_every_text_of_a_figure_is_written_in_words():
     ax.legend()
     plots.in_words(fig)
     fig.canvas.draw()
-    assert ax.get_title() == "US exports of crude oil (all Annex 6.1 products)"
+    assert ax.get_title() == "US exports of crude oil (all Annex 6.1 goods including civil aircraft)"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["control: all other goods"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["covered total", "LNG"]
     plt.close(fig)

@@ -29,7 +29,7 @@ ANNEX = REPO / "data" / "raw" / "agreement" / "annex_6_1.csv"
     ("control: total_other", ["total_other"]),
     ("Figures from docs/momentum.md and benchmarks/size.py, scripts/blas_spread.py", []),
     ("Parameters: min_usd = 1000000, as_of = 2021-11 (latest)", []),
-    ("All Annex 6.1 products, HS4 lines, LNG, a p-value of 0.3", []),
+    ("All Annex 6.1 goods, HS4 lines, LNG, a p-value of 0.3", []),
 ])
 def test_field_names_are_found_in_a_sentence_and_paths_are_not(text, expected):
     assert wording.field_names(text) == expected
@@ -37,7 +37,7 @@ def test_field_names_are_found_in_a_sentence_and_paths_are_not(text, expected):
 
 def test_words_replaces_each_field_name_with_its_label():
     text = "US exports of crude_oil (annex_6_1_ex_civil_aircraft), covered hs4 lines; slope_change"
-    assert wording.words(text) == ("US exports of crude oil (Annex 6.1 products without civil aircraft), covered HS4 "
+    assert wording.words(text) == ("US exports of crude oil (Annex 6.1 goods without civil aircraft), covered HS4 "
                                    "lines; change in monthly growth")
     assert wording.field_names(wording.words(text)) == []
     assert wording.words("Parameters: min_usd = 1000000") == "Parameters: min_usd = 1000000"
@@ -100,7 +100,7 @@ def test_names_in_sentences_and_product_titles():
     assert labels.name("covered_total") == "covered total"
     assert labels.name("lng") == "LNG"
     assert labels.name("crps_usd") == "CRPS"
-    assert labels.name("annex_6_1_ex_civil_aircraft") == "Annex 6.1 products without civil aircraft"
+    assert labels.name("annex_6_1_ex_civil_aircraft") == "Annex 6.1 goods without civil aircraft"
     assert labels.product("0203") == "pork (HS 0203)"
     assert labels.product("crude_oil") == "crude oil"
     assert labels.product("8703") == "HS 8703"

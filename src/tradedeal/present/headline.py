@@ -67,7 +67,7 @@ class Opening:
 
     @property
     def coverage_words(self) -> str | None:
-        """The coverage as readers read it (``annex_6_1`` → ``All Annex 6.1 products``)."""
+        """The coverage as readers read it (``annex_6_1`` → ``All Annex 6.1 goods including civil aircraft``)."""
         from tradedeal.present.labels import label
 
         return label(self.coverage) if self.coverage else None

@@ -34,7 +34,7 @@ LABELS: dict[str, str] = {
     "total_exports": "All goods",
     "total_imports": "All goods imported",
     # coverages (agreement.concordance.COVERAGES) and controls (models.verdict)
-    **{name: coverage.title for name, coverage in COVERAGES.items()},
+    **{name: coverage.words[:1].upper() + coverage.words[1:] for name, coverage in COVERAGES.items()},
     "uncovered": "Goods outside Annex 6.1",
     "total_other": "All other goods",
     # named products (ingest.snapshot.PRODUCTS)
@@ -159,7 +159,7 @@ _UNIT = re.compile(r"\s\((?:\$bn[^)]*|%|×|log points|\$ per [^)]*)\)$")
 def name(field) -> str:
     """A field name as words inside a sentence: its label without the unit, lower case unless
     it starts with a name (``covered_total`` → ``covered total``, ``lng`` → ``LNG``,
-    ``annex_6_1`` → ``all Annex 6.1 products``, ``crps_usd`` → ``CRPS``)."""
+    ``annex_6_1`` → ``all Annex 6.1 goods including civil aircraft``, ``crps_usd`` → ``CRPS``)."""
     if str(field) in _IN_SENTENCE:
         return _IN_SENTENCE[str(field)]
     text = _UNIT.sub("", label(field))
