@@ -52,17 +52,21 @@ def _slug(text: str) -> str:
 
 
 def table(shown: pd.DataFrame, *, text_columns: Sequence[int] = (), caption: str | None = None,
-          label: str | None = None, notes: Sequence[str] = ()) -> str:
+          label: str | None = None, notes: Sequence[str] = (), index: bool = True) -> str:
     """A ``table`` float for ``shown`` (labels and figures as text, as
     :meth:`tradedeal.present.tables.Table.readable` gives them): caption, ``\\label``, the tabular
     and the notes inside a ``threeparttable``. ``text_columns`` are the positions of text columns;
-    ``label`` defaults to ``tab:`` and the caption's words."""
+    ``label`` defaults to ``tab:`` and the caption's words; ``index=False`` leaves the row labels
+    out (rows that are only numbered)."""
     shown = shown.copy()
     if shown.columns.nlevels > 1:  # one header row: the levels joined
         shown.columns = [": ".join(str(p) for p in c if str(p)) for c in shown.columns]
-    keys = shown.index.nlevels  # the row labels become the first columns, their names in the header row
     shown.columns = [str(c) for c in shown.columns]
-    shown = shown.reset_index(names=[str(n) if n is not None else "" for n in shown.index.names])
+    if index:  # the row labels become the first columns, their names in the header row
+        keys = shown.index.nlevels
+        shown = shown.reset_index(names=[str(n) if n is not None else "" for n in shown.index.names])
+    else:
+        keys, shown = 0, shown.reset_index(drop=True)
     align = ""
     for i, column in enumerate(shown.columns):
         if i < keys:
