@@ -61,7 +61,8 @@ def forest(table: pd.DataFrame, *, title: str, source: str):
     """Every specification's slope change with its calibrated interval, one panel per control side
     by side, one row per specification (the same row in every panel), at most :data:`PANEL_ROWS`
     rows a panel (more are split into further panels); the primary specifications in red.
-    ``table`` as from :func:`tradedeal.models.specifications.specification_table`. Returns the figure."""
+    ``table`` as from :func:`tradedeal.models.momentum.specifications.specification_table`. Returns
+    the figure."""
     import re
 
     rows = table.reset_index(drop=True)
