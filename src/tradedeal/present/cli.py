@@ -263,7 +263,7 @@ def _run(args: argparse.Namespace) -> None:
         window = select(Snapshot(vintage=args.vintage), as_of=args.as_of, coverage=args.coverage)
         result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
         _emit(result.table(brief=args.format == "table"), args.format, window, result.header(),
-              [*result.headline_sentences(), *result.notes])
+              [*result.headline_sentences(), *result.detail_sentences(), *result.notes])
 
 
 def _report(args: argparse.Namespace) -> int:

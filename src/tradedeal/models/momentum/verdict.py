@@ -132,30 +132,50 @@ class Verdict:
                 *self.window.question()]
 
     def headline_sentences(self) -> list[str]:
-        """Two or three sentences for the top of a report, computed from the estimates."""
+        """Three short sentences for the top of a report, computed from the estimates: the primary
+        answer, the series on its own, the placebo rank (the detail: :meth:`detail_sentences`)."""
         p, a, same = self.primary, self.absolute, self.same_sample
-        sentences = [p.sentence() + f"; treated coverage {TREATED_COVERAGE}, vintage {self.window.vintage}."]
+        t = p.test
+        series = p.series.replace("_", " ")
+        what = f"Against {CONTROL_NAMES[p.spec.control]}, {series}" if p.relative else series[:1].upper() + series[1:]
+        change = {"sped up": "sped up", "slowed": "slowed",
+                  "no significant change": "showed no significant change in monthly growth"}[p.verdict]
+        sentences = [f"{what} {change} after {p.spec.break_month}: {t.estimate:+.4f} log points a month "
+                     f"({100 * (1 - t.alpha):.0f}% CI {t.lower:+.4f} to {t.upper:+.4f}, calibrated p = {t.p_value:.3f})."]
+        own = same if same is not None else (a if a is not p else None)
+        if own is not None:
+            sentences.append(f"On its own it changed by {own.test.estimate:+.4f} (p = {own.test.p_value:.3f}) over "
+                             f"the same months.")
+        if not self.placebo.empty:
+            clean = self.placebo[~self.placebo["tariff_artefact"].astype(bool)]
+            sentences.append(f"Against {len(clean)} placebo breaks before the agreement, away from the "
+                             f"{TARIFF_MONTH} tariffs, the {'relative ' if p.relative else ''}estimate ranks "
+                             f"{rank_text(self.placebo, t.t)}.")
+        return sentences
+
+    def detail_sentences(self) -> list[str]:
+        """What the headline leaves out: samples, the spliced series, the treated coverage and
+        vintage, and how many placebos reject."""
+        p, a, same = self.primary, self.absolute, self.same_sample
+        out = [p.sentence() + f"; treated coverage {TREATED_COVERAGE}, vintage {self.window.vintage}."]
         if same is not None:
             t = a.test
-            sentences.append(same.sentence() + f"; through {a.end}, with the months after the HS6 data spliced from "
-                             f"year-to-date releases: {t.estimate:+.4f} ({t.lower:+.4f} to {t.upper:+.4f}, "
-                             f"p = {t.p_value:.3f}).")
+            out.append(same.sentence() + f"; through {a.end}, with the months after the HS6 data spliced from "
+                       f"year-to-date releases: {t.estimate:+.4f} ({t.lower:+.4f} to {t.upper:+.4f}, "
+                       f"p = {t.p_value:.3f}).")
         elif a is not p:
-            sentences.append(a.sentence() + ".")
+            out.append(a.sentence() + ".")
         if self.placebo.empty:
-            sentences.append("No placebo break fits in the data before the agreement.")
-            return sentences
+            out.append("No placebo break fits in the data before the agreement.")
+            return out
         alpha = p.test.alpha
         clean = self.placebo[~self.placebo["tariff_artefact"].astype(bool)]
         first, last = self.placebo["break_month"].min(), self.placebo["break_month"].max()
         rejected = int((self.placebo["p_value"] < alpha).sum())
-        text = (f"Against placebo breaks from {first} to {last} (data before the agreement), the "
-                f"{'relative ' if p.relative else ''}estimate ranks {rank_text(self.placebo, p.test.t)} among the "
-                f"{len(clean)} placebo windows away from the {TARIFF_MONTH} tariffs; {rejected} of all "
-                f"{len(self.placebo)} placebos have a calibrated p below {alpha:g} "
-                f"({int((clean['p_value'] < alpha).sum())} of the {len(clean)} away from the tariffs)")
-        sentences.append(text + ".")
-        return sentences
+        out.append(f"Placebo breaks run from {first} to {last} (data before the agreement); {rejected} of all "
+                   f"{len(self.placebo)} placebos have a calibrated p below {alpha:g} "
+                   f"({int((clean['p_value'] < alpha).sum())} of the {len(clean)} away from the tariffs).")
+        return out
 
 
 def verdict(window: Window, *, series: str = "covered_total", break_month=None, control: str = PRIMARY.control,
