@@ -49,10 +49,14 @@ FIXED_INPUTS = (
 
 #: What each source is and which release the snapshot holds. The months each covers are read
 #: from the data at build time and recorded in the manifest; captions are made from both.
+#: The public tracker whose files the shipped Census data were reshaped from (data/raw/PROVENANCE.md).
+TRACKER_CREDIT = "the public Phase One tracker of M. Waugh (tradewartracker)"
 SOURCES = {
     "census_hs6": "US Census Bureau, International Trade API (HS6 exports to China)",
-    "census_hs6_snapshot": "shipped snapshot pulled early 2021, before the June-2021 annual revision",
-    "category_releases": "US Census Bureau data, Phase One category year-to-date figures as released month by month",
+    "census_hs6_snapshot": "shipped snapshot pulled early 2021, before the June-2021 annual revision, reshaped from "
+                           f"the files of {TRACKER_CREDIT}",
+    "category_releases": "US Census Bureau data, Phase One category year-to-date figures as released month by month, "
+                         f"compiled by {TRACKER_CREDIT}",
     "census_c5700": "US Census Bureau, Trade in Goods with China (c5700), accessed 2025-05",
     "fred": "FRED series EXPCH and IMPCH (US Census Bureau)",
     "fred_snapshot": "shipped snapshot downloaded 2026",
