@@ -63,8 +63,8 @@ def test_a_table_is_a_threeparttable_with_caption_label_notes_and_ascii_signs():
     assert tex.isascii()
     assert "\\begin{threeparttable}" in tex and "\\caption{Purchases --- 50\\% \\& \\$bn}" in tex
     assert "\\label{tab:made-up}" in tex
-    assert "\\begin{tablenotes}" in tex and "\\item Coverage: All Annex 6.1 goods including civil aircraft" in tex
-    assert "$-$2.67" in tex and "$-$0.35" in tex and "\u2212" not in tex
+    assert "\\begin{tablenotes}" in tex and "\\item Coverage: all Annex 6.1 goods including civil aircraft" in tex
+    assert "$-$2.67" in tex and "$-$0.35" in tex and "\u2212" not in tex and "$<$ 0.001" in tex
     assert "\\toprule" in tex and "\\bottomrule" in tex
     head = tex[tex.index("\\toprule"):tex.index("\\midrule")]
     assert "Required / pace of last 3 months ($\\times$)" in head and "category" not in head.lower().split("&")[1]

@@ -4,7 +4,9 @@ the tabular (booktabs rules, from pandas ``Styler.to_latex``) and its notes, in 
 
 Figure columns are right-aligned paragraph columns (``>{\\raggedleft\\arraybackslash}p{…}``) as
 wide as their widest figure, so a long header wraps over several lines instead of widening the
-table; text columns are ragged-right paragraphs. The preamble a paper needs is :data:`PREAMBLE`.
+table; text columns are ragged-right paragraphs. A wide table is set in smaller type, its
+columns narrowed toward their widest figure, until it fits the text width of LaTeX's default
+article (:data:`BUDGET_EM`). The preamble a paper needs is :data:`PREAMBLE`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ PACKAGES = ("booktabs", "array", "threeparttable")
 PREAMBLE = "".join(f"\\usepackage{{{p}}}\n" for p in PACKAGES)
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-            "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+            "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+            "<": r"$<$", ">": r"$>$", "|": r"$|$"}  # OT1 text fonts set < > | as other glyphs
 #: Characters a report's text uses that plain pdflatex does not take as they are.
 _UNICODE = {"\u2212": r"$-$", "\u00d7": r"$\times$", "\u2014": "---", "\u2013": "--", "\u2026": r"\ldots{}",
             "\u2018": "`", "\u2019": "'", "\u201c": "``", "\u201d": "''", "\u2264": r"$\leq$", "\u2265": r"$\geq$",
@@ -39,12 +42,35 @@ def escape(text) -> str:
     return out
 
 
-def _width(values: Sequence[str], header: str) -> float:
-    """A figure column's width in em: its widest figure, at least 4.5em, at most 9em (the header
-    wraps inside it, between words)."""
+#: The text width the tables are made to fit, in em of 10pt type: LaTeX's default article (345pt).
+BUDGET_EM = 34.0
+#: Type sizes tried in turn until a table fits: (command, size in pt, \tabcolsep in pt).
+SIZES = ((r"\normalsize", 10.0, 6.0), (r"\footnotesize", 8.0, 4.0), (r"\scriptsize", 7.0, 2.5))
+
+
+def _figure_width(values: Sequence[str], header: str) -> tuple[float, float]:
+    """A figure column's natural and smallest width in em: room for its widest figure (a digit is
+    half an em) and its header's longest word (the header wraps between words inside it)."""
     widest = max((len(v) for v in values), default=0)
     longest_word = max((len(w) for w in str(header).split()), default=0)
-    return round(min(9.0, max(4.5, 0.55 * widest + 0.6, 0.5 * longest_word + 0.5)), 1)
+    least = max(2.6, 0.5 * widest + 0.3, 0.6 * longest_word + 0.2)  # a header's word is never cut
+    return round(min(8.0, max(4.2, least)), 2), round(least, 2)
+
+
+def _layout(widths: list[tuple[float, float]]) -> tuple[str, float, list[float]]:
+    """The type size and column widths (em of that size) that fit :data:`BUDGET_EM`: the first size
+    at which the columns fit, each shrunk toward its smallest width in proportion if needed (the
+    smallest size, shrunk as far as it goes, when none fits)."""
+    for command, size, sep in SIZES:
+        budget = BUDGET_EM * 10 / size - len(widths) * 2 * sep / size
+        natural = sum(n for n, _ in widths)
+        least = sum(m for _, m in widths)
+        if natural <= budget:
+            return command, sep, [n for n, _ in widths]
+        if least <= budget:
+            scale = (budget - least) / (natural - least)
+            return command, sep, [round(m + (n - m) * scale, 2) for n, m in widths]
+    return command, sep, [m for _, m in widths]
 
 
 def _slug(text: str) -> str:
@@ -67,21 +93,25 @@ def table(shown: pd.DataFrame, *, text_columns: Sequence[int] = (), caption: str
         shown = shown.reset_index(names=[str(n) if n is not None else "" for n in shown.index.names])
     else:
         keys, shown = 0, shown.reset_index(drop=True)
-    align = ""
+    widths = []
     for i, column in enumerate(shown.columns):
         if i < keys:
-            align += r">{\raggedright\arraybackslash}p{11em}"
+            widths.append((11.0, 6.0))
         elif i - keys in text_columns:
-            align += r">{\raggedright\arraybackslash}p{16em}"
+            widths.append((16.0, 8.0))
         else:
-            align += rf">{{\raggedleft\arraybackslash}}p{{{_width(shown.iloc[:, i].astype(str).tolist(), column)}em}}"
+            widths.append(_figure_width(shown.iloc[:, i].astype(str).tolist(), column))
+    size, sep, fitted = _layout(widths)
+    align = "".join(
+        (r">{\raggedright\arraybackslash}" if i < keys or i - keys in text_columns else r">{\raggedleft\arraybackslash}")
+        + f"p{{{w:g}em}}" for i, w in enumerate(fitted))
     shown = shown.map(escape)
     shown.columns = [escape(c) for c in shown.columns]
     tabular = shown.style.hide(axis="index").to_latex(hrules=True, column_format=align)
     caption_text = escape(caption) if caption else "Table"
     label = label or f"tab:{_slug(caption or 'table')}"
-    lines = [r"\begin{table}[htbp]", r"\centering", r"\begin{threeparttable}", rf"\caption{{{caption_text}}}",
-             rf"\label{{{label}}}", tabular.rstrip("\n")]
+    lines = [r"\begin{table}[htbp]", r"\centering", size, rf"\setlength{{\tabcolsep}}{{{sep:g}pt}}",
+             r"\begin{threeparttable}", rf"\caption{{{caption_text}}}", rf"\label{{{label}}}", tabular.rstrip("\n")]
     if notes:
         lines += [r"\begin{tablenotes}[flushleft]", r"\footnotesize"]
         lines += [rf"\item {escape(n)}" for n in notes if str(n).strip()]
