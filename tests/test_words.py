@@ -145,3 +145,28 @@ def test_the_build_counts_the_descriptions_it_writes(root):
     assert table.loc["271111", "source"] == "annex_line"
     assert table.loc["721710", "description"] == "Wire of iron or nonalloy steel (heading 7217)"
     assert len(table) > 2000  # every HS6 code of the data under a covered heading or line
+
+
+# --- command-line tables ------------------------------------------------------------------------
+
+def test_a_cli_table_is_headed_by_labels_and_keeps_fields_in_csv():
+    from tradedeal.ingest.concordance import COVERAGES
+    from tradedeal.present.tables import render
+
+    fields = [f for f in labels.LABELS if f not in COVERAGES and f not in ("crude_oil", "lng", "civil_aircraft")]
+    frame = pd.DataFrame({f: [1.5e9 if f.endswith("_usd") else 0.25] for f in fields})
+    frame["coverage"] = "annex_6_1_ex_civil_aircraft"
+    frame["category"] = "covered_total"
+    text = render(frame, "table", header=["coverage: annex_6_1"], notes=["see crps_usd"])
+    assert wording.field_names(text) == [], wording.field_names(text)[:10]
+    assert "Covered total" in text and "Annex 6.1 goods without civil aircraft" in text
+    assert "note: see CRPS" in text
+    assert render(frame, "csv").splitlines()[0].split(",") == [*fields, "coverage", "category"]
+
+
+def test_the_tracker_command_shows_no_field_name(run):
+    for args in (("tracker", "--year", "2020"), ("tracker", "--year", "2020-2021"),
+                 ("tracker", "--year", "2020", "--prices", "2017")):
+        code, out, err = run(*args)
+        assert code == 0, err
+        assert wording.field_names(out) == [] and wording.field_names(err) == [], (args, wording.field_names(out))
