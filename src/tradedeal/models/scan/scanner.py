@@ -124,10 +124,10 @@ class Scan:
             f"{len(self.lines)} of {len(self.lines) + len(self.untested)} covered {self.level} lines ({coverage}, "
             f"{self.months[0]} to {self.months[1]}) were tested for a change of monthly growth at {self.break_month}: "
             f"{found} changed at an FDR of {100 * self.fdr:g}% ({c['accelerated']} accelerated, {c['slowed']} slowed), "
-            f"against {placebo.min()} to {placebo.max()} (median {placebo.median():g}) in the scans at "
+            f"against {placebo.min()} to {placebo.max()} (median {placebo.median():g}) at "
             f"{len(placebo)} pre-deal placebo breaks, {rank} of which found as many or more",
-            f"The calibrated test rejects {self.size_pct():.1f}% of lines at the placebo breaks at nominal 5% "
-            f"(uncalibrated HAC p-values: {self.hac_size_pct():.1f}%)",
+            f"At the placebo breaks the calibrated test rejects {self.size_pct():.1f}% of lines at nominal 5% "
+            f"(uncalibrated: {self.hac_size_pct():.1f}%)",
             f"Covered lines, last 12 months ({self.months[1] - 11} to {self.months[1]}) against the same months of "
             f"{BASELINE_YEAR}: {usd_bn(d['all covered lines'], sign=True)} = accelerated "
             f"{usd_bn(d['accelerated'], sign=True)} + slowed {usd_bn(d['slowed'], sign=True)} + no significant change "
