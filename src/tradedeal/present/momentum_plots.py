@@ -8,7 +8,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from tradedeal.present.plots import _axes, _date_axis, caption, legend_outside
+from tradedeal.present.plots import axes_or_new, caption, date_axis, figure_caption, legend_outside
 
 REAL, PLACEBO = "#b03a2e", "#8c8c8c"
 CONTROL_COLORS = {"none": "#333333", "uncovered": "#1f5fa8", "total_other": "#d1761b"}
@@ -19,7 +19,7 @@ def placebo_chart(placebo: pd.DataFrame, *, break_month, estimate: float, lower:
     """Slope changes (log points a month) with their calibrated intervals at every placebo break
     (``placebo``: ``break_month, estimate, ci_lower, ci_upper, tariff_artefact``), and the real
     one at its break; the windows flagged as tariff artefacts are drawn hollow (out of the rank)."""
-    ax = _axes(ax, figsize=(10, 4.2))
+    ax = axes_or_new(ax, figsize=(10, 4.2))
     artefact = (placebo["tariff_artefact"].astype(bool) if "tariff_artefact" in placebo
                 else pd.Series(False, index=placebo.index))
     for flagged, part in placebo.groupby(artefact.to_numpy(), sort=True):
@@ -33,7 +33,7 @@ def placebo_chart(placebo: pd.DataFrame, *, break_month, estimate: float, lower:
     ax.errorbar([real_x], [estimate], yerr=[[estimate - lower], [upper - estimate]], fmt="D", ms=6, color=REAL,
                 ecolor=REAL, lw=1.5, label=f"the agreement, {break_month}: rank {rank}")
     ax.axhline(0, color="black", lw=0.8)
-    _date_axis(ax)
+    date_axis(ax)
     ax.set(title=title, ylabel="change in monthly log growth", xlabel="break month")
     legend_outside(ax)
     caption(ax, source)
@@ -103,8 +103,6 @@ def forest(table: pd.DataFrame, *, title: str, source: str):
     fig.suptitle(title, fontsize=10)
     axes[-1, ncols // 2].set_xlabel("change in monthly log growth after the break (calibrated 95% interval)",
                                     fontsize=8)
-    from tradedeal.present.plots import figure_caption
-
     figure_caption(fig, source)
     return fig
 
