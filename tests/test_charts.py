@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tradedeal.present import momentum_plots, plots, wording  # noqa: E402
+from tradedeal.present import labels, momentum_plots, plots  # noqa: E402
 
 
 def made_up_specifications() -> pd.DataFrame:
@@ -50,7 +50,7 @@ def test_the_forest_has_one_panel_per_control_and_at_most_26_rows_a_panel():
     red = [c for c in panels[1].collections if isinstance(c, matplotlib.collections.PathCollection)][0]
     assert (red.get_sizes() == 44).sum() == 1  # the primary specification stands out
     texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
-    assert not [t for t in texts if wording.field_names(t)], texts
+    assert not [t for t in texts if labels.field_names(t)], texts
     plt.close(fig)
 
 

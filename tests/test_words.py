@@ -32,15 +32,15 @@ ANNEX = REPO / "data" / "raw" / "agreement" / "annex_6_1.csv"
     ("All Annex 6.1 goods, HS4 lines, LNG, a p-value of 0.3", []),
 ])
 def test_field_names_are_found_in_a_sentence_and_paths_are_not(text, expected):
-    assert wording.field_names(text) == expected
+    assert labels.field_names(text) == expected
 
 
 def test_words_replaces_each_field_name_with_its_label():
     text = "US exports of crude_oil (annex_6_1_ex_civil_aircraft), covered hs4 lines; slope_change"
-    assert wording.words(text) == ("US exports of crude oil (Annex 6.1 goods without civil aircraft), covered HS4 "
+    assert labels.words(text) == ("US exports of crude oil (Annex 6.1 goods without civil aircraft), covered HS4 "
                                    "lines; change in monthly growth")
-    assert wording.field_names(wording.words(text)) == []
-    assert wording.words("Parameters: min_usd = 1000000") == "Parameters: min_usd = 1000000"
+    assert labels.field_names(labels.words(text)) == []
+    assert labels.words("Parameters: min_usd = 1000000") == "Parameters: min_usd = 1000000"
 
 
 def test_commands_quoted_in_markdown_are_typed_as_they_are():
@@ -158,7 +158,7 @@ def test_a_cli_table_is_headed_by_labels_and_keeps_fields_in_csv():
     frame["coverage"] = "annex_6_1_ex_civil_aircraft"
     frame["category"] = "covered_total"
     text = render(frame, "table", header=["coverage: annex_6_1"], notes=["see crps_usd"])
-    assert wording.field_names(text) == [], wording.field_names(text)[:10]
+    assert labels.field_names(text) == [], labels.field_names(text)[:10]
     assert "Covered total" in text and "Annex 6.1 goods without civil aircraft" in text
     assert "note: see CRPS" in text
     assert render(frame, "csv").splitlines()[0].split(",") == [*fields, "coverage", "category"]
@@ -169,4 +169,4 @@ def test_the_tracker_command_shows_no_field_name(run):
                  ("tracker", "--year", "2020", "--prices", "2017")):
         code, out, err = run(*args)
         assert code == 0, err
-        assert wording.field_names(out) == [] and wording.field_names(err) == [], (args, wording.field_names(out))
+        assert labels.field_names(out) == [] and labels.field_names(err) == [], (args, labels.field_names(out))

@@ -25,10 +25,10 @@ def headline_text(sentences: Sequence[str]) -> str:
 def show_headline(sentences: Sequence[str], *, coverage: str | None = None) -> None:
     """Display the headline in a notebook (markdown, plain text and metadata); ``coverage`` (the
     coverage the sentences are on, e.g. ``window.coverage``) goes into the metadata for the index.
-    Field names in the sentences are written in words (:func:`tradedeal.present.wording.words`)."""
+    Field names in the sentences are written in words (:func:`tradedeal.present.labels.words`)."""
     from IPython.display import display
 
-    from tradedeal.present.wording import words
+    from tradedeal.present.labels import words
 
     text = words(headline_text(sentences))
     meta = {"headline": text} | ({"coverage": str(coverage)} if coverage else {})

@@ -4,7 +4,9 @@ that go with them.
 Field names stay as they are in CSV and JSON (``required_vs_pace_3m``, ``change_usd``); report
 tables show :func:`label` (``Required / pace of last 3 months (×)``) and :func:`cell` (``_usd``
 in $bn with 2 decimals, ``_pct`` with 1, quantities with thousands separators, ratios with 2,
-probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`usd_bn` (``−$2.67bn``).
+probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`usd_bn` (``−$2.67bn``),
+:func:`name` for a field inside a sentence, and :func:`words` writes every field name a sentence
+holds in words (:func:`field_names` finds them).
 """
 
 from __future__ import annotations
@@ -173,9 +175,47 @@ def product(value) -> str:
     ``crude_oil`` → ``crude oil``, ``0203`` → ``pork (HS 0203)``, ``8703`` → ``HS 8703``), field
     names written as words (``lng`` → ``LNG``)."""
     from tradedeal.agreement.product import product_title
-    from tradedeal.present.wording import words
 
     return words(product_title(value))
+
+
+# --- field names inside sentences ------------------------------------------------------------
+# A *field name* in a reader's text is a snake_case token (``prob_reach_target``, ``annex_6_1``)
+# or one of the lower-case codes that are not words (``lng``, ``hs4``); a token inside a file path
+# (``docs/momentum.md``, ``benchmarks/size.py``) is a file's name. The ``Parameters:`` line of a
+# report lists the ``-p`` names that re-run it, as typed, and is left as it is.
+
+#: Lower-case codes that are not words; in a reader's text they are written ``LNG``, ``HS4`` ….
+CODE_WORDS = frozenset({"lng", "lpg", "hs2", "hs4", "hs6", "hs8", "hs10", "ytd", "yoy", "usd", "qty", "sa",
+                        "crps", "mae", "rmse", "mase"})  # model names (snaive, ets …) are names: kept
+_TOKEN = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[0-9]*)(?![\w/\\-]|\.(?:py|md|csv|json|"
+                    r"yaml|yml|ipynb|tex|txt|html|parquet|gz|cfg|toml|lock)\b)")
+#: Lines of a report's opening that are for re-running it, not for reading: kept as typed.
+EXEMPT_PREFIXES = ("Parameters: ", "Software: ")
+
+
+def field_names(text: str) -> list[str]:
+    """The field names and lower-case codes in ``text`` (see the module), in order, repeated."""
+    found = []
+    for line in str(text).splitlines():
+        if line.startswith(EXEMPT_PREFIXES):
+            continue
+        for match in _TOKEN.finditer(line):
+            token = match[1]
+            if "_" in token or token in CODE_WORDS:
+                found.append(token)
+    return found
+
+
+def words(text: str) -> str:
+    """``text`` with each field name replaced by its words from the label map
+    (``US exports of crude_oil`` → ``US exports of crude oil``); the exempt lines stay as they are."""
+    def swap(match: re.Match) -> str:
+        token = match[1]
+        return name(token) if "_" in token or token in CODE_WORDS else token
+
+    return "\n".join(line if line.startswith(EXEMPT_PREFIXES) else _TOKEN.sub(swap, line)
+                     for line in str(text).split("\n"))
 
 
 def kind(name) -> str:
@@ -225,8 +265,6 @@ def cell(name, value) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if not isinstance(value, (int, float, np.integer, np.floating)):
-        from tradedeal.present.wording import words
-
         return words(str(value))
     value = float(value) if isinstance(value, (float, np.floating)) else int(value)
     how = kind(name)

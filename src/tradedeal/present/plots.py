@@ -296,11 +296,11 @@ def fan_figure(fans: dict[str, tuple], *, source: str):
 
 def in_words(fig) -> None:
     """Write every text of ``fig`` a reader sees (titles, axis and tick labels, legends, captions,
-    annotations) in words: field names become their labels (:func:`tradedeal.present.wording.words`)."""
+    annotations) in words: field names become their labels (:func:`tradedeal.present.labels.words`)."""
     from matplotlib.text import Text
     from matplotlib.ticker import FixedFormatter, FuncFormatter
 
-    from tradedeal.present.wording import words
+    from tradedeal.present.labels import words
 
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -324,7 +324,7 @@ def show(alt: str, fig=None) -> None:
     from IPython.display import display
 
     from tradedeal.present import export
-    from tradedeal.present.wording import words
+    from tradedeal.present.labels import words
 
     fig = fig if fig is not None else plt.gcf()
     in_words(fig)

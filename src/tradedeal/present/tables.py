@@ -61,7 +61,7 @@ class Table:
     labels, so the HTML of a re-run is the same."""
 
     def __init__(self, frame: pd.DataFrame | pd.Series, caption: str | None = None, notes: Sequence[str] = ()):
-        from tradedeal.present.wording import words
+        from tradedeal.present.labels import words
 
         self.frame = frame
         self.caption = words(caption) if caption else caption
@@ -137,7 +137,7 @@ class Table:
         float with the caption, ``label`` (default: from the caption), the labels and figures
         readers see, and the table's notes followed by ``notes`` (e.g. the report's question)."""
         from tradedeal.present import latex
-        from tradedeal.present.wording import words
+        from tradedeal.present.labels import words
 
         text = [i for i, c in enumerate(_columns(self.frame)) if labels.is_text(c)]
         return latex.table(self.readable(), text_columns=text, caption=self.caption, label=label,
@@ -168,9 +168,9 @@ def show(frame: pd.DataFrame | pd.Series, caption: str | None = None, notes: Seq
 
 
 def say(*values, sep: str = " ", end: str = "\n") -> None:
-    """``print`` for a report: the line in words (:func:`tradedeal.present.wording.words`; the
+    """``print`` for a report: the line in words (:func:`tradedeal.present.labels.words`; the
     ``Parameters:`` line stays as typed)."""
-    from tradedeal.present.wording import words
+    from tradedeal.present.labels import words
 
     print(words(sep.join(str(v) for v in values)), end=end)
 
@@ -215,7 +215,7 @@ def text_table(shown: pd.DataFrame, *, align_left=(), width: int = 12) -> str:
 def _cell_words(text: str) -> str:
     """A text cell of a CLI table for readers: a field name's label (``covered_total`` → ``Covered
     total``), else the text with field names in words."""
-    from tradedeal.present.wording import words
+    from tradedeal.present.labels import words
 
     return labels.label(text) if text in labels.LABELS else words(text)
 
@@ -239,7 +239,7 @@ def render(table: pd.DataFrame, fmt: str, *, question: dict[str, str] | None = N
         extra = {k: v for k, v in (question or {}).items() if k not in table.columns}
         table = table.assign(**extra)
         return table.to_csv(index=False) if fmt == "csv" else json.dumps(records(table), indent=2) + "\n"
-    from tradedeal.present.wording import words
+    from tradedeal.present.labels import words
 
     dollars = units == "usd"
     names = [labels.label(c).replace("($bn)", "($)") if dollars else labels.label(c) for c in table.columns]

@@ -1,12 +1,7 @@
-"""Words for readers: field names and codes found in a sentence, and every text a reader sees in an
-executed report, so that a test can fail when a field name reaches a reader.
-
-A *field name* here is a snake_case token (``prob_reach_target``, ``annex_6_1``,
-``covered_total``) or one of the lower-case codes that are not words (``lng``, ``hs4``); the
-words for them come from the one label map (:func:`tradedeal.present.labels.name`). A token inside
-a file path or a URL (``docs/momentum.md``, ``benchmarks/size.py``) is a file's name, not a field.
-The ``Parameters:`` line of a report is exempt: it lists the ``-p`` names that re-run it, as typed;
-so are code blocks and command lines quoted in markdown (`` `-p product crude_oil` ``).
+"""Every text a reader sees in an executed report, and the field names in it
+(:func:`tradedeal.present.labels.field_names`), so that a test can fail when a field name
+reaches a reader. Code blocks and command lines quoted in markdown (`` `-p product crude_oil` ``)
+are typed as they are, so they are left out.
 """
 
 from __future__ import annotations
@@ -15,40 +10,7 @@ import html
 import re
 from collections.abc import Iterator
 
-#: Lower-case codes that are not words; in a reader's text they are written ``LNG``, ``HS4`` ….
-CODE_WORDS = frozenset({"lng", "lpg", "hs2", "hs4", "hs6", "hs8", "hs10", "ytd", "yoy", "usd", "qty", "sa",
-                        "crps", "mae", "rmse", "mase"})  # model names (snaive, ets …) are names: kept
-_TOKEN = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[0-9]*)(?![\w/\\-]|\.(?:py|md|csv|json|"
-                    r"yaml|yml|ipynb|tex|txt|html|parquet|gz|cfg|toml|lock)\b)")
-#: Lines of a report's opening that are for re-running it, not for reading: kept as typed.
-EXEMPT_PREFIXES = ("Parameters: ", "Software: ")
-
-
-def field_names(text: str) -> list[str]:
-    """The field names and lower-case codes in ``text`` (see the module), in order, repeated."""
-    found = []
-    for line in str(text).splitlines():
-        if line.startswith(EXEMPT_PREFIXES):
-            continue
-        for match in _TOKEN.finditer(line):
-            token = match[1]
-            if "_" in token or token in CODE_WORDS:
-                found.append(token)
-    return found
-
-
-def words(text: str) -> str:
-    """``text`` with each field name replaced by its words from the label map
-    (``US exports of crude_oil`` → ``US exports of crude oil``); the exempt lines stay as they are."""
-    from tradedeal.present.labels import name
-
-    def swap(match: re.Match) -> str:
-        token = match[1]
-        return name(token) if "_" in token or token in CODE_WORDS else token
-
-    return "\n".join(line if line.startswith(EXEMPT_PREFIXES) else _TOKEN.sub(swap, line)
-                     for line in str(text).split("\n"))
-
+from tradedeal.present.labels import field_names
 
 _TAG = re.compile(r"<[^>]+>")
 _CODE_SPAN = re.compile(r"```.*?```|`(?:-p |-f |--|tradedeal |\.venv/)[^`]*`", re.S)
