@@ -89,7 +89,7 @@ def exported(tmp_path_factory):
 
 
 def test_every_exported_table_compiles_with_pdflatex(exported, tmp_path):
-    assert {p.name.split("-table")[0] for p in exported} == set(NOTEBOOKS)
+    assert {p.name.split("-")[0] for p in exported} == set(NOTEBOOKS)
     bodies = [p.read_text(encoding="utf-8") for p in exported]
     for path, body in zip(exported, bodies):
         assert body.isascii(), f"{path.name}: not ASCII"

@@ -151,7 +151,7 @@ def test_tracker_notebook_with_2021_parameters(nondefault_run):
 def test_momentum_notebook_for_agriculture(nondefault_run):
     text = executed(nondefault_run, "02_momentum-agriculture-2020-12")
     assert "Series: agriculture, 2013-01 to 2020-12" in text
-    assert "Coverage: All Annex 6.1 goods including civil aircraft " in text
+    assert "Coverage: all Annex 6.1 goods including civil aircraft " in text
     assert "Oilseeds" in text and "Meat" in text
 
 

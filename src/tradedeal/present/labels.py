@@ -187,7 +187,7 @@ def product(value) -> str:
 
 #: Lower-case codes that are not words; in a reader's text they are written ``LNG``, ``HS4`` ….
 CODE_WORDS = frozenset({"lng", "lpg", "hs2", "hs4", "hs6", "hs8", "hs10", "ytd", "yoy", "usd", "qty", "sa",
-                        "crps", "mae", "rmse", "mase"})  # model names (snaive, ets …) are names: kept
+                        "crps", "mae", "rmse", "mase", "stl", "x13"})  # model names (snaive, ets …) are names: kept
 _TOKEN = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[0-9]*)(?![\w/\\-]|\.(?:py|md|csv|json|"
                     r"yaml|yml|ipynb|tex|txt|html|parquet|gz|cfg|toml|lock)\b)")
 #: Lines of a report's opening that are for re-running it, not for reading: kept as typed.
