@@ -164,9 +164,10 @@ def test_a_cli_table_is_headed_by_labels_and_keeps_fields_in_csv():
     assert render(frame, "csv").splitlines()[0].split(",") == [*fields, "coverage", "category"]
 
 
-def test_the_tracker_command_shows_no_field_name(run):
+def test_the_tracker_and_product_commands_show_no_field_name(run):
     for args in (("tracker", "--year", "2020"), ("tracker", "--year", "2020-2021"),
-                 ("tracker", "--year", "2020", "--prices", "2017")):
+                 ("tracker", "--year", "2020", "--prices", "2017"), ("tracker", "--year", "2020-2021", "--table", "gaps"),
+                 ("tracker", "--year", "2020-2021", "--table", "published"), ("product", "0203", "--year", "2020")):
         code, out, err = run(*args)
         assert code == 0, err
         assert labels.field_names(out) == [] and labels.field_names(err) == [], (args, labels.field_names(out))
