@@ -52,7 +52,9 @@ class ProductProfile(OnWindow):
 
     def headline(self) -> str:
         where = f"{self.category} / {self.subcategory}" if self.subcategory else self.category
-        return (f"Product {self.name} (code {self.code}): {where} under {self.coverage}; "
+        title = product_title(self.name)
+        code = "" if self.code in title else f" (code {self.code})"
+        return (f"Product {title}{code}: {where} under {COVERAGES[self.coverage].words}; "
                 f"HS data {self.monthly.index.min()} to {self.monthly.index.max()}")
 
     @property
