@@ -71,7 +71,7 @@ def test_cli_two_years(run):
     assert rows[-1]["purchases_usd"] == 190_116_785_979  # 89,130,115,937 + 100,986,670,042
     assert "revised months: 2020-01 to 2020-12" in err
     code, out, _ = run("tracker", "--year", "2020-2021")
-    assert code == 0 and "Purchases ($bn)" in out and "190.12" in out and "59.5" in out
+    assert code == 0 and "Purchases" in out and "Two-year" in out and "190.12" in out and "59.5" in out
 
 
 def test_units_bn_by_default_usd_on_request(run):
