@@ -7,8 +7,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
 import json
+import re
 
 import pytest
 
