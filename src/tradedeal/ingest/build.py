@@ -30,7 +30,7 @@ from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 7
+BUILD_VERSION = 8
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
           "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
