@@ -15,8 +15,8 @@ import pytest
 import statsmodels.api as sm
 
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import CATEGORIES
 from tradedeal.agreement.window import select
+from tradedeal.ingest.concordance import CATEGORIES
 from tradedeal.models.scan.line_model import LineModel, calibrated_p, fit_break, placebo_table
 from tradedeal.models.scan.ppml import hac_lags
 from tradedeal.models.scan.scanner import GROUPS, line_facts, panel, scan, scan_panel, scan_table

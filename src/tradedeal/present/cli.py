@@ -13,10 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRICES, PRORATIONS
 from tradedeal.errors import TradedealError
 from tradedeal.executors import SCHEDULER_VARIABLE
+from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.models.forecast import MODEL_CHOICES as CHOICES  # light: no statsmodels
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.present.notebook_params import parameters_help
@@ -242,12 +242,10 @@ def _run(args: argparse.Namespace) -> None:
             print("\n".join(list_vintages()))
     elif args.command == "tracker":
         from tradedeal.agreement.answers import tracker_at_prices
-        from tradedeal.agreement.targets import TWO_YEARS, check_year
+        from tradedeal.agreement.targets import TWO_YEARS, YEARS
         from tradedeal.ingest.snapshot import Snapshot
 
-        if args.year != TWO_YEARS:
-            check_year(args.year)  # before any data is read
-        if args.table not in (None, "tracker") and args.year != TWO_YEARS:
+        if args.table not in (None, "tracker") and args.year in YEARS:  # other years: tracker_at_prices says why
             raise UsageError(f"tradedeal tracker: --table {args.table} is for the two-year view (--year {TWO_YEARS})")
         result = tracker_at_prices(Snapshot(vintage=args.vintage), args.year, args.as_of, args.coverage,
                                    proration=args.proration, prices=args.prices)

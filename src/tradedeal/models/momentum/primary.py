@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.agreement.window import Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.models.shared import seasonal
 from tradedeal.models.shared.calibrated import CalibratedTest, calibrated_test

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.agreement.window import Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.ingest.snapshot import Snapshot
 from tradedeal.models.scan.line_model import (MIN_MONTHS_BEFORE, LineModel, calibrated_p, critical_z, fit_breaks,
                                               placebo_breaks, placebo_table, untestable)
