@@ -11,9 +11,12 @@ What it does, in order:
   docs/coverage.md for the reconciliation that found it);
 * sub-category and category names are cleaned (``Industrial mac.hin ery`` -> ``Industrial
   machinery``; ``1. Manufactured Goods`` -> ``manufactures``);
-* descriptions are repaired by rule (displaced commas, words split by spaces, line breaks) and
-  a short list of OCR misreadings; residual typos in long descriptions may remain — codes and
-  categories, not descriptions, drive every figure.
+* descriptions are repaired by rule (displaced commas, words split by spaces, line breaks), a
+  short list of OCR misreadings, and the glued words of ``tradedeal.ingest.annex_text.REPAIRS``
+  (``oilsobtained``, ``Wireof``: the loader applies that list too, so the shipped file is read
+  right without being edited); residual typos in long descriptions may remain — codes and
+  categories, not descriptions, drive every figure. The damage report at the end names words
+  that look glued (``annex_text.looks_glued``) for a person to add to the list.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import csv
 import re
 from collections import Counter
 from pathlib import Path
+
+from tradedeal.ingest.annex_text import looks_glued
+from tradedeal.ingest.annex_text import repair as repair_glued
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "data/raw/agreement/annex_6_1_hs4_as_transcribed.csv"
@@ -102,7 +108,7 @@ def repair(text: str, vocabulary: set[str]) -> str:
     text = re.sub(r"\s+([,;)])", r"\1", text)
     text = re.sub(r",(?=[^\s\d])", ", ", text)
     text = re.sub(r",,", ",", text)
-    return text.strip()
+    return repair_glued(text.strip())
 
 
 def main() -> None:
@@ -142,7 +148,7 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(clean)
     tmp.replace(TARGET)
-    damaged = [r for r in clean if DAMAGE.search(r["description"])]
+    damaged = [r for r in clean if DAMAGE.search(r["description"]) or looks_glued(r["description"], vocabulary)]
     print(f"wrote {len(clean)} lines to {TARGET.relative_to(ROOT)}; {len(damaged)} descriptions still look damaged")
     for r in damaged:
         print(" ", r["code"], r["description"][:150])

@@ -71,14 +71,14 @@ def test_cli_two_years(run):
     assert rows[-1]["purchases_usd"] == 190_116_785_979  # 89,130,115,937 + 100,986,670,042
     assert "revised months: 2020-01 to 2020-12" in err
     code, out, _ = run("tracker", "--year", "2020-2021")
-    assert code == 0 and "purchases_bn" in out and "190.12" in out and "59.5" in out
+    assert code == 0 and "Purchases" in out and "Two-year" in out and "190.12" in out and "59.5" in out
 
 
 def test_units_bn_by_default_usd_on_request(run):
     _, bn, _ = run("tracker", "--year", "2020", "--as-of", "2020-12")
     _, usd, _ = run("tracker", "--year", "2020", "--as-of", "2020-12", "--units", "usd")
-    assert "purchases_ytd_bn" in bn and "27.34" in bn and "27,335,339,028" not in bn
-    assert "purchases_ytd_usd" in usd and "27,335,339,028" in usd
+    assert "date ($bn)" in bn and "27.34" in bn and "27,335,339,028" not in bn  # Purchases to date ($bn)
+    assert "date ($)" in usd and "27,335,339,028" in usd
     _, csv_text, _ = run("tracker", "--year", "2020", "--as-of", "2020-12", "--format", "csv", "--units", "bn")
     assert "purchases_ytd_usd" in csv_text and "27335339028" in csv_text  # csv keeps raw USD
     code, _, err = run("tracker", "--year", "2020", "--units", "eur")

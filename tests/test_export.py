@@ -44,7 +44,7 @@ def test_every_table_is_a_csv_with_its_question_and_the_real_figures(exported):
     text = csvs[0].read_text()
     header = [line for line in text.splitlines() if line.startswith("# ")]
     assert header[0] == "# report: 04_product, table 1"
-    assert any(line.startswith("# Coverage: annex_6_1 ") for line in header), header
+    assert any(line.startswith("# Coverage: all Annex 6.1 goods including civil aircraft — ") for line in header), header
     assert any(line.startswith("# Period: 2020, through 2020-12") for line in header), header
     assert any("vintage: snapshot" in line for line in header), header
     annual = pd.read_csv(csvs[0], comment="#", index_col=0)

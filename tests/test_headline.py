@@ -64,5 +64,5 @@ def test_the_index_repeats_headline_coverage_and_resolved_parameters(tmp_path):
     assert page.count("<tr>") == 3
     assert '<a href="04_product.html">One product in depth — soybeans, 2020, through 2020-12</a>' in page
     assert f"<td class=\"headline\">{SENTENCE}.</td>" in page
-    assert "Coverage: annex_6_1" in page and "product = soybeans, year = 2020" in page and "defaults" not in page
+    assert "Coverage: All Annex 6.1 goods including civil aircraft" in page and "product = soybeans, year = 2020" in page and "defaults" not in page
     assert "level = hs6" in page and "not run (the run was interrupted)" in page

@@ -143,7 +143,7 @@ def executed(run, label: str) -> str:
 
 def test_tracker_notebook_with_2021_parameters(nondefault_run):
     text = executed(nondefault_run, "01_tracker-2021-2021-06-flat")
-    assert "Coverage: annex_6_1_ex_civil_aircraft" in text
+    assert "Coverage: Annex 6.1 goods without civil aircraft" in text
     # covered total purchases Jan-Jun 2021 as published: $51,497,817,209
     assert row(text, "covered_total", "78.77", "176.97", "51.50", "88.49", "58.2", "29.1")
 
@@ -151,7 +151,7 @@ def test_tracker_notebook_with_2021_parameters(nondefault_run):
 def test_momentum_notebook_for_agriculture(nondefault_run):
     text = executed(nondefault_run, "02_momentum-agriculture-2020-12")
     assert "Series: agriculture, 2013-01 to 2020-12" in text
-    assert "Coverage: annex_6_1 " in text
+    assert "Coverage: all Annex 6.1 goods including civil aircraft " in text
     assert "Oilseeds" in text and "Meat" in text
 
 

@@ -105,8 +105,8 @@ def test_cli_csv_and_table(run):
     assert frame["target_ytd_usd"].isna().all()  # annual proration: no target before year end
     code, out, _ = run("tracker", "--year", "2020", "--as-of", "2020-12")
     assert code == 0
-    assert "coverage: annex_6_1" in out and "before the June-2021 annual revision" in out
-    assert "covered_total" in out and "58.9" in out
+    assert "coverage: all Annex 6.1 goods including civil aircraft" in out and "before the June-2021 annual revision" in out
+    assert "Covered total" in out and "58.9" in out
     assert "services: increment of $12.8bn in 2020; no monthly data" in out
 
 

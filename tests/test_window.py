@@ -51,12 +51,15 @@ def test_every_answer_names_its_data_folder_vintage_and_months(root):
     data_line = window.question()[-1]
     assert data_line.startswith("data: US Census Bureau, International Trade API (HS6 exports to China), "
                                 "HS6 months 2013-01 to 2021-01")
-    assert "category year-to-date figures as released month by month, months 2021-02 to 2021-11" in data_line
+    assert ("category year-to-date figures as released month by month, compiled by the public Phase One tracker of "
+            "M. Waugh (tradewartracker), months 2021-02 to 2021-11") in data_line
     assert data_line.endswith(f"[vintage: snapshot; data folder: {root}]")  # the folder in use, not the default
     assert "months by source: Census HS6 lines 2013-01 to 2021-01; published category aggregates 2021-02 to 2021-11" \
         in window.notes
-    assert snap.source_line("annex_6_1") == ("Source: US Census Bureau exports to China (HS6 2013-01 to 2021-01). "
-                                             "Coverage: annex_6_1. Vintage: snapshot. tradedeal.")
+    assert snap.source_line("annex_6_1") == (
+        "Source: US Census Bureau exports to China (HS6 2013-01 to 2021-01), as reshaped from the files of the public "
+        "Phase One tracker of M. Waugh (tradewartracker). Coverage: all Annex 6.1 goods including civil aircraft. "
+        "Vintage: snapshot. tradedeal.")
     assert "FRED series EXPCH and IMPCH (US Census Bureau) (shipped snapshot downloaded 2026), 2016-01 to 2026-01" \
         in snap.total_goods_citation()
 

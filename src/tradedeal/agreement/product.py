@@ -15,6 +15,19 @@ from tradedeal.ingest.concordance import CATEGORIES, COVERAGES, DEFAULT_COVERAGE
 from tradedeal.ingest.snapshot import PRODUCTS, Snapshot, annual, product_code
 
 
+def product_title(name: str) -> str:
+    """A product as a reader names it: a named product in words (``crude_oil`` → ``crude oil``), a
+    code behind a named product with its code (``0203`` → ``pork (HS 0203)``), another code as
+    ``HS 8703``, a sub-category as it is."""
+    text = str(name).strip()
+    if text.lower() in PRODUCTS:
+        return text.lower().replace("_", " ")
+    if text.isdigit():
+        named = [k for k, code in PRODUCTS.items() if code == text]
+        return f"{named[0].replace('_', ' ')} (HS {text})" if named else f"HS {text}"
+    return text
+
+
 @dataclass(frozen=True)
 class ProductProfile(OnWindow):
     """A product's monthly figures and its place in its Phase One category."""
@@ -39,7 +52,9 @@ class ProductProfile(OnWindow):
 
     def headline(self) -> str:
         where = f"{self.category} / {self.subcategory}" if self.subcategory else self.category
-        return (f"Product {self.name} (code {self.code}): {where} under {self.coverage}; "
+        title = product_title(self.name)
+        code = "" if self.code in title else f" (code {self.code})"
+        return (f"Product {title}{code}: {where} under {COVERAGES[self.coverage].words}; "
                 f"HS data {self.monthly.index.min()} to {self.monthly.index.max()}")
 
     @property
@@ -97,7 +112,7 @@ class ProductProfile(OnWindow):
         if self.as_of == end and end.month != 12:  # the HS lines end within the year: say so
             counted = "January" if end.month == 1 else f"January to {end.strftime('%B')}"
             months += f" ({counted} only: the HS data end in {end})"
-        out = [f"{months} US exports of {self.name} to China were ${now / 1e9:.2f}bn against "
+        out = [f"{months} US exports of {product_title(self.name)} to China were ${now / 1e9:.2f}bn against "
                f"${then / 1e9:.2f}bn in the same months of {BASELINE_YEAR} ({change}; "
                f"{COVERAGES[self.coverage].words}, {self.category}"
                f"{' / ' + self.subcategory if self.subcategory else ''})"]
@@ -118,8 +133,8 @@ class ProductProfile(OnWindow):
                        f"value beyond {volumes.UNIT_BREAK:g} times {BASELINE_YEAR}'s), so volume and price cannot be "
                        "told apart")
         else:
-            out.append(f"Census gives no quantities for {self.name} in this data, so its volume and price "
-                       "cannot be told apart")
+            out.append(f"Census gives no quantities for {product_title(self.name)} in this data, so its volume "
+                       "and price cannot be told apart")
         return out
 
     def against_target(self) -> pd.Series:

@@ -55,7 +55,7 @@ class Window:
         period = f"{self.year}, through {self.as_of}" if self.year else f"through {self.as_of}"
         return [
             f"period: {period}",
-            f"coverage: {self.coverage} — {COVERAGES[self.coverage].description}",
+            f"coverage: {COVERAGES[self.coverage].words} — {COVERAGES[self.coverage].description}",
             f"data: {self.citation()}",
         ]
 

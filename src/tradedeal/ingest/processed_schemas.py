@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tradedeal.ingest.concordance import CATEGORIES, COVERAGES, NOT_COVERED
+from tradedeal.ingest.descriptions import SOURCES as DESCRIPTION_SOURCES
 from tradedeal.ingest.schemas import (
     FIRST_MONTH, MONTH_CEILING_USD, RELEASE_CATEGORIES, SOURCES_OF_CATEGORY_MONTHS, SOURCES_OF_TOTALS,
     YEAR_CEILING_USD, amount, column, duplicated, frame_rule, hs6_codes, month_column, one_of, pa, validate,
@@ -60,7 +61,8 @@ PROCESSED: dict[str, pa.DataFrameSchema] = {
          **{c: _usd(YEAR_CEILING_USD) for c in ("value_2017_usd", "value_2020_usd", "value_2021_ytd_usd")}},
     ),
     "hs6_descriptions": pa.DataFrameSchema(
-        {"hs6": hs6_codes()}, checks=[frame_rule(lambda f: ~f["hs6"].duplicated(), "each code once")],
+        {"hs6": hs6_codes(), "source": one_of(DESCRIPTION_SOURCES)},
+        checks=[frame_rule(lambda f: ~f["hs6"].duplicated(), "each code once")],
     ),
 }
 

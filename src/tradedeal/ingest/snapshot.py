@@ -20,6 +20,7 @@ from tradedeal.ingest import build, vintages
 from tradedeal.ingest.concordance import (
     AGGREGATE_COVERAGE,
     CATEGORIES,
+    COVERAGES,
     COVERED_TOTAL,
     DEFAULT_COVERAGE,
     NOT_COVERED,
@@ -290,14 +291,16 @@ class Snapshot:
                 f"{fred}, {months['fred'][0]} to {months['fred'][1]} [vintage: {self.vintage}]")
 
     def source_line(self, coverage: str) -> str:
-        """A short source caption for charts, from the manifest (the report header gives the rest)."""
+        """A short source caption for charts, from the manifest (the report header gives the rest):
+        Census, and the public tracker whose files the shipped Census data were reshaped from."""
         months = self.manifest["months"]
         hs6 = months["census_hs6"]
         text = f"Source: US Census Bureau exports to China (HS6 {hs6[0]} to {hs6[1]}"
         releases = months.get("category_releases")
         if coverage == AGGREGATE_COVERAGE and releases:
             text += f"; category releases {releases[0]} to {releases[1]}"
-        return text + f"). Coverage: {coverage}. Vintage: {self.vintage}. tradedeal."
+        return (text + f"), as reshaped from the files of {build.TRACKER_CREDIT}. "
+                f"Coverage: {COVERAGES[coverage].words}. Vintage: {self.vintage}. tradedeal.")
 
     @property
     def folder_label(self) -> str:

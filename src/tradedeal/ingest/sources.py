@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal.errors import ConcordanceError, SchemaError
-from tradedeal.ingest import forms, schemas
+from tradedeal.ingest import annex_text, forms, schemas
 from tradedeal.ingest.paths import check_regular, raw_dir
 
 #: Fields of a Census International Trade API export response (``timeseries/intltrade/exports/hs``).
@@ -221,7 +221,8 @@ def load_concordance(path: str | Path | None = None) -> pd.DataFrame:
     :func:`tradedeal.ingest.schemas.annex`); a failure is a :class:`ConcordanceError` naming the
     file, the line and the rule.
 
-    Returns columns ``code, level, description, subcategory, category`` (codes as strings).
+    Returns columns ``code, level, description, subcategory, category`` (codes as strings);
+    the descriptions with the transcription's glued words set apart (:mod:`annex_text`).
     """
     path = Path(path) if path is not None else raw_dir() / "agreement" / "annex_6_1.csv"
     check_regular(path, error=ConcordanceError)
@@ -238,4 +239,4 @@ def load_concordance(path: str | Path | None = None) -> pd.DataFrame:
     frame = frame[columns]
     schemas.validate(frame.set_axis(pd.RangeIndex(2, len(frame) + 2)), schemas.annex(), path.name, unit="line",
                      error=ConcordanceError)
-    return frame
+    return frame.assign(description=frame["description"].map(annex_text.repair))

@@ -1,6 +1,7 @@
 """Figures and tables out to a paper: every figure a report shows saved as SVG/PDF/PNG with its
 caption in a JSON sidecar, every table as CSV (field names and figures as they are, the question
-as ``#`` header lines) and as a LaTeX table (``Styler.to_latex``, labels for readers).
+as ``#`` header lines) and as a LaTeX table (a ``threeparttable`` with caption, label and notes,
+labels for readers: :mod:`tradedeal.present.latex`).
 
 A report run with ``--figures`` starts each kernel with
 :func:`tradedeal.present.writing.start_line`, which calls :func:`start`: from then on
@@ -95,8 +96,9 @@ def figure(fig, alt: str) -> list[Path]:
 def table(shown) -> list[Path]:
     """Write a report table (a :class:`tradedeal.present.tables.Table`: its ``frame`` and
     ``caption``) as ``<name>.csv`` (``#`` lines: report, caption, the question; then the fields and
-    figures as they are, the index included) and ``<name>.tex`` (its ``latex()``, labels for
-    readers). Returns the files written (none when not exporting)."""
+    figures as they are, the index included) and ``<name>.tex`` (its ``latex()``: labels for
+    readers, ``\\label{tab:<name>}``, the table's notes and the question as notes). Returns the
+    files written (none when not exporting)."""
     import pandas as pd
 
     if _session is None:
@@ -107,8 +109,10 @@ def table(shown) -> list[Path]:
     values = frame.to_frame() if isinstance(frame, pd.Series) else frame
     header = [f"report: {_session.prefix}, table {_session.tables}"]
     header += [f"table: {caption}"] if caption else []
+    header += [f"note: {note}" for note in shown.notes]
     header += _session.question
     csv = "".join(f"# {line}\n" for line in header) + values.to_csv()
     write_text(_session.folder / f"{stem}.csv", csv)
-    write_text(_session.folder / f"{stem}.tex", shown.latex())
+    question = [line for line in _session.question if not line.startswith("Software: ")]
+    write_text(_session.folder / f"{stem}.tex", shown.latex(label=f"tab:{stem}", notes=question))
     return [_session.folder / f"{stem}.csv", _session.folder / f"{stem}.tex"]

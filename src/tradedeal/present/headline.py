@@ -24,10 +24,13 @@ def headline_text(sentences: Sequence[str]) -> str:
 
 def show_headline(sentences: Sequence[str], *, coverage: str | None = None) -> None:
     """Display the headline in a notebook (markdown, plain text and metadata); ``coverage`` (the
-    coverage the sentences are on, e.g. ``window.coverage``) goes into the metadata for the index."""
+    coverage the sentences are on, e.g. ``window.coverage``) goes into the metadata for the index.
+    Field names in the sentences are written in words (:func:`tradedeal.present.labels.words`)."""
     from IPython.display import display
 
-    text = headline_text(sentences)
+    from tradedeal.present.labels import words
+
+    text = words(headline_text(sentences))
     meta = {"headline": text} | ({"coverage": str(coverage)} if coverage else {})
     display({"text/markdown": f"**{text}**", "text/plain": text}, raw=True, metadata={METADATA_KEY: meta})
 
@@ -62,6 +65,13 @@ class Opening:
     period: str | None
     parameters: str | None
 
+    @property
+    def coverage_words(self) -> str | None:
+        """The coverage as readers read it (``annex_6_1`` → ``All Annex 6.1 goods including civil aircraft``)."""
+        from tradedeal.present.labels import label
+
+        return label(self.coverage) if self.coverage else None
+
 
 def _question_lines(nb) -> dict[str, str]:
     """The ``Parameters:``, ``Period:`` and ``Coverage:`` lines of the first output that has them
@@ -76,9 +86,13 @@ def _question_lines(nb) -> dict[str, str]:
 
 
 def _subject(name: str, value: str) -> str:
+    from tradedeal.present import labels
+
     if name == "level":  # the scanner's lines
         return f"{value.upper()} lines" if value.lower().startswith("hs") else f"{value} lines"
-    return value.replace("_", " ")
+    if name == "product":
+        return labels.product(value)
+    return labels.name(value) if "_" in value or value in labels.LABELS else value
 
 
 def _heading(nb) -> str:
@@ -114,7 +128,8 @@ def for_readers(nb):
     nb = copy.deepcopy(nb)
     found = opening(nb)
     nb["metadata"]["title"] = found.title
-    nb["metadata"][METADATA_KEY] = {"title": found.title, "headline": found.headline, "coverage": found.coverage}
+    nb["metadata"][METADATA_KEY] = {"title": found.title, "headline": found.headline,
+                                    "coverage": found.coverage_words}
     for cell in nb["cells"]:
         if "outputs" in cell:
             cell["outputs"] = [o for o in cell["outputs"] if METADATA_KEY not in o.get("metadata", {})]

@@ -36,7 +36,7 @@ def _row(label: str, page: str | None, status: str, ok: bool, found: Opening | N
     given = ", ".join(f"{k} = {v}" for k, v in parameters.items() if v is not None)
     shown = found.parameters if found and found.parameters else (given or "the notebook's defaults")
     headline = found.headline if found and found.headline else ("no headline" if found else "")
-    facts = [f"{k}: {e(v)}" for k, v in (("Coverage", found and found.coverage), ("Period", found and found.period))
+    facts = [f"{k}: {e(v)}" for k, v in (("Coverage", found and found.coverage_words), ("Period", found and found.period))
              if v]
     return (
         f'<tr><td>{name}<br><span class="label">{e(label)}</span></td><td class="headline">{e(headline)}</td>'

@@ -4,7 +4,9 @@ that go with them.
 Field names stay as they are in CSV and JSON (``required_vs_pace_3m``, ``change_usd``); report
 tables show :func:`label` (``Required / pace of last 3 months (×)``) and :func:`cell` (``_usd``
 in $bn with 2 decimals, ``_pct`` with 1, quantities with thousands separators, ratios with 2,
-probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`tradedeal.units.usd_bn` (``−$2.67bn``).
+probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`tradedeal.units.usd_bn`
+(``−$2.67bn``), :func:`name` for a field inside a sentence, and :func:`words` writes every field
+name a sentence holds in words (:func:`field_names` finds them).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.units import MINUS
 
 #: Field names whose label is not spelled out by the rules of :func:`label`.
@@ -43,6 +46,15 @@ LABELS: dict[str, str] = {
     "covered_total": "Covered total",
     "not_covered": "Not covered",
     "total_exports": "All goods",
+    "total_imports": "All goods imported",
+    # coverages (agreement.concordance.COVERAGES) and controls (models.verdict)
+    **{name: coverage.words[:1].upper() + coverage.words[1:] for name, coverage in COVERAGES.items()},
+    "uncovered": "Goods outside Annex 6.1",
+    "total_other": "All other goods",
+    # named products (ingest.snapshot.PRODUCTS)
+    "crude_oil": "Crude oil",
+    "lng": "LNG",
+    "civil_aircraft": "Civil aircraft",
     # tracker
     "baseline_2017_usd": "2017 baseline ($bn)",
     "target_usd": "Target ($bn)",
@@ -80,6 +92,7 @@ LABELS: dict[str, str] = {
     "stl": "STL",
     # forecasts
     "as_of": "Data through",
+    "min_usd": "Smallest value a line needs to be tested ($bn)",
     "observed_ytd_usd": "Observed to date ($bn)",
     "projected_total_usd": "Projected year total ($bn)",
     "observed_total_usd": "Observed year total ($bn)",
@@ -106,6 +119,7 @@ LABELS: dict[str, str] = {
     "relative_mae": "MAE relative to snaive (×)",
     "relative_crps": "CRPS relative to snaive (×)",
     "brier": "Brier score",
+    "calibration": "Calibration factor (×)",
     "n": "Forecasts",
     # products and the scanner
     "value_usd": "Value ($bn)",
@@ -172,9 +186,76 @@ def label(name) -> str:
     return _words(text)
 
 
+#: Words that keep their capital inside a sentence.
+_PROPER = ("Annex", "China", "US", "HS", "X-13", "STL", "LNG", "CRPS", "MAE", "MASE", "RMSE", "BH", "FDR", "HAC",
+           "CI", "Brier", "Phase")
+_IN_SENTENCE = {"hs2": "HS2", "hs4": "HS4", "hs6": "HS6", "code": "code"}
+_UNIT = re.compile(r"\s\((?:\$bn[^)]*|%|×|log points|\$ per [^)]*)\)$")
+
+
+def name(field) -> str:
+    """A field name as words inside a sentence: its label without the unit, lower case unless
+    it starts with a name (``covered_total`` → ``covered total``, ``lng`` → ``LNG``,
+    ``annex_6_1`` → ``all Annex 6.1 goods including civil aircraft``, ``crps_usd`` → ``CRPS``)."""
+    if str(field) in _IN_SENTENCE:
+        return _IN_SENTENCE[str(field)]
+    text = _UNIT.sub("", label(field))
+    if not text or text.startswith(_PROPER) or (len(text) > 1 and text[1].isupper()):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def product(value) -> str:
+    """A product parameter in words for a title (:func:`tradedeal.agreement.product.product_title`:
+    ``crude_oil`` → ``crude oil``, ``0203`` → ``pork (HS 0203)``, ``8703`` → ``HS 8703``), field
+    names written as words (``lng`` → ``LNG``)."""
+    from tradedeal.agreement.product import product_title
+
+    return words(product_title(value))
+
+
+# --- field names inside sentences ------------------------------------------------------------
+# A *field name* in a reader's text is a snake_case token (``prob_reach_target``, ``annex_6_1``)
+# or one of the lower-case codes that are not words (``lng``, ``hs4``); a token inside a file path
+# (``docs/momentum.md``, ``benchmarks/size.py``) is a file's name. The ``Parameters:`` line of a
+# report lists the ``-p`` names that re-run it, as typed, and is left as it is.
+
+#: Lower-case codes that are not words; in a reader's text they are written ``LNG``, ``HS4`` ….
+CODE_WORDS = frozenset({"lng", "lpg", "hs2", "hs4", "hs6", "hs8", "hs10", "ytd", "yoy", "usd", "qty", "sa",
+                        "crps", "mae", "rmse", "mase", "stl", "x13"})  # model names (snaive, ets …) are names: kept
+_TOKEN = re.compile(r"(?<![\w./\\-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+[0-9]*)(?![\w/\\-]|\.(?:py|md|csv|json|"
+                    r"yaml|yml|ipynb|tex|txt|html|parquet|gz|cfg|toml|lock)\b)")
+#: Lines of a report's opening that are for re-running it, not for reading: kept as typed.
+EXEMPT_PREFIXES = ("Parameters: ", "Software: ")
+
+
+def field_names(text: str) -> list[str]:
+    """The field names and lower-case codes in ``text`` (see the module), in order, repeated."""
+    found = []
+    for line in str(text).splitlines():
+        if line.startswith(EXEMPT_PREFIXES):
+            continue
+        for match in _TOKEN.finditer(line):
+            token = match[1]
+            if "_" in token or token in CODE_WORDS:
+                found.append(token)
+    return found
+
+
+def words(text: str) -> str:
+    """``text`` with each field name replaced by its words from the label map
+    (``US exports of crude_oil`` → ``US exports of crude oil``); the exempt lines stay as they are."""
+    def swap(match: re.Match) -> str:
+        token = match[1]
+        return name(token) if "_" in token or token in CODE_WORDS else token
+
+    return "\n".join(line if line.startswith(EXEMPT_PREFIXES) else _TOKEN.sub(swap, line)
+                     for line in str(text).split("\n"))
+
+
 def kind(name) -> str:
-    """How a field's figures are shown: ``usd``, ``pct``, ``ratio``, ``prob``, ``pvalue``, ``qty``,
-    ``unit_value``, ``count`` or ``number``."""
+    """How a field's figures are shown: ``usd``, ``pct``, ``ratio`` (2 decimals), ``score`` (4
+    decimals, e.g. Brier scores), ``prob``, ``pvalue``, ``qty``, ``unit_value``, ``count`` or ``number``."""
     text = str(name)
     if text.startswith("qty_"):
         return "qty"
@@ -188,8 +269,10 @@ def kind(name) -> str:
         return "pvalue"
     if text.startswith("prob") or text in ("mean_prob", "reached_share"):
         return "prob"
-    if text.startswith(("required_vs_", "relative_")) or text == "mase":
+    if text.startswith(("required_vs_", "relative_")) or text in ("mase", "calibration"):
         return "ratio"
+    if text == "brier":
+        return "score"
     if text in ("n", "lines", "remaining_months", "months_counted"):
         return "count"
     if "year" in text or text in ("code", "hs6", "hs4", "as_of", "month"):
@@ -217,7 +300,7 @@ def cell(name, value) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "yes" if value else "no"
     if not isinstance(value, (int, float, np.integer, np.floating)):
-        return str(value)
+        return words(str(value))
     value = float(value) if isinstance(value, (float, np.floating)) else int(value)
     how = kind(name)
     if how == "usd":
@@ -230,6 +313,8 @@ def cell(name, value) -> str:
         return "< 0.001" if value < 0.001 else f"{value:.3f}"
     if how == "ratio":
         return _signed(f"{value:,.2f}")
+    if how == "score":  # small scores side by side: one number of decimals for all
+        return _signed(f"{value:.4f}")
     if how == "qty":
         return _signed(f"{value:,.0f}")
     if how == "unit_value":

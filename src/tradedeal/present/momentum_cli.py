@@ -72,7 +72,7 @@ def momentum_output(window, args: argparse.Namespace) -> tuple[pd.DataFrame, lis
         header = [h.replace("Momentum of", f"Momentum ({label}) of", 1) for h in result.header()]
         level = level_row(result, brief=args.format == "table")
         table = pd.concat([aggregate_rows(result, brief=args.format == "table"), level], ignore_index=True)
-        return table, header, [*result.headline_sentences(), *result.notes]
+        return table, header, [*result.headline_sentences(), *result.detail_sentences(), *result.notes]
     if args.series != "covered_total" or args.control != "uncovered":
         raise ParameterError("the panel design answers for covered_total against the uncovered lines: "
                              "--series and --control need --design aggregate")

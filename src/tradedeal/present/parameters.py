@@ -46,13 +46,26 @@ def check_parameters(notebook: str, **values) -> dict:
 DEFAULTS_SHOWN = {"category": "all categories", "coverage": "default", "break_month": "the primary specification's"}
 
 
+def _shown(name: str, value) -> str:
+    """A parameter's value as typed back with ``-p`` (``1000000``, not ``1000000.0``), a dollar
+    amount with its reading (``1000000 ($1m)``)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if name.endswith("_usd") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        for size, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"{value} (${value / size:,.4g}{unit})"
+    return str(value)
+
+
 def describe(params: dict, window) -> str:
     """The lines every report opens with: its parameters with the values they resolved to
     (``as_of = 2021-11 (latest)``), the question (period, coverage, data), the raw files' hashes
     and the software."""
     resolved = {"as_of": f"{window.as_of} (latest)", "vintage": f"{window.vintage} (latest)",
                 "coverage": f"{window.coverage} (default)", "year": f"{window.year} (default)"}
-    shown = {k: v if v is not None else resolved.get(k, DEFAULTS_SHOWN.get(k, "default")) for k, v in params.items()}
+    shown = {k: _shown(k, v) if v is not None else resolved.get(k, DEFAULTS_SHOWN.get(k, "default"))
+             for k, v in params.items()}
     lines = ["Parameters: " + ", ".join(f"{k} = {v}" for k, v in shown.items())]
     question = window.question()
     if params.get("year") == TWO_YEARS:  # the two-year view's window is its last year's

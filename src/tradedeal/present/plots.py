@@ -143,10 +143,31 @@ def monthly_against_baseline(series: pd.Series, *, year: int, title: str, source
     return ax
 
 
+#: The caption's warning when a seasonally adjusted series leaves the observed range.
+ARTEFACT_NOTE = ("×: a seasonally adjusted month beyond any observed month of the series (above the highest or "
+                 "below the lowest): the value comes from the seasonal pattern the method estimated from other "
+                 "years, not from that month's data; read it with care.")
+
+
+def adjustment_artefacts(observed: pd.Series, adjusted: pd.Series) -> pd.Series:
+    """The months where ``adjusted`` lies outside the range of every observed month of the series
+    (above its highest or below its lowest): no month was ever like that, so the value comes from
+    the seasonal pattern the method estimated, not from the data (e.g. STL adding a harvest season
+    to 2019 soybeans, when none was shipped)."""
+    values = observed.dropna()
+    if values.empty:
+        return pd.Series(False, index=adjusted.index)
+    return ((adjusted > values.max()) | (adjusted < values.min())).fillna(False).astype(bool)
+
+
 def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn per month", scale: float = BN,
           ax=None, shade: tuple[str, str] | None = None) -> plt.Axes:
-    """Monthly series (columns) as lines; ``shade`` marks a span of months (e.g. the agreement)."""
+    """Monthly series (columns) as lines; ``shade`` marks a span of months (e.g. the agreement).
+    With an ``observed`` column, the months of a column named ``… adjusted …`` that leave the observed
+    range are marked × and the caption says why (:func:`adjustment_artefacts`)."""
     ax = axes_or_new(ax)
+    observed = frame["observed"] if "observed" in frame else None
+    flagged = 0
     for name, s in frame.items():
         s = _with_gaps(s)
         line, = ax.plot(_dates(s.index), s.to_numpy() / scale, label=_series_label(name), color=PALETTE.get(str(name)))
@@ -154,6 +175,15 @@ def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn pe
         if alone.any():
             ax.plot(_dates(s.index[alone]), s[alone].to_numpy() / scale, linestyle="none", marker=".",
                     color=line.get_color())
+        if observed is not None and "adjusted" in str(name):
+            out = adjustment_artefacts(observed, s)
+            flagged += int(out.sum())
+            if out.any():
+                ax.plot(_dates(s.index[out]), s[out].to_numpy() / scale, linestyle="none", marker="x", ms=6,
+                        color=line.get_color())
+    if flagged:
+        ax.plot([], [], linestyle="none", marker="x", color="#555555", label="adjusted beyond any observed month")
+        source = f"{ARTEFACT_NOTE} {source}"
     if shade:
         lo, hi = (pd.Period(m, "M").to_timestamp() for m in shade)
         ax.axvspan(lo, hi, color="#f2e6c9", alpha=0.6, label="agreement in force")
@@ -188,12 +218,22 @@ def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source:
     return ax
 
 
-def contributions_bar(table: pd.DataFrame, *, title: str, source: str, n: int = 10, ax=None) -> plt.Axes:
-    """Horizontal bars of the ``n`` largest contributions (``change_usd``), $bn."""
-    ax = axes_or_new(ax, figsize=(8, 0.35 * min(n, len(table)) + 1.2))
+def contributions_bar(table: pd.DataFrame, *, title: str, source: str, n: int = 10, names=None,
+                      ax=None) -> plt.Axes:
+    """Horizontal bars of the ``n`` largest contributions (``change_usd``), $bn; each bar named by
+    its code and, from ``names`` (code → description, e.g. ``Snapshot.hs6_descriptions()``), its
+    description's first words, or "no description in this data"."""
+    from tradedeal.ingest.descriptions import NO_DESCRIPTION
+
     top = table.head(n).iloc[::-1]
+    if names is not None:
+        names = dict(names)
+        shown = [f"{code} {short_name(names.get(str(code)), 42, fallback=NO_DESCRIPTION)}" for code in top.index]
+    else:
+        shown = [str(i) for i in top.index]
+    ax = axes_or_new(ax, figsize=(10 if names is not None else 8, 0.35 * min(n, len(table)) + 1.2))
     colors = np.where(top["change_usd"] >= 0, "#4c9a2a", "#b03a2e")
-    ax.barh([str(i) for i in top.index], top["change_usd"] / BN, color=colors)
+    ax.barh(shown, top["change_usd"] / BN, color=colors)
     ax.axvline(0, color="black", lw=0.8)
     ax.set(title=title, xlabel="change, $bn", ylabel="")
     caption(ax, source)
@@ -254,14 +294,41 @@ def fan_figure(fans: dict[str, tuple], *, source: str):
     return fig
 
 
+def in_words(fig) -> None:
+    """Write every text of ``fig`` a reader sees (titles, axis and tick labels, legends, captions,
+    annotations) in words: field names become their labels (:func:`tradedeal.present.labels.words`)."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
+
+    from tradedeal.present.labels import words
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter):
+                formatter.seq = [words(t) for t in formatter.seq]
+            elif isinstance(formatter, FuncFormatter) and not getattr(formatter, "_in_words", False):
+                worded = FuncFormatter(lambda x, pos=None, f=formatter: words(f(x, pos)))
+                worded._in_words = True
+                axis.set_major_formatter(worded)
+    for text in fig.findobj(Text):
+        shown = text.get_text()
+        if shown and words(shown) != shown:
+            text.set_text(words(shown))
+
+
 def show(alt: str, fig=None) -> None:
     """Display a figure in a notebook with ``alt`` (what it shows, for a screen reader and the
-    HTML report's ``<img alt>``), then close it so it is not shown twice."""
+    HTML report's ``<img alt>``), then close it so it is not shown twice. The figure's texts and
+    the alt text are written in words (:func:`in_words`)."""
     from IPython.display import display
 
     from tradedeal.present import export
+    from tradedeal.present.labels import words
 
     fig = fig if fig is not None else plt.gcf()
+    in_words(fig)
+    alt = words(alt)
     display(fig, metadata={"image/png": {"alt": alt}})
     export.figure(fig, alt)  # next to the report, when the report run exports (--figures)
     plt.close(fig)
@@ -306,9 +373,15 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
     rows = max(1, -(-len(codes) // columns))
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.6 * rows), layout="constrained", squeeze=False)
     mark = pd.Period(recovery_month, "M").to_timestamp()
+    flagged = 0
     for ax, code in zip(axes.flat, codes):
         ax.plot(_dates(observed.index), observed[code] / 1e6, color="#999999", lw=0.8, label="observed")
         ax.plot(_dates(adjusted.index), adjusted[code] / 1e6, color="#1f5fa8", lw=1.4, label="seasonally adjusted")
+        out = adjustment_artefacts(observed[code], adjusted[code])
+        if out.any():
+            flagged += 1
+            ax.plot(_dates(adjusted.index[out]), adjusted[code][out] / 1e6, linestyle="none", marker="x", ms=5,
+                    color="#b03a2e", label="adjusted beyond any observed month")
         ax.axvline(mark, color="#b03a2e", lw=0.8, linestyle="--")
         ax.set_title(_wrap(f"{code} {short_name(names.get(code), 60)}", 42), fontsize=8)
         ax.tick_params(labelsize=7)
@@ -316,10 +389,12 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
     for ax in list(axes.flat)[len(codes):]:
         ax.set_visible(False)
     axes.flat[0].set_ylabel("$m per month", fontsize=8)
-    handles, names_ = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, names_, loc="outside upper right", ncols=2, fontsize=7, frameon=False)
-    fig.suptitle(title, fontsize=10)
-    figure_caption(fig, source)
+    legend = {}
+    for ax in axes.flat:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels())))
+    fig.legend(list(legend.values()), list(legend), loc="outside upper right", ncols=3, fontsize=7, frameon=False)
+    fig.suptitle(title, fontsize=10, x=0.01, ha="left")  # left, apart from the legend on the right
+    figure_caption(fig, f"{ARTEFACT_NOTE} {source}" if flagged else source)
     return fig
 
 

@@ -57,7 +57,7 @@ def text(profile: ProductProfile, *, units: str = "bn") -> str:
         shown = table.reset_index() if table.index.name else table
         lines += [render(shown, "table", header=[title], units=units).rstrip("\n"), ""]
     lines += [f"note: {n}" for n in profile.window.notes]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return labels.words("\n".join(lines).rstrip("\n")) + "\n"  # field names in the notes, in words
 
 
 def long_table(profile: ProductProfile) -> pd.DataFrame:

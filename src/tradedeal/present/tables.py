@@ -4,8 +4,10 @@ table, CSV or JSON form that carries the question (vintage, as-of month) with ev
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -58,15 +60,25 @@ class Table:
     representation, which nbval compares. The Styler's ids are derived from the table's
     labels, so the HTML of a re-run is the same."""
 
-    def __init__(self, frame: pd.DataFrame | pd.Series, caption: str | None = None):
+    def __init__(self, frame: pd.DataFrame | pd.Series, caption: str | None = None, notes: Sequence[str] = ()):
+        from tradedeal.present.labels import words
+
         self.frame = frame
-        self.caption = caption
+        self.caption = words(caption) if caption else caption
+        self.notes = tuple(words(str(n)) for n in notes if str(n).strip())
 
     def __repr__(self) -> str:
-        return (f"{self.caption}\n" if self.caption else "") + fmt_table(self.frame)
+        return ((f"{self.caption}\n" if self.caption else "") + fmt_table(self.frame)
+                + "".join(f"\nNote: {n}" for n in self.notes))
 
     def _repr_html_(self) -> str:
-        return self.styler().to_html()
+        notes = "".join(f'<p class="tradedeal-note">Note: {html.escape(n)}</p>' for n in self.notes)
+        return self.styler().to_html() + notes
+
+    def _numbered(self) -> bool:
+        """Whether the rows are only numbered (an unnamed 0, 1, 2 … index): readers are not shown it."""
+        index = self.frame.index
+        return isinstance(index, pd.RangeIndex) and index.name is None and index.start == 0 and index.step == 1
 
     def readable(self) -> pd.DataFrame:
         """The figures as readers see them (:mod:`tradedeal.present.labels`): labels in words with
@@ -116,27 +128,20 @@ class Table:
             ] for c in text}, overwrite=False)
         if self.caption:
             styler = styler.set_caption(self.caption)
+        if self._numbered():
+            styler = styler.hide(axis="index")
         return styler
 
-    def latex(self) -> str:
-        """The table for a paper: ``Styler.to_latex`` of the labels and figures readers see
-        (booktabs rules; ``$``, ``%`` and ``_`` escaped)."""
-        shown = self.readable()
-        styler = shown.style.format(escape="latex").format_index(escape="latex", axis=0).format_index(
-            escape="latex", axis=1)
-        text = [shown.columns[i] for i, c in enumerate(_columns(self.frame)) if labels.is_text(c)]
-        align = "".join("l" for _ in range(shown.index.nlevels)) + "".join(
-            "p{18em}" if c in text else "r" for c in shown.columns)
-        return styler.to_latex(hrules=True, column_format=align,
-                               caption=_latex_escape(self.caption) if self.caption else None)
+    def latex(self, *, label: str | None = None, notes: Sequence[str] = ()) -> str:
+        """The table for a paper (:func:`tradedeal.present.latex.table`): a ``threeparttable``
+        float with the caption, ``label`` (default: from the caption), the labels and figures
+        readers see, and the table's notes followed by ``notes`` (e.g. the report's question)."""
+        from tradedeal.present import latex
+        from tradedeal.present.labels import words
 
-
-_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-          "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-
-
-def _latex_escape(text: str) -> str:
-    return "".join(_LATEX.get(ch, ch) for ch in text)
+        text = [i for i, c in enumerate(_columns(self.frame)) if labels.is_text(c)]
+        return latex.table(self.readable(), text_columns=text, caption=self.caption, label=label,
+                           notes=[*self.notes, *(words(str(n)) for n in notes)], index=not self._numbered())
 
 
 def _label(value) -> str:
@@ -150,15 +155,24 @@ def _columns(frame: pd.DataFrame | pd.Series) -> list[pd.Series]:
     return [frame.iloc[:, i] for i in range(frame.shape[1])]
 
 
-def show(frame: pd.DataFrame | pd.Series, caption: str | None = None) -> None:
-    """Display a report table in a notebook (HTML for readers, plain text for nbval)."""
+def show(frame: pd.DataFrame | pd.Series, caption: str | None = None, notes: Sequence[str] = ()) -> None:
+    """Display a report table in a notebook (HTML for readers, plain text for nbval), its notes
+    under it; field names in the caption and notes are written in words."""
     from IPython.display import display
 
     from tradedeal.present import export
 
-    shown = Table(frame, caption)
+    shown = Table(frame, caption, notes)
     display(shown)
     export.table(shown)  # next to the report, when the report run exports
+
+
+def say(*values, sep: str = " ", end: str = "\n") -> None:
+    """``print`` for a report: the line in words (:func:`tradedeal.present.labels.words`; the
+    ``Parameters:`` line stays as typed)."""
+    from tradedeal.present.labels import words
+
+    print(words(sep.join(str(v) for v in values)), end=end)
 
 
 def records(table: pd.DataFrame) -> list[dict]:
@@ -167,8 +181,43 @@ def records(table: pd.DataFrame) -> list[dict]:
     return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()} for row in rows]
 
 
-#: How the ``table`` format shows ``_usd`` figures: in $bn (columns named ``_bn``) or whole dollars.
+#: How the ``table`` format shows ``_usd`` figures: in $bn (headers ``… ($bn)``) or whole dollars (``… ($)``).
 UNITS = ("bn", "usd")
+
+
+def text_table(shown: pd.DataFrame, *, align_left=(), width: int = 12) -> str:
+    """A plain-text table of figures already formatted as text: each header wrapped between
+    words over as many lines as it needs (a column is as wide as its widest figure, at least
+    ``width`` characters, or its longest word), figures right-aligned, ``align_left`` columns left."""
+    import textwrap
+
+    columns = []
+    for name in shown.columns:
+        values = [str(v) for v in shown[name]]
+        longest = max([len(w) for w in str(name).split()] + [1])
+        size = max([len(v) for v in values] + [min(width, len(str(name))), longest])
+        head = textwrap.wrap(str(name), size, break_long_words=False) or [""]
+        columns.append((name, size, head, values))
+    depth = max(len(head) for _, _, head, _ in columns)
+    lines = []
+    for row in range(depth):
+        cells = []
+        for name, size, head, _ in columns:
+            text = head[row - (depth - len(head))] if row >= depth - len(head) else ""
+            cells.append(text.ljust(size) if name in align_left else text.rjust(size))
+        lines.append("  ".join(cells).rstrip())
+    for i in range(len(shown)):
+        cells = [(v[i].ljust(size) if name in align_left else v[i].rjust(size)) for name, size, _, v in columns]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _cell_words(text: str) -> str:
+    """A text cell of a CLI table for readers: a field name's label (``covered_total`` → ``Covered
+    total``), else the text with field names in words."""
+    from tradedeal.present.labels import words
+
+    return labels.label(text) if text in labels.LABELS else words(text)
 
 
 def render(table: pd.DataFrame, fmt: str, *, question: dict[str, str] | None = None, header=(), notes=(),
@@ -179,8 +228,10 @@ def render(table: pd.DataFrame, fmt: str, *, question: dict[str, str] | None = N
     ``as_of``) is added to every CSV row and JSON record, after the table's own columns; a
     column the table already has keeps its own values. Notes are not part of the CSV or JSON
     text: the command line writes them to stderr. ``units`` (:data:`UNITS`) applies to the
-    table format only: ``bn`` shows ``_usd`` figures in $bn with 2 decimals under ``_bn``
-    names, ``usd`` in whole dollars; CSV and JSON keep raw USD under the field names.
+    table format only: ``bn`` shows ``_usd`` figures in $bn with 2 decimals, ``usd`` in whole
+    dollars. The table format is for readers: headers are the fields' labels (wrapped over
+    lines, :func:`text_table`), and the header lines, text cells and notes are written in words;
+    CSV and JSON keep raw USD under the field names.
     """
     if units not in UNITS:
         raise ValueError(f"units must be one of {', '.join(UNITS)}; got {units!r}")
@@ -188,9 +239,14 @@ def render(table: pd.DataFrame, fmt: str, *, question: dict[str, str] | None = N
         extra = {k: v for k, v in (question or {}).items() if k not in table.columns}
         table = table.assign(**extra)
         return table.to_csv(index=False) if fmt == "csv" else json.dumps(records(table), indent=2) + "\n"
+    from tradedeal.present.labels import words
+
     dollars = units == "usd"
-    shown = pd.DataFrame({(str(c)[:-4] + "_bn" if str(c).endswith("_usd") and not dollars else c):
-                          [format_value(str(c), v, dollars=dollars) for v in table[c]] for c in table.columns})
-    lines = [*header, "", shown.to_string(index=False), ""]
-    lines += [f"note: {n}" for n in notes]
+    names = [labels.label(c).replace("($bn)", "($)") if dollars else labels.label(c) for c in table.columns]
+    shown = pd.DataFrame({i: [_cell_words(format_value(str(c), v, dollars=dollars)) for v in table[c]]
+                          for i, c in enumerate(table.columns)})
+    shown.columns = names
+    left = [n for n, c in zip(names, table.columns) if labels.is_text(table[c])]
+    lines = [*(words(h) for h in header), "", text_table(shown, align_left=left), ""]
+    lines += [f"note: {words(n)}" for n in notes]
     return "\n".join(lines) + "\n"

@@ -146,12 +146,38 @@ class Verdict:
                 *self.window.question()]
 
     def headline_sentences(self) -> list[str]:
-        """Two or three sentences for the top of a report, computed from the estimates."""
+        """Three short sentences for the top of a report, computed from the estimates: the primary
+        answer, the series on its own, the placebo rank (the detail: :meth:`detail_sentences`)."""
         p, a, same = self.primary, self.absolute, self.same_sample
-        sentences = [p.sentence() + f"; treated coverage {TREATED_COVERAGE}, vintage {self.window.vintage}."]
+        t = p.test
+        series = p.series.replace("_", " ")
+        what = f"Against {CONTROL_NAMES[p.spec.control]}, {series}" if p.relative else series[:1].upper() + series[1:]
+        change = {"sped up": "sped up", "slowed": "slowed",
+                  "no significant change": "showed no significant change in monthly growth"}[p.verdict]
+        sentences = [f"{what} {change} after {p.spec.break_month}: {t.estimate:+.4f} log points a month "
+                     f"({100 * (1 - t.alpha):.0f}% CI {t.lower:+.4f} to {t.upper:+.4f}, calibrated p = {t.p_value:.3f})."]
         if p.spec.break_month != IN_FORCE:
             sentences[0] = (f"Exploration (break {p.spec.break_month}, not the pre-registered {IN_FORCE}): "
                             + sentences[0])
+        if self.level is not None:
+            lv = self.level.test
+            moved = {"rose": "rose", "fell": "fell", "no significant change": "showed no significant change"}.get(
+                self.level.verdict, self.level.verdict)
+            sentences.append(f"Its level{' against the control' if p.relative else ''} {moved}: {lv.estimate:+.3f} log points ({100 * (1 - lv.alpha):.0f}% CI "
+                             f"{lv.lower:+.3f} to {lv.upper:+.3f}, calibrated p = {lv.p_value:.3f}).")
+        if not self.placebo.empty:
+            text = (f"Against all {len(self.placebo)} placebo breaks before the agreement, the pace ranks "
+                    f"{rank_text(self.placebo, t.t, t.p_value)}")
+            if self.level is not None and not self.placebo_level.empty:
+                text += f" and the level {rank_text(self.placebo_level, self.level.test.t, self.level.test.p_value)}"
+            sentences.append(text + ".")
+        return sentences
+
+    def detail_sentences(self) -> list[str]:
+        """What the headline leaves out: samples, the spliced series, the treated coverage and
+        vintage, and how many placebos reject."""
+        p, a, same = self.primary, self.absolute, self.same_sample
+        sentences = [p.sentence() + f"; treated coverage {TREATED_COVERAGE}, vintage {self.window.vintage}."]
         if same is not None:
             t = a.test
             sentences.append(same.sentence() + f"; through {a.end}, with the months after the HS6 data spliced from "
