@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
 from notebook_outputs import reader_outputs
+from waits import wait_for, wait_for_a_kernel
 from tradedeal import Snapshot
 from tradedeal.executors import executor
 from tradedeal.models.backtest import backtest_categories
@@ -61,24 +64,20 @@ def test_the_command_line_runs_reports_on_dask(root, tmp_path, monkeypatch, caps
 
 def test_losing_a_worker_mid_run_loses_no_report(cluster, tmp_path):
     import threading
-    import time
-
-    import psutil
 
     runs = parameters.plan(None, [{"notebook": "04_product", "product": p} for p in ("soybeans", "pork", "lng", "corn")])
     out = tmp_path / "r"
     killed = []
 
     def kill_a_worker():
-        deadline = time.monotonic() + 120
-        while not list(out.glob(".running-*")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.0)
-        kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel_launcher" in " ".join(p.cmdline())]
-        if kernels:  # the worker running that kernel dies with it; its nanny starts a new one
-            worker = kernels[0].parent()
-            killed.append(worker.pid)
-            worker.kill()
+        try:  # a report is being written and its kernel runs
+            wait_for(lambda: list(out.glob(".running-*")), "report started")
+            found = wait_for_a_kernel(os.getpid())
+        except AssertionError:
+            return  # the test says no worker was running a report
+        worker = found[0].parent()  # the worker running that kernel dies with it; its nanny starts a new one
+        killed.append(worker.pid)
+        worker.kill()
 
     thread = threading.Thread(target=kill_a_worker)
     thread.start()

@@ -8,13 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from api_server import APIServer
 
 from conftest import REPO
+from waits import wait_for
 from tradedeal import Snapshot
 from tradedeal.errors import SchemaError, SourceError
 from tradedeal.ingest import vintages
@@ -147,9 +147,7 @@ def test_a_refresh_killed_midway_changes_nothing(fresh_root, api):
     proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "data", "refresh", "--source", "census",
                              "--start", "2020-01", "--end", "2020-12"], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while len(server.requests) < 4 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: len(server.requests) >= 4, "fourth request of the pull", alive=proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert len(server.requests) >= 4  # it was killed in the middle of the pull
