@@ -8,6 +8,7 @@ import os
 import pandas as pd
 import pytest
 
+from conftest import NONDEFAULT
 from notebook_outputs import reader_outputs
 from waits import wait_for, wait_for_a_kernel
 from tradedeal import Snapshot
@@ -16,8 +17,9 @@ from tradedeal.models.backtest import backtest_categories
 from tradedeal.models.scanner import scan
 from tradedeal.present import cli, parameters, report
 
-BATCH = [{"notebook": "01_tracker", "year": 2020, "as_of": "2020-09"}, {"notebook": "02_momentum", "category": "energy"},
-         {"notebook": "04_product", "product": "crude_oil"}]
+# Three of the report runs the notebook tests make locally (conftest.NONDEFAULT): their local
+# outcomes are shared, the cluster runs them again.
+BATCH = [NONDEFAULT[0], NONDEFAULT[1], NONDEFAULT[3]]
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +28,9 @@ def cluster():
         yield pool
 
 
-def test_a_batch_on_the_cluster_equals_the_local_run(cluster, tmp_path):
+def test_a_batch_on_the_cluster_equals_the_local_run(cluster, nondefault_run, tmp_path):
     runs = parameters.plan(None, BATCH)
-    local = report.run_report(runs, tmp_path / "local", jobs=2, progress=False)
+    local = [nondefault_run[1][r.label] for r in runs]
     remote = report.run_report(runs, tmp_path / "dask", progress=False, executor=cluster)
     assert [o.ok for o in remote] == [True, True, True]
     for a, b in zip(local, remote):
@@ -37,10 +39,12 @@ def test_a_batch_on_the_cluster_equals_the_local_run(cluster, tmp_path):
     assert (tmp_path / "dask" / "index.html").exists()
 
 
-def test_a_failing_report_on_a_worker_is_reported_like_a_local_one(cluster, tmp_path):
-    runs = parameters.plan(None, [{"notebook": "02_momentum", "recovery_month": "2021-06"}])
+def test_a_failing_report_on_a_worker_is_reported_like_a_local_one(cluster, nondefault_run, tmp_path):
+    runs = parameters.plan(None, [NONDEFAULT[-1]])
     (outcome,) = report.run_report(runs, tmp_path / "r", progress=False, executor=cluster)
+    local = nondefault_run[1][runs[0].label]
     assert not outcome.ok and "recovery_month 2021-06 is after the end of the HS6 data" in outcome.error
+    assert not local.ok and local.error.splitlines()[-1] == outcome.error.splitlines()[-1]
 
 
 def test_a_scan_and_backtests_on_the_cluster_equal_the_local_ones(cluster, root):
