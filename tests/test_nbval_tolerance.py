@@ -89,6 +89,22 @@ def test_a_rule_finds_its_column_in_a_text_or_html_table(table):
     assert not matches(stored, table.format(mae="1.22", cov="86.5"), tol)   # mae: rel 1e-3
 
 
+def test_a_rule_can_name_its_table_and_the_words_around_the_number():
+    monthly = "        mae_bn coverage_pct\nauto      1.23         {}\n"
+    yearly = "       coverage_pct   n\nyear                  \n2017         {}  11\n"
+    tol = NotebookTolerances(rules=(Rule(Tolerance(abs=2.4), column="coverage", table="mae_bn"),
+                                    Rule(Tolerance(abs=18.2), column="coverage", table="^coverage_pct n$"),
+                                    Rule(Tolerance(), around=r"bought \$#bn"),
+                                    Rule(Tolerance(rel=0.01), line="band")))
+    assert matches(monthly.format("85.8"), monthly.format("84.0"), tol)
+    assert not matches(monthly.format("85.8"), monthly.format("68.0"), tol)   # monthly: 2.4 points
+    assert matches(yearly.format("90.9"), yearly.format("81.8"), tol)        # per year: one origin in 11
+    assert not matches("China bought $101.0bn in a band", "China bought $101.1bn in a band", tol)  # data: exact
+    assert matches("China sold $101.0bn in a band", "China sold $101.1bn in a band", tol)
+    assert not matches("error 0.9 in a band", "error -0.9 in a band", NotebookTolerances(Tolerance(abs=5)))  # no sign flip
+    assert matches("error -0.0 in a band", "error 0.1 in a band", NotebookTolerances(Tolerance(abs=5)))    # -0.0 is zero
+
+
 def test_reconcile_keeps_the_stored_text_only_where_the_numbers_are_close():
     stored = [nbformat.v4.new_output("stream", name="stdout", text="MAE 0.6457\n"),
               nbformat.v4.new_output("display_data", data={"text/plain": "total 93.65", "text/html": "<td>93.65</td>"})]

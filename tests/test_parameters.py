@@ -161,6 +161,9 @@ def test_whole_numbers_are_ascii_digits_or_an_error(text):
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(TEXT, st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str), SHARES))
 @example("0.1")
+@example("0")
+@example("1")
+@example("1.0")
 def test_numbers_are_finite_and_in_range_or_an_error(text):
     try:
         value = notebook_params.PARAMS["fdr"].check("fdr", text)
