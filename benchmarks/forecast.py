@@ -35,7 +35,7 @@ import pandas as pd
 from tradedeal import Snapshot
 from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
 from tradedeal.agreement.targets import annual_targets
-from tradedeal.models.backtest import backtest_categories
+from tradedeal.models.forecast.rolling import backtest_categories
 
 SERIES = ("agriculture", "manufactures", "energy", "covered_total")
 

@@ -35,8 +35,8 @@ import seaborn
 import statsmodels.api
 from tradedeal import Snapshot
 from tradedeal.agreement import targets
-from tradedeal.models import momentum
-from tradedeal.models.projection import forecast_table
+from tradedeal.models.forecast.projection import forecast_table
+from tradedeal.models.momentum import measures
 from tradedeal.present import parameters, plots, tables
 """
 

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def figures(level: str) -> None:
     from tradedeal import Snapshot
-    from tradedeal.models import scanner
+    from tradedeal.models.scan import scanner
 
     start, cpu = time.perf_counter(), time.process_time()
     result = scanner.scan(scanner.window(Snapshot()), level=level)
@@ -51,7 +51,7 @@ def power(result, share: float = 0.1, seed: int = 0) -> None:
     multiplied by exp(change x months since the break) after it (placebos, pre-deal, unchanged)."""
     import numpy as np
 
-    from tradedeal.models import scanner
+    from tradedeal.models.scan import scanner
 
     values, meta = scanner.panel(result.window, result.level)
     values = values.loc[result.months[0]:]

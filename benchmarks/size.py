@@ -24,15 +24,17 @@ import numpy as np
 from scipy import stats
 
 from tradedeal import Snapshot
-from tradedeal.models import calibrated
-from tradedeal.models import verdict as v
+from tradedeal.agreement.window import select
+from tradedeal.models.momentum import primary
+from tradedeal.models.momentum import verdict as v
+from tradedeal.models.shared import calibrated
 
 
-def primary_design(data: v.Inputs, spec: v.Specification):
+def primary_design(data: primary.Inputs, spec: primary.Specification):
     """The design matrix, the slope change's column and the fitted test of ``spec`` on the data."""
-    fit = v.estimate(data, spec)
-    y = v.outcome(data, spec).loc[: fit.end]
-    X = v.design(y.index, spec.break_month, shocks=fit.shocks)
+    fit = primary.estimate(data, spec)
+    y = primary.outcome(data, spec).loc[: fit.end]
+    X = primary.design(y.index, spec.break_month, shocks=fit.shocks)
     return X.to_numpy(), X.columns.get_loc("slope_change"), fit
 
 
@@ -52,12 +54,12 @@ def main() -> None:
     args = parser.parse_args()
     start = time.perf_counter()
     snap = Snapshot()
-    data = v.inputs(snap.select(), "covered_total")
-    X, j, fit = primary_design(data, v.PRIMARY)
+    data = primary.inputs(select(snap), "covered_total")
+    X, j, fit = primary_design(data, primary.PRIMARY)
     rho, sigma = fit.test.rho_null, fit.test.sigma
     mc = lambda p: 100 * np.sqrt(p * (1 - p) / args.reps)  # noqa: E731 (Monte Carlo standard error, points)
     print(f"primary specification: covered_total ({data.window.coverage}) relative to the control "
-          f"({v.PRIMARY.control}), {fit.start} to {fit.end}, break {v.PRIMARY.break_month}, {fit.post_months} months "
+          f"({primary.PRIMARY.control}), {fit.start} to {fit.end}, break {primary.PRIMARY.break_month}, {fit.post_months} months "
           f"after it outside the shock; vintage {snap.vintage}")
     print(f"fitted null: rho = {rho:.3f} (bias-corrected), innovation sd = {sigma:.4f}; {args.reps} series, "
           f"{args.draws} bootstrap draws each")
@@ -80,7 +82,7 @@ def main() -> None:
     print(f"textbook FGLS t-test, same null: size {100 * textbook_size(X, j, rho, 10 * args.reps, args.seed):.1f} %")
     for near in (0.9, 0.95):
         print(f"size if the errors' rho were {near}: {100 * calibrated.rejection_rate(X, j, rho=near, **side):.1f} %")
-    Xa, ja, fa = primary_design(data, replace(v.PRIMARY, control="none"))
+    Xa, ja, fa = primary_design(data, replace(primary.PRIMARY, control="none"))
     sa = calibrated.rejection_rate(Xa, ja, rho=fa.test.rho_null, **side)
     pa = calibrated.rejection_rate(Xa, ja, rho=fa.test.rho_null, effect=0.02, sigma=fa.test.sigma, **side)
     print(f"absolute answer ({fa.start} to {fa.end}, {fa.post_months} months after the break, rho = "

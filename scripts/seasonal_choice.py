@@ -17,7 +17,7 @@ import pandas as pd
 
 from tradedeal import Snapshot
 from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
-from tradedeal.models import seasonal
+from tradedeal.models.shared import seasonal
 
 
 def measure(series: pd.Series, method: str, first: str = "2018-01") -> dict:

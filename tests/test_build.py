@@ -17,6 +17,7 @@ import pytest
 
 from conftest import census_rows, write_census
 from tradedeal import Snapshot
+from tradedeal.agreement.answers import tracker_result
 from tradedeal.errors import SchemaError
 from tradedeal.ingest import build as builder
 
@@ -164,7 +165,7 @@ def test_a_tampered_processed_table_is_never_served(fresh_root, how, caplog):
     path = fresh_root / "processed" / "exports_category.parquet"
     _tamper(path, how, fresh_root)
     caplog.set_level(logging.WARNING)
-    table = Snapshot(fresh_root).tracker(2020, "2020-12").table.set_index("category")
+    table = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table.set_index("category")
     assert table.loc["covered_total", "purchases_ytd_usd"] == 93_651_664_966
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert said == ["tradedeal: exports_category.parquet was damaged (its sha256 does not match the build manifest); "

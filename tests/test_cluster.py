@@ -12,9 +12,10 @@ from conftest import NONDEFAULT
 from notebook_outputs import reader_outputs
 from waits import wait_for, wait_for_a_kernel
 from tradedeal import Snapshot
+from tradedeal.agreement.window import select
 from tradedeal.executors import executor
-from tradedeal.models.backtest import backtest_categories
-from tradedeal.models.scanner import scan
+from tradedeal.models.forecast.rolling import backtest_categories
+from tradedeal.models.scan.scanner import scan
 from tradedeal.present import cli, parameters, report
 
 # Three of the report runs the notebook tests make locally (conftest.NONDEFAULT): their local
@@ -48,7 +49,7 @@ def test_a_failing_report_on_a_worker_is_reported_like_a_local_one(cluster, nond
 
 
 def test_a_scan_and_backtests_on_the_cluster_equal_the_local_ones(cluster, root):
-    window = Snapshot(root).select(coverage="annex_6_1")
+    window = select(Snapshot(root), coverage="annex_6_1")
     pd.testing.assert_frame_equal(scan(window, executor=cluster).lines, scan(window).lines)
     monthly = Snapshot(root).exports_by_category("annex_6_1")
     options = dict(models=("snaive", "ratio"), start="2020-01", end="2020-06", horizon=3, projection_years=())

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from tradedeal.present import cli, export
+from tradedeal.present.tables import Table
 
 
 @pytest.fixture(scope="module")
@@ -68,5 +69,5 @@ def test_nothing_is_written_outside_an_exporting_report_run(tmp_path):
 
     assert not export.active()
     fig, _ = plt.subplots()
-    assert export.figure(fig, "a figure") == [] and export.table(pd.DataFrame({"a": [1]})) == []
+    assert export.figure(fig, "a figure") == [] and export.table(Table(pd.DataFrame({"a": [1]}))) == []
     plt.close(fig)

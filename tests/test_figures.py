@@ -18,17 +18,17 @@ import pytest
 
 from conftest import RAW
 from tradedeal import Snapshot
-from tradedeal.agreement.answers import tracker_sentence
+from tradedeal.agreement.answers import tracker_result, tracker_sentence
 from tradedeal.agreement.concordance import classify, load_concordance
 from tradedeal.agreement.product import profile
 from tradedeal.agreement.tracker import largest_uncovered
 from tradedeal.errors import SchemaError
 from tradedeal.ingest.processed_schemas import check_processed
-from tradedeal.models.calibrated import CalibratedTest
-from tradedeal.models.combination import with_targets
-from tradedeal.models.momentum import required_run_rate
-from tradedeal.models.odds import format_probability, headline_sentences
-from tradedeal.models.primary import PRIMARY, MomentumEstimate
+from tradedeal.models.forecast.combination import with_targets
+from tradedeal.models.forecast.odds import format_probability, headline_sentences
+from tradedeal.models.momentum.measures import required_run_rate
+from tradedeal.models.momentum.primary import PRIMARY, MomentumEstimate
+from tradedeal.models.shared.calibrated import CalibratedTest
 from tradedeal.present import labels
 from tradedeal.present.headline import headline_text
 
@@ -91,7 +91,7 @@ def test_the_tracker_headline_by_hand(root):
     base = monthly.loc["2017-01":"2017-12", cats].sum()
     target = (base + pd.Series(INCREMENT_2020)).sum()
     target_ytd = sum(monthly.loc["2017-01":"2017-07", c].sum() / base[c] * (base[c] + INCREMENT_2020[c]) for c in cats)
-    got = tracker_sentence(Snapshot(root).tracker(2020, "2020-07"))
+    got = tracker_sentence(tracker_result(Snapshot(root), 2020, "2020-07"))
     assert got == (f"Through 2020-07 China bought ${bought / 1e9:.1f}bn of covered US goods (annex_6_1), "
                    f"{100 * bought / target:.1f} % of the 2020 target and {100 * bought / target_ytd:.1f} % of the "
                    "target to date (seasonal proration)")

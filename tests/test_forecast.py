@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 
 from tradedeal import Snapshot
+from tradedeal.agreement.window import select
 from tradedeal.errors import ParameterError
-from tradedeal.models.backtest import run_backtest
-from tradedeal.models.forecast import MODELS, fit
-from tradedeal.models.projection import forecast_table, project_year
+from tradedeal.models.forecast import MODELS
+from tradedeal.models.forecast.monthly import fit
+from tradedeal.models.forecast.projection import forecast_table, project_year
+from tradedeal.models.forecast.rolling import run_backtest
 
 
 def periodic(n: int = 72) -> pd.Series:
@@ -48,7 +50,7 @@ def test_intervals_widen_with_the_horizon(covered, model):
 def test_state_space_forecasts_are_statsmodels_own(root, model):
     """Our forecast recursions and vectorised paths against statsmodels' get_forecast, on
     agriculture with data through 2020-09 (the tariff and shock terms in the model)."""
-    from tradedeal.models.forecast import interventions
+    from tradedeal.models.shared.events import interventions
 
     agriculture = Snapshot(root).exports_by_category("annex_6_1")["agriculture"].dropna()
     f = fit(agriculture, model, as_of="2020-09")
@@ -103,7 +105,7 @@ def test_interventions_enter_once_observed(covered):
 
 
 def test_an_open_shock_is_carried_on_until_the_data_shows_its_end(root):
-    from tradedeal.models.forecast import events, recovery_month
+    from tradedeal.models.shared.events import events, recovery_month
 
     agriculture = Snapshot(root).exports_by_category("annex_6_1")["agriculture"].dropna()
     assert recovery_month(agriculture, "2020-02") == pd.Period("2020-09", "M")  # the soybean season came back
@@ -117,7 +119,7 @@ def test_an_open_shock_is_carried_on_until_the_data_shows_its_end(root):
 
 
 def test_changing_the_event_constants_after_the_origin_changes_no_projection(covered, monkeypatch):
-    from tradedeal.models import events as dated  # the events' constants live there
+    from tradedeal.models.shared import events as dated  # the events' constants live there
 
     def project(rule="realtime"):
         bt = run_backtest(covered, models=("uc",), start="2019-12", end="2020-05", horizon=3,
@@ -158,7 +160,7 @@ def test_auto_uses_only_what_was_known(covered):
 def test_auto_combines_the_models_in_equal_weights():
     from scipy import stats
 
-    from tradedeal.models.combination import mixture_quantiles as _mixture_quantiles
+    from tradedeal.models.forecast.combination import mixture_quantiles as _mixture_quantiles
 
     z = stats.norm.ppf(0.9)
     one = np.array([[100.0, 100.0]])
@@ -187,7 +189,7 @@ def test_real_time_projection_in_july_2020(covered):
 
 
 def test_forecast_table_columns_and_targets(root):
-    table, notes = forecast_table(Snapshot(root).select(2020, "2020-10"), category="agriculture", model="ratio", repetitions=500)
+    table, notes = forecast_table(select(Snapshot(root), year=2020, as_of="2020-10"), category="agriculture", model="ratio", repetitions=500)
     assert list(table.columns) == [
         "category", "coverage", "model", "as_of", "year", "observed_ytd_usd", "projected_total_usd",
         "p10_usd", "p90_usd", "target_usd", "prob_reach_target",
@@ -197,12 +199,12 @@ def test_forecast_table_columns_and_targets(root):
     assert row["p10_usd"] <= row["projected_total_usd"] <= row["p90_usd"]
     assert any("forecasts" in n for n in notes)
     with pytest.raises(ParameterError, match="category must be one of"):
-        forecast_table(Snapshot(root).select(2020, "2020-10"), category="services")
+        forecast_table(select(Snapshot(root), year=2020, as_of="2020-10"), category="services")
 
 
 def test_covered_total_is_forecast_bottom_up(root):
     monthly = Snapshot(root).exports_by_category("annex_6_1")
-    from tradedeal.models.backtest import backtest_categories
+    from tradedeal.models.forecast.rolling import backtest_categories
 
     res = backtest_categories(monthly, models=("snaive", "ratio"), start="2020-05", end="2020-07", horizon=3,
                               projection_origins=["2020-07"], repetitions=200)
@@ -238,7 +240,7 @@ def test_the_command_line_offers_every_model_and_each_one_forecasts():
 
 
 def test_score_table_is_tidy_per_series_and_model():
-    from tradedeal.models.backtest import score_table
+    from tradedeal.models.forecast.scores import score_table
 
     bt = run_backtest(periodic(), models=("snaive", "ratio"), start="2018-01", end="2019-06", projection_years=())
     table = score_table({"p": bt, "q": bt}, horizons=range(1, 4))
@@ -250,7 +252,7 @@ def test_score_table_is_tidy_per_series_and_model():
 def test_calibration_learns_only_from_judged_errors():
     from scipy import stats
 
-    from tradedeal.models.calibration import Calibration
+    from tradedeal.models.forecast.calibration import Calibration
 
     z = stats.norm.ppf(0.9)
     cal = Calibration(horizon=2, z=z)
@@ -287,7 +289,7 @@ def test_backtest_intervals_are_calibrated_but_keep_the_models_own(covered):
 
 
 def test_year_total_calibration_keeps_the_median_and_learns_only_from_ended_years():
-    from tradedeal.models.calibration import Z80, Calibration, calibrate_year
+    from tradedeal.models.forecast.calibration import Z80, Calibration, calibrate_year
 
     cal = Calibration(1, Z80)
     rng = np.random.default_rng(0)
@@ -314,7 +316,7 @@ def test_year_total_calibration_keeps_the_median_and_learns_only_from_ended_year
 
 
 def test_a_year_the_data_does_not_complete_teaches_the_calibration_nothing():
-    from tradedeal.models.calibration import Z80, Calibration, calibrate_year
+    from tradedeal.models.forecast.calibration import Z80, Calibration, calibrate_year
 
     cal = Calibration(1, Z80)
     rng = np.random.default_rng(1)
@@ -330,7 +332,7 @@ def test_a_year_the_data_does_not_complete_teaches_the_calibration_nothing():
 
 
 def test_piled_paths_are_measured():
-    from tradedeal.models.scores import piled_pct
+    from tradedeal.models.forecast.scores import piled_pct
 
     assert piled_pct(np.arange(100.0)) == 0.0
     capped = np.minimum(np.arange(100.0), 50.0)  # a cap at 50 catches 50 paths, 49 beyond the one at the top
@@ -353,7 +355,7 @@ def test_year_total_projection_sees_nothing_after_its_origin(covered):
 
 
 def test_auto_in_july_2020_misses_the_surge_but_its_interval_holds_it(root):
-    from tradedeal.models.projection import realtime_evaluation
+    from tradedeal.models.forecast.projection import realtime_evaluation
 
     frame = realtime_evaluation(Snapshot(root), 2020, jobs=2)
     row = frame[(frame["series"] == "covered_total") & (frame["model"] == "auto")
@@ -369,7 +371,7 @@ def test_bands_come_from_the_models_and_pile_on_no_bound(root):
     """Every model's year-end bands, at every origin 2016-01 to 2021-11, on the coverage whose
     data runs longest: nothing is clipped, so no projection piles its paths on a bound (before:
     up to 54 % of paths on the remainder cap), and no band implies a month without purchases."""
-    from tradedeal.models.projection import realtime_backtests
+    from tradedeal.models.forecast.projection import realtime_backtests
 
     run = realtime_backtests(Snapshot(root), jobs=2)
     monthly = Snapshot(root).exports_by_category(run["coverage"])
@@ -409,7 +411,7 @@ def test_prob_reach_target_is_the_calendar_years(root):
 
 
 def test_years_without_december_are_not_scored(root):
-    from tradedeal.models.projection import realtime_backtests
+    from tradedeal.models.forecast.projection import realtime_backtests
 
     bt = realtime_backtests(Snapshot(root), jobs=2)["backtests"]["covered_total"]
     assert bt.data_end == pd.Period("2021-11", "M")
@@ -427,7 +429,7 @@ def test_the_combination_is_calibrated_on_the_shipped_data(root):
     origins 2017-01 to 2021-05 (goal 75-85 %), and year totals at every origin 2017-01 to 2021-11
     of the complete years 2017-2020 (44 origins, four outcomes); see benchmarks/forecast.py and
     docs/forecasts.md for the figures."""
-    from tradedeal.models.projection import realtime_backtests
+    from tradedeal.models.forecast.projection import realtime_backtests
 
     bt = realtime_backtests(Snapshot(root), jobs=2)["backtests"]["covered_total"]
     monthly = bt.score(horizons=range(1, 7), origins=("2017-01", "2021-05")).loc["auto"]
@@ -441,7 +443,7 @@ def test_the_combination_is_calibrated_on_the_shipped_data(root):
 
 
 def test_fan_chart_intervals_are_calibrated(root):
-    from tradedeal.models.projection import monthly_forecast
+    from tradedeal.models.forecast.projection import monthly_forecast
 
     s = Snapshot(root).exports_by_category("annex_6_1")["agriculture"].dropna().rename("agriculture")
     calibrated, used = monthly_forecast(s, as_of="2020-07", model="uc", horizon=5)
@@ -456,7 +458,7 @@ def test_fan_chart_intervals_are_calibrated(root):
 
 
 def test_probabilities_are_written_for_readers():
-    from tradedeal.models.projection import format_probability
+    from tradedeal.models.forecast.odds import format_probability
 
     assert format_probability(1.818e-07) == "under 1 %"
     assert format_probability(0.0) == "under 1 %"
@@ -469,10 +471,11 @@ def test_the_headline_states_the_year_end_odds(root):
     """2021 as of 2021-11 (the default report): Jan-Nov 2021 purchases as published
     ($100,986,670,042 without civil aircraft), the projection with its band, the odds in words,
     and the record of complete years before 2021."""
-    from tradedeal.models.projection import headline_sentences, realtime_backtests
+    from tradedeal.models.forecast.odds import headline_sentences
+    from tradedeal.models.forecast.projection import realtime_backtests
 
     snap = Snapshot(root)
-    window = snap.select(2021, "2021-11", "annex_6_1_ex_civil_aircraft")
+    window = select(snap, year=2021, as_of="2021-11", coverage="annex_6_1_ex_civil_aircraft")
     table, _ = forecast_table(window, jobs=2)
     run = realtime_backtests(snap, coverage=window.coverage, jobs=2)["backtests"]
     first, projected, held = headline_sentences(table, backtests=run)

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from conftest import REPO
+from tradedeal.agreement.answers import tracker_result
+from tradedeal.agreement.window import select
 
 INGEST = REPO / "src" / "tradedeal" / "ingest"
 ABOVE = ("tradedeal.agreement", "tradedeal.models", "tradedeal.present")
@@ -37,7 +39,7 @@ def test_no_ingest_module_imports_a_layer_above():
     assert {name: mods for name, mods in upward.items() if mods} == {}
 
 
-def test_the_agreement_still_offers_the_concordance_and_snapshot_its_conveniences(root):
+def test_the_agreement_offers_the_concordance_and_asks_its_questions_of_a_snapshot(root):
     from tradedeal import Snapshot
     from tradedeal.agreement import concordance
     from tradedeal.ingest import concordance as base
@@ -45,6 +47,6 @@ def test_the_agreement_still_offers_the_concordance_and_snapshot_its_convenience
     assert concordance.classify is base.classify and concordance.COVERAGES is base.COVERAGES
     assert len(concordance.load_concordance()) == 537  # the clean Annex 6.1 lines
     snap = Snapshot(root)
-    assert str(snap.select(2020, "2020-07").as_of) == "2020-07"
-    table = snap.tracker(2020, "2020-12").table.set_index("category")
+    assert str(select(snap, year=2020, as_of="2020-07").as_of) == "2020-07"
+    table = tracker_result(snap, 2020, "2020-12").table.set_index("category")
     assert table.loc["covered_total", "purchases_ytd_usd"] == 93_651_664_966

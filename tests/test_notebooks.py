@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO
 from notebook_outputs import reader_text
 from tradedeal.errors import ParameterError
-from tradedeal.present import cli, parameters, report
+from tradedeal.present import cli, parameters, report, writing
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -170,7 +170,7 @@ def test_scrub_keeps_images(monkeypatch):
     png = "iVBORw0KGgo/tmp/abc123abc123abc123" + str(Path.home())
     cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": f"{REPO}/data abc123abc123abc123"})]
     nb.cells = [cell]
-    report.scrub_notebook(nb)
+    writing.scrub_notebook(nb)
     data = nb.cells[0].outputs[0]["data"]
     assert data["image/png"] == png
     assert data["text/plain"] == "data [redacted]"

@@ -16,6 +16,7 @@ from api_server import APIServer
 from conftest import REPO
 from waits import wait_for
 from tradedeal import Snapshot
+from tradedeal.agreement.answers import tracker_result
 from tradedeal.errors import SchemaError, SourceError
 from tradedeal.ingest import vintages
 from tradedeal.ingest.build import build
@@ -62,7 +63,7 @@ def snapshot_of(root: Path) -> dict[str, bytes]:
 def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(fresh_root, api, caplog):
     server = api()
     build(fresh_root)
-    before = Snapshot(fresh_root).tracker(2020, "2020-12").table
+    before = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table
     caplog.set_level(logging.DEBUG)
     created = refresh("all", "2020-11", "2021-03", root=fresh_root)
     assert [p.parent.name for p in created] == ["census", "fred"]
@@ -77,11 +78,11 @@ def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(fresh_root, api, ca
     assert KEY not in caplog.text
     new = vintages.list_vintages(fresh_root)
     assert new[0] == "snapshot" and len(new) == 2
-    after = Snapshot(fresh_root).tracker(2020, "2020-12")
+    after = tracker_result(Snapshot(fresh_root), 2020, "2020-12")
     assert f"[vintage: {new[1]};" in after.vintage and f"Census API pulls {new[1]}" in after.vintage
     assert after.table.equals(before)  # the recorded responses are the snapshot's figures
     assert diff("snapshot", new[1], root=fresh_root).empty
-    old = Snapshot(fresh_root, vintage="snapshot").tracker(2020, "2020-12")
+    old = tracker_result(Snapshot(fresh_root, vintage="snapshot"), 2020, "2020-12")
     assert "[vintage: snapshot;" in old.vintage
 
 
@@ -94,15 +95,15 @@ def test_a_revision_shows_in_diff_and_in_the_tracker(fresh_root, api):
 
     api({"2020-12": revise})
     build(fresh_root)
-    before = Snapshot(fresh_root).tracker(2020, "2020-12").table.set_index("category")
+    before = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table.set_index("category")
     (census,) = refresh("census", "2020-12", "2020-12", root=fresh_root)
     changes = diff("snapshot", census.name, root=fresh_root)
     assert len(changes) == 1
     row = changes.iloc[0]
     assert (row["source"], str(row["month"]), row["code"], row["change_usd"]) == ("census_hs6", "2020-12", "120190", 1_000)
-    after = Snapshot(fresh_root).tracker(2020, "2020-12").table.set_index("category")
+    after = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table.set_index("category")
     assert after.loc["agriculture", "purchases_ytd_usd"] == before.loc["agriculture", "purchases_ytd_usd"] + 1_000
-    assert Snapshot(fresh_root, vintage="snapshot").tracker(2020, "2020-12").table.set_index("category").equals(before)
+    assert tracker_result(Snapshot(fresh_root, vintage="snapshot"), 2020, "2020-12").table.set_index("category").equals(before)
 
 
 @pytest.mark.parametrize("fault", ["429-once", "500-once", "slow-once"])

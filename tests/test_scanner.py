@@ -16,9 +16,10 @@ import statsmodels.api as sm
 
 from tradedeal import Snapshot
 from tradedeal.agreement.concordance import CATEGORIES
-from tradedeal.models.ppml import hac_lags
-from tradedeal.models.scan_model import LineModel, calibrated_p, fit_break, placebo_table
-from tradedeal.models.scanner import GROUPS, line_facts, panel, scan, scan_panel, scan_table
+from tradedeal.agreement.window import select
+from tradedeal.models.scan.line_model import LineModel, calibrated_p, fit_break, placebo_table
+from tradedeal.models.scan.ppml import hac_lags
+from tradedeal.models.scan.scanner import GROUPS, line_facts, panel, scan, scan_panel, scan_table
 from tradedeal.present import cli
 
 BREAK = pd.Period("2020-05", "M")
@@ -27,7 +28,7 @@ HEADLINE_PRODUCTS = {"2709": "crude oil", "0207": "poultry", "0202": "frozen bee
 
 @pytest.fixture(scope="module")
 def hs4(root):
-    return scan(Snapshot(root).select(coverage="annex_6_1"), level="hs4")
+    return scan(select(Snapshot(root), coverage="annex_6_1"), level="hs4")
 
 
 def synthetic_panel(seed: int, *, lines: int = 30, planted: int = 0, change: float = 0.03):
@@ -55,7 +56,7 @@ def synthetic_panel(seed: int, *, lines: int = 30, planted: int = 0, change: flo
 def test_the_same_months_of_2017_are_the_same_calendar_months(root):
     # the old scan shifted the last 12 months (2020-02 to 2021-01) back 4 years to 2016-02 to
     # 2017-01 and gave code 2303 $441.0m "in the same months of 2017" against $71.8m in 2017
-    values, meta = panel(Snapshot(root).select(coverage="annex_6_1"), "hs4")
+    values, meta = panel(select(Snapshot(root), coverage="annex_6_1"), "hs4")
     facts = line_facts(values, meta)
     residues = facts.loc["2303"]
     assert residues["value_2017_usd"] == 71_776_336
@@ -67,7 +68,7 @@ def test_the_same_months_of_2017_are_the_same_calendar_months(root):
 
 
 def test_ppml_equals_statsmodels_glm_poisson_with_hac_errors(root):
-    values, _ = panel(Snapshot(root).select(coverage="annex_6_1"), "hs4")
+    values, _ = panel(select(Snapshot(root), coverage="annex_6_1"), "hs4")
     codes = [*HEADLINE_PRODUCTS, "1201", "8542", "3004"]
     model = LineModel(shock=(0, 1))
     ours = fit_break(values[codes], pd.Period("2020-02", "M"), model).set_index("code")
@@ -189,11 +190,11 @@ def test_the_scan_command_gives_the_report_s_answers(root, hs4, monkeypatch, cap
 
 
 def test_the_report_shows_the_headline_products_seasonally_adjusted(root, hs4):
-    from tradedeal.models.scanner import headline_lines
+    from tradedeal.models.scan.scanner import headline_lines
 
     picked = headline_lines(hs4)
     assert picked[:5] == ["2709", "0207", "0202", "1001", "1201"] and len(picked) == 6
-    values, _ = panel(Snapshot(root).select(coverage="annex_6_1"), "hs4")
+    values, _ = panel(select(Snapshot(root), coverage="annex_6_1"), "hs4")
     soy = values[["1201"]].loc[hs4.months[0]:]
     adjusted = hs4.adjusted(soy)
     januaries = soy.index.month == 1

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from tradedeal import Snapshot
+from tradedeal.agreement.answers import tracker_result
 from tradedeal.agreement.concordance import classify, load_concordance
 from tradedeal.agreement.tracker import COLUMNS
 from tradedeal.errors import DataNotAvailableError, ParameterError
@@ -28,7 +29,7 @@ def by_hand(root) -> pd.DataFrame:
 
 
 def test_2020_full_year_by_hand(root, by_hand):
-    table = Snapshot(root).tracker(2020, "2020-12").table.set_index("category")
+    table = tracker_result(Snapshot(root), 2020, "2020-12").table.set_index("category")
     assert list(table.reset_index().columns) == list(COLUMNS)
     assert set(table["coverage"]) == {"annex_6_1"}
     for cat in CATS:
@@ -46,7 +47,7 @@ def test_2020_full_year_by_hand(root, by_hand):
 
 
 def test_2020_through_july_with_seasonal_target_by_hand(root, by_hand):
-    table = Snapshot(root).tracker(2020, "2020-07", proration="seasonal").table.set_index("category")
+    table = tracker_result(Snapshot(root), 2020, "2020-07", proration="seasonal").table.set_index("category")
     for cat in CATS:
         base = by_hand.loc["2017-01":"2017-12", cat]
         share = base.loc["2017-01":"2017-07"].sum() / base.sum()
@@ -58,7 +59,7 @@ def test_2020_through_july_with_seasonal_target_by_hand(root, by_hand):
 
 
 def test_2021_beyond_january_uses_one_coverage_for_every_figure(root):
-    result = Snapshot(root).tracker(2021)
+    result = tracker_result(Snapshot(root), 2021)
     table = result.table.set_index("category")
     assert str(result.as_of) == "2021-11"
     assert set(table["coverage"]) == {"annex_6_1_ex_civil_aircraft"}
@@ -70,15 +71,15 @@ def test_2021_beyond_january_uses_one_coverage_for_every_figure(root):
 
 def test_parameters_and_data_limits(root):
     with pytest.raises(ParameterError, match="year must be one of 2020, 2021"):
-        Snapshot(root).tracker(2022)
+        tracker_result(Snapshot(root), 2022)
     with pytest.raises(ParameterError, match="as_of must be a month of 2020; got 2021-03"):
-        Snapshot(root).tracker(2020, "2021-03")
+        tracker_result(Snapshot(root), 2020, "2021-03")
     with pytest.raises(ParameterError, match="as_of must be a month YYYY-MM; got '2020-7-1'"):
-        Snapshot(root).tracker(2020, "2020-7-1")
+        tracker_result(Snapshot(root), 2020, "2020-7-1")
     with pytest.raises(DataNotAvailableError, match="as_of 2021-12 is outside the data"):
-        Snapshot(root).tracker(2021, "2021-12")
+        tracker_result(Snapshot(root), 2021, "2021-12")
     with pytest.raises(DataNotAvailableError, match="annex_6_1 figures run 2013-01 to 2021-01"):
-        Snapshot(root).tracker(2021, "2021-05", coverage="annex_6_1")
+        tracker_result(Snapshot(root), 2021, "2021-05", coverage="annex_6_1")
 
 
 def test_cli_json_has_exactly_the_columns(run):

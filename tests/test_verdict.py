@@ -11,20 +11,22 @@ import pandas as pd
 import pytest
 
 from tradedeal import Snapshot
+from tradedeal.agreement.window import select
 from tradedeal.errors import DataNotAvailableError, ParameterError
-from tradedeal.models import calibrated, specifications
-from tradedeal.models import verdict as v
+from tradedeal.models.momentum import primary, specifications
+from tradedeal.models.momentum import verdict as v
+from tradedeal.models.shared import calibrated
 from tradedeal.present import cli
 
 
 @pytest.fixture(scope="module")
 def window(root):
-    return Snapshot(root).select()
+    return select(Snapshot(root))
 
 
 @pytest.fixture(scope="module")
 def data(window):
-    return v.inputs(window)
+    return primary.inputs(window)
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +60,9 @@ def test_fgls_is_prais_winsten_by_hand():
 
 def test_the_calibrated_test_has_its_size_where_the_textbook_test_does_not(data):
     # the primary design on the shipped months, errors at rho = 0.75, as fitted
-    fit = v.estimate(data, v.PRIMARY, draws=199)
-    y = v.outcome(data, v.PRIMARY).loc[: fit.end]
-    X = v.design(y.index, v.PRIMARY.break_month, shocks=fit.shocks)
+    fit = primary.estimate(data, primary.PRIMARY, draws=199)
+    y = primary.outcome(data, primary.PRIMARY).loc[: fit.end]
+    X = primary.design(y.index, primary.PRIMARY.break_month, shocks=fit.shocks)
     j = X.columns.get_loc("slope_change")
     size = calibrated.rejection_rate(X.to_numpy(), j, rho=0.75, reps=600, draws=199, seed=7)
     assert 0.025 <= size <= 0.085  # Monte Carlo standard error about 0.9 points
@@ -96,27 +98,27 @@ def test_p_below_alpha_exactly_when_the_interval_excludes_zero(draws):
 
 def test_the_referee_s_disagreeing_case_now_agrees(data):
     # the absolute answer on the HS6 months (to 2021-01), 399 draws: it gave [+0.0004, +0.0869] with p = 0.0525
-    fit = v.estimate(data, replace(v.PRIMARY, control="none"), draws=399, end=pd.Period("2021-01", "M"))
+    fit = primary.estimate(data, replace(primary.PRIMARY, control="none"), draws=399, end=pd.Period("2021-01", "M"))
     assert fit.test.p_value == pytest.approx(0.0525, abs=0.002)
     assert fit.test.lower < 0 < fit.test.upper
 
 
 def test_the_primary_specification_is_fixed_in_advance(data):
-    assert (str(v.PRIMARY.break_month), str(v.PRIMARY.start), v.PRIMARY.control) == ("2020-02", "2013-01", "uncovered")
-    assert str(v.TARIFF_MONTH) == "2018-07"
+    assert (str(primary.PRIMARY.break_month), str(primary.PRIMARY.start), primary.PRIMARY.control) == ("2020-02", "2013-01", "uncovered")
+    assert str(primary.TARIFF_MONTH) == "2018-07"
     # the shock months come from total exports by the real-time rule: the same with data to 2020-06 as to the end
-    assert [str(m) for m in v.shock_months(data.total, v.PRIMARY)] == ["2020-02", "2020-03"]
-    assert v.shock_months(data.total.loc[:"2020-06"], v.PRIMARY) == v.shock_months(data.total, v.PRIMARY)
+    assert [str(m) for m in primary.shock_months(data.total, primary.PRIMARY)] == ["2020-02", "2020-03"]
+    assert primary.shock_months(data.total.loc[:"2020-06"], primary.PRIMARY) == primary.shock_months(data.total, primary.PRIMARY)
     with pytest.raises(DataNotAvailableError, match="has not ended by 2020-03"):
-        v.shock_months(data.total.loc[:"2020-03"], v.PRIMARY)
-    X = v.design(pd.period_range("2013-01", "2021-01", freq="M"), v.PRIMARY.break_month,
-                 shocks=v.shock_months(data.total, v.PRIMARY))
+        primary.shock_months(data.total.loc[:"2020-03"], primary.PRIMARY)
+    X = primary.design(pd.period_range("2013-01", "2021-01", freq="M"), primary.PRIMARY.break_month,
+                 shocks=primary.shock_months(data.total, primary.PRIMARY))
     assert str(X.index[X["tariff_step"] == 1][0]) == "2018-07"
     assert str(X.index[X["level_change"] == 1][0]) == "2020-02"
     assert X.loc["2021-01", "slope_change"] == 11
     assert len(X.filter(like="month_").columns) == 11
     with pytest.raises(ParameterError, match="control must be one of none, uncovered, total_other"):
-        v.Specification(control="everything")
+        primary.Specification(control="everything")
 
 
 def test_the_control_is_the_hs6_lines_outside_annex_6_1(data, root):
@@ -126,19 +128,19 @@ def test_the_control_is_the_hs6_lines_outside_annex_6_1(data, root):
     assert data.uncovered.loc["2020-12"] == outside.loc[pd.Period("2020-12", "M")] == pytest.approx(2.96e9, rel=0.01)
     assert str(data.uncovered.index[-1]) == "2021-01"
     # civil aircraft is in neither side, whatever the window's coverage: at as_of 2020-12 the window is annex_6_1
-    early = Snapshot(root).select(as_of="2020-12")
+    early = select(Snapshot(root), as_of="2020-12")
     assert early.coverage == "annex_6_1"
-    treated = v.inputs(early).treated
+    treated = primary.inputs(early).treated
     assert treated.loc["2020-12"] == data.treated.loc["2020-12"] == pytest.approx(11.245e9, rel=1e-3)
     assert snap.series("covered_total", coverage="annex_6_1").loc["2020-12"] == pytest.approx(11.631e9, rel=1e-3)
     other = data.control("total_other")
     assert other.loc["2021-11"] == data.total.loc["2021-11"] - data.treated.loc["2021-11"]
-    ratio = v.outcome(data, v.PRIMARY)
+    ratio = primary.outcome(data, primary.PRIMARY)
     assert ratio.loc["2020-12"] == pytest.approx(np.log(data.treated.loc["2020-12"] / data.uncovered.loc["2020-12"]))
 
 
 def test_the_control_s_largest_lines(root):
-    from tradedeal.models.control import control_lines
+    from tradedeal.models.momentum.control import control_lines
 
     lines = control_lines(Snapshot(root), "2020-02", n=3)
     assert lines.attrs == {"before": "2019-02 to 2020-01", "after": "2020-02 to 2021-01"}
@@ -221,9 +223,9 @@ def test_an_exploratory_break_and_errors(window, data):
     later = v.verdict(window, break_month="2020-06", control="none")
     assert later.primary is later.absolute and str(later.primary.spec.break_month) == "2020-06"
     with pytest.raises(ParameterError, match="break_month 2021-06 needs at least 24 months before and 6 after"):
-        v.estimate(data, replace(v.PRIMARY, break_month="2021-06"))
+        primary.estimate(data, replace(primary.PRIMARY, break_month="2021-06"))
     with pytest.raises(ParameterError, match="break_month must be a month YYYY-MM"):
-        v.Specification(break_month="June")
+        primary.Specification(break_month="June")
 
 
 def test_the_command_line_gives_the_report_s_answer(root, monkeypatch, capsys, answer):

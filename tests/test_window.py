@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tradedeal import Snapshot
+from tradedeal.agreement.answers import tracker_result
 from tradedeal.agreement.window import select
 from tradedeal.errors import DataNotAvailableError, ParameterError
 
@@ -21,7 +22,7 @@ from tradedeal.errors import DataNotAvailableError, ParameterError
     ],
 )
 def test_one_rule_resolves_year_month_and_coverage(root, year, as_of, coverage, expected):
-    window = Snapshot(root).select(year, as_of, coverage)
+    window = select(Snapshot(root), year=year, as_of=as_of, coverage=coverage)
     assert (str(window.as_of), window.coverage) == expected
     fallback = any("every figure here uses annex_6_1_ex_civil_aircraft" in n for n in window.notes)
     assert fallback == (coverage is None and expected[1] != "annex_6_1")
@@ -31,22 +32,22 @@ def test_one_rule_resolves_year_month_and_coverage(root, year, as_of, coverage, 
 def test_the_same_errors_everywhere(root):
     snap = Snapshot(root)
     with pytest.raises(ParameterError, match="as_of must be a month of 2020; got 2021-03"):
-        snap.select(2020, "2021-03")
+        select(snap, year=2020, as_of="2021-03")
     with pytest.raises(ParameterError, match="as_of must be a month YYYY-MM; got '2020-7'"):
         select(snap, as_of="2020-7")
     with pytest.raises(DataNotAvailableError, match="as_of 2012-12 is outside the data: annex_6_1 figures run 2013-01"):
-        snap.select(as_of="2012-12")
+        select(snap, as_of="2012-12")
     with pytest.raises(DataNotAvailableError, match="no annex_6_1_ex_civil_aircraft data for 2022"):
-        snap.select(2022)
+        select(snap, year=2022)
     with pytest.raises(ParameterError, match="coverage must be one of annex_6_1, annex_6_1_ex_civil_aircraft"):
-        snap.select(2020, coverage="everything")
+        select(snap, year=2020, coverage="everything")
     with pytest.raises(ParameterError, match="vintage must be one of snapshot; got 'yesterday'"):
         Snapshot(root, vintage="yesterday")
 
 
 def test_every_answer_names_its_data_folder_vintage_and_months(root):
     snap = Snapshot(root)
-    window = snap.select(2021)
+    window = select(snap, year=2021)
     data_line = window.question()[-1]
     assert data_line.startswith("data: US Census Bureau, International Trade API (HS6 exports to China), "
                                 "HS6 months 2013-01 to 2021-01")
@@ -66,7 +67,7 @@ def test_snapshot_is_a_value(root):
     asked for (year, month, the default coverage of 2020), not one resolved another way."""
     assert Snapshot(root) == Snapshot(str(root)) == Snapshot(root, vintage="snapshot")
     assert Snapshot(root) != Snapshot(root / "raw")
-    by_path, by_text = Snapshot(root).tracker(2020, "2020-07"), Snapshot(str(root)).tracker(2020, "2020-07")
+    by_path, by_text = tracker_result(Snapshot(root), 2020, "2020-07"), tracker_result(Snapshot(str(root)), 2020, "2020-07")
     assert by_path.window == by_text.window and by_path.table.equals(by_text.table)
     window = by_path.window
     assert (window.year, str(window.as_of), window.coverage, window.vintage) == (2020, "2020-07", "annex_6_1", "snapshot")

@@ -3,14 +3,17 @@
 Start from a :class:`Snapshot` (a data folder at one vintage) and the question asked of it::
 
     from tradedeal import Snapshot
+    from tradedeal.agreement.answers import tracker_result
+    from tradedeal.agreement.window import select
 
     snap = Snapshot()                        # the latest data; Snapshot(vintage="snapshot") pins one
-    snap.tracker(2020, "2020-07").table      # purchases against the targets
-    window = snap.select(2021)               # year, as-of month and coverage, resolved once
+    tracker_result(snap, 2020, "2020-07").table  # purchases against the targets
+    window = select(snap, year=2021)         # year, as-of month and coverage, resolved once
 
 The package's folders are its layers: ``ingest`` (raw files, pulls, vintages, processed tables),
-``agreement`` (concordance, targets, the question, tracker, products), ``models`` (momentum,
-forecasts, backtests, projections) and ``present`` (tables, plots, reports, command line).
+``agreement`` (concordance, targets, the question, tracker, products), ``models`` (one room per
+question: ``momentum``, ``forecast``, ``scan``, and what they share in ``shared``) and ``present``
+(tables, plots, reports, command line); ``docs/architecture.md`` draws them.
 Importing tradedeal reads no file and touches no network.
 """
 

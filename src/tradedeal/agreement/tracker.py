@@ -61,9 +61,9 @@ def tracker(window: Window, *, proration: str = "seasonal") -> Tracker:
     Parameters
     ----------
     window
-        The question (:func:`tradedeal.agreement.window.select`, or ``Snapshot.select``): its
-        ``year`` must be one the agreement sets targets for (2020, 2021); purchases are counted
-        from January through ``as_of`` under its ``coverage``.
+        The question (:func:`tradedeal.agreement.window.select`): its ``year`` must be one the
+        agreement sets targets for (2020, 2021); purchases are counted from January through
+        ``as_of`` under its ``coverage``.
     proration
         How the annual target is spread over the months: ``annual``, ``flat`` or ``seasonal``.
 

@@ -62,9 +62,9 @@ class Snapshot:
 
     Notes
     -----
-    ``select`` and ``tracker`` are conveniences that hand the snapshot to the agreement layer
-    (:func:`tradedeal.agreement.window.select`, :func:`tradedeal.agreement.tracker.tracker`),
-    imported when called: nothing in ``ingest`` imports ``agreement`` when it is loaded.
+    A snapshot is data. The questions asked of it live one layer up, as functions that take it:
+    :func:`tradedeal.agreement.window.select` (year, as-of month, coverage) and
+    :func:`tradedeal.agreement.answers.tracker_result` (purchases against the targets).
     """
 
     root: Path | str | None = None
@@ -309,22 +309,6 @@ class Snapshot:
         home = str(Path.home())
         text = str(self.root)
         return "~" + text[len(home):] if home != "/" and text.startswith(home + os.sep) else text
-
-    # --- the question --------------------------------------------------------------------------
-
-    def select(self, year: int | None = None, as_of=None, coverage: str | None = None):
-        """The question asked of this data: :func:`tradedeal.agreement.window.select`."""
-        from tradedeal.agreement.window import select
-
-        return select(self, year=year, as_of=as_of, coverage=coverage)
-
-    def tracker(self, year: int, as_of=None, *, proration: str = "seasonal", coverage: str | None = None):
-        """Purchases to date against the year's targets: :func:`tradedeal.agreement.tracker.tracker`."""
-        from tradedeal.agreement.targets import check_year
-        from tradedeal.agreement.tracker import tracker
-
-        check_year(year)  # a year without targets is said first, before the data are asked
-        return tracker(self.select(year, as_of, coverage), proration=proration)
 
 
 def product_code(name: str) -> str:

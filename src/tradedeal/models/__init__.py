@@ -1,15 +1,14 @@
-"""Models: momentum measures, forecast models, rolling-origin backtests and year-end projections.
+"""Models: one room per question, and what they share.
 
-The model names live here, so that light modules (the command line, parameter checks) can name
-them without importing statsmodels.
+- :mod:`tradedeal.models.momentum`: did the pace of purchases change after the agreement
+  (growth measures, the pre-registered verdict, every other specification, the control);
+- :mod:`tradedeal.models.forecast`: where a year will end (forecast models, rolling-origin
+  backtests, calibration, combination, scores, year-end projections and their odds);
+- :mod:`tradedeal.models.scan`: which products' pace changed (the line-by-line PPML scan);
+- :mod:`tradedeal.models.shared`: what the rooms share (seasonal adjustment, the calibrated
+  bootstrap test, the real-time events).
+
+A room imports :mod:`~tradedeal.models.shared`, never another room, except that the scan applies
+the momentum question's primary specification line by line (``scan`` → ``momentum``).
+``docs/architecture.md`` draws the layers and the rooms.
 """
-
-#: Forecast models, in the order tables show them.
-MODELS = ("snaive", "ets", "sarimax", "uc", "ratio")
-#: The model chosen per series and origin by its recent backtest record.
-AUTO = "auto"
-#: What a caller may ask for.
-MODEL_CHOICES = (AUTO, *MODELS)
-#: Controls of the momentum verdict: none (the absolute answer), the HS6 lines outside Annex 6.1,
-#: all other goods (total goods exports minus the series).
-MOMENTUM_CONTROLS = ("none", "uncovered", "total_other")

@@ -16,8 +16,8 @@ from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRICES, PRORATIONS
 from tradedeal.errors import TradedealError
 from tradedeal.executors import SCHEDULER_VARIABLE
-from tradedeal.models import MODEL_CHOICES as CHOICES  # light: no statsmodels
-from tradedeal.models import MOMENTUM_CONTROLS
+from tradedeal.models.forecast import MODEL_CHOICES as CHOICES  # light: no statsmodels
+from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.present.notebook_params import parameters_help
 from tradedeal.present.tables import FORMATS, UNITS, render
 
@@ -231,12 +231,12 @@ def _run(args: argparse.Namespace) -> None:
                                    proration=args.proration, prices=args.prices)
         _emit(result.table, args.format, result.window, result.header(), list(result.notes), args.units)
     elif args.command == "forecast":
+        from tradedeal.agreement.window import select
         from tradedeal.ingest.snapshot import Snapshot
-        from tradedeal.models.projection import forecast_table
-
+        from tradedeal.models.forecast.projection import forecast_table
         from tradedeal.present.parameters import check_forecast_history
 
-        window = Snapshot(vintage=args.vintage).select(args.year, args.as_of, args.coverage)
+        window = select(Snapshot(vintage=args.vintage), year=args.year, as_of=args.as_of, coverage=args.coverage)
         check_forecast_history(window, args.model, args.category)  # a one-line error, not a failed fit
         table, notes = forecast_table(window, category=args.category, model=args.model, jobs=2)
         header = [f"Phase One purchases, {args.year}: year-end projection (forecast) against the target, USD",
@@ -244,7 +244,7 @@ def _run(args: argparse.Namespace) -> None:
         _emit(table, args.format, window, header, notes, args.units)
     elif args.command == "scan":
         from tradedeal.ingest.snapshot import Snapshot
-        from tradedeal.models import scanner
+        from tradedeal.models.scan import scanner
 
         window = scanner.window(Snapshot(vintage=args.vintage), args.coverage)
         result = scanner.scan(window, level=args.level, break_month=args.break_month, min_usd=args.min_usd,
@@ -256,10 +256,11 @@ def _run(args: argparse.Namespace) -> None:
                  *(f"not tested, {reason}: {n} lines" for reason, n in result.reasons().items())]
         _emit(table, args.format, window, header, notes, args.units)
     elif args.command == "momentum":
+        from tradedeal.agreement.window import select
         from tradedeal.ingest.snapshot import Snapshot
-        from tradedeal.models.verdict import verdict
+        from tradedeal.models.momentum.verdict import verdict
 
-        window = Snapshot(vintage=args.vintage).select(as_of=args.as_of, coverage=args.coverage)
+        window = select(Snapshot(vintage=args.vintage), as_of=args.as_of, coverage=args.coverage)
         result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
         _emit(result.table(brief=args.format == "table"), args.format, window, result.header(),
               [*result.headline_sentences(), *result.notes])
@@ -270,7 +271,7 @@ def _report(args: argparse.Namespace) -> int:
 
     from tradedeal.executors import executor, workers
     from tradedeal.present import parameters, report
-    from tradedeal.present.export import check_formats
+    from tradedeal.present.writing import check_formats
 
     sets = parameters.load_batch(args.file) if args.file else [{}]
     given = dict(args.parameter)  # text: each parameter's declared type reads it

@@ -2,11 +2,11 @@
 caption in a JSON sidecar, every table as CSV (field names and figures as they are, the question
 as ``#`` header lines) and as a LaTeX table (``Styler.to_latex``, labels for readers).
 
-A report run with ``--figures`` starts each kernel with :func:`start_line`, which calls
-:func:`start`: from then on :func:`tradedeal.present.plots.show` and
-:func:`tradedeal.present.tables.show` also write their figure or table next to the report, as
-``<report>-fig01.svg`` … and ``<report>-table01.csv`` …. The question (parameters, period,
-coverage, data and vintage) is the text the report opens with
+A report run with ``--figures`` starts each kernel with
+:func:`tradedeal.present.writing.start_line`, which calls :func:`start`: from then on
+:func:`tradedeal.present.plots.show` and :func:`tradedeal.present.tables.show` also write their
+figure or table next to the report, as ``<report>-fig01.svg`` … and ``<report>-table01.csv`` ….
+The question (parameters, period, coverage, data and vintage) is the text the report opens with
 (:func:`tradedeal.present.parameters.describe`), recorded as it is printed. Without
 :func:`start` nothing is written.
 """
@@ -18,9 +18,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FIGURE_FORMATS = ("svg", "pdf", "png")
-#: Environment of a kernel that exports: the folder, the report's name, the figure formats.
-ENV_DIR, ENV_PREFIX, ENV_FORMATS = "TRADEDEAL_EXPORT_DIR", "TRADEDEAL_EXPORT_PREFIX", "TRADEDEAL_EXPORT_FORMATS"
+from tradedeal.present.writing import ENV_DIR, ENV_FORMATS, ENV_PREFIX, check_formats, scrub, write_text
 
 
 @dataclass
@@ -36,25 +34,9 @@ class _Session:
 _session: _Session | None = None
 
 
-def check_formats(text: str) -> tuple[str, ...]:
-    """``svg,pdf,png`` as a tuple; an unknown format is a :class:`~tradedeal.errors.ParameterError`."""
-    from tradedeal.errors import ParameterError
-
-    formats = tuple(dict.fromkeys(f.strip().lower() for f in str(text).split(",") if f.strip()))
-    unknown = [f for f in formats if f not in FIGURE_FORMATS]
-    if unknown or not formats:
-        raise ParameterError(f"--figures takes formats from {', '.join(FIGURE_FORMATS)}, comma-separated; got {text!r}")
-    return formats
-
-
-def start_line(folder: Path, prefix: str, formats: tuple[str, ...]) -> str:
-    """The Python line a kernel runs first (``IPKernelApp.exec_lines``) to export its report."""
-    env = {ENV_DIR: str(folder), ENV_PREFIX: prefix, ENV_FORMATS: ",".join(formats)}
-    return f"import os; os.environ.update({env!r}); import tradedeal.present.export as _e; _e.start()"
-
-
 def start() -> None:
-    """Export from now on, into the folder the environment names (see :data:`ENV_DIR`)."""
+    """Export from now on, into the folder the environment names
+    (:data:`~tradedeal.present.writing.ENV_DIR`)."""
     global _session
     folder = os.environ.get(ENV_DIR)
     if not folder:
@@ -69,9 +51,7 @@ def start() -> None:
         def recorded(*args, **kwargs):
             text = describe(*args, **kwargs)
             if _session is not None:  # without machine paths or the API key, as in the executed notebook
-                from tradedeal.present.report import _scrub
-
-                _session.question = _scrub(text).splitlines()
+                _session.question = scrub(text).splitlines()
             return text
 
         recorded._records_question = True
@@ -87,13 +67,6 @@ def stop() -> None:
 
 def active() -> bool:
     return _session is not None
-
-
-def _write_text(path: Path, text: str) -> None:
-    from tradedeal.ingest.paths import atomic_path
-
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def figure(fig, alt: str) -> list[Path]:
@@ -113,28 +86,29 @@ def figure(fig, alt: str) -> list[Path]:
         written.append(path)
     titles = [t for t in [fig._suptitle.get_text() if fig._suptitle else ""] + [ax.get_title() for ax in fig.axes] if t]
     sidecar = _session.folder / f"{stem}.json"
-    _write_text(sidecar, json.dumps({"report": _session.prefix, "figure": _session.figures, "caption": alt,
-                                     "titles": titles, "files": [p.name for p in written],
-                                     "question": _session.question}, indent=2, ensure_ascii=False) + "\n")
+    write_text(sidecar, json.dumps({"report": _session.prefix, "figure": _session.figures, "caption": alt,
+                                    "titles": titles, "files": [p.name for p in written],
+                                    "question": _session.question}, indent=2, ensure_ascii=False) + "\n")
     return [*written, sidecar]
 
 
-def table(frame, caption: str | None = None) -> list[Path]:
-    """Write a report table as ``<name>.csv`` (``#`` lines: report, caption, the question; then the
-    fields and figures as they are, the index included) and ``<name>.tex`` (labels for readers)."""
+def table(shown) -> list[Path]:
+    """Write a report table (a :class:`tradedeal.present.tables.Table`: its ``frame`` and
+    ``caption``) as ``<name>.csv`` (``#`` lines: report, caption, the question; then the fields and
+    figures as they are, the index included) and ``<name>.tex`` (its ``latex()``, labels for
+    readers). Returns the files written (none when not exporting)."""
     import pandas as pd
-
-    from tradedeal.present.tables import Table
 
     if _session is None:
         return []
+    frame, caption = shown.frame, shown.caption
     _session.tables += 1
     stem = f"{_session.prefix}-table{_session.tables:02d}"
-    shown = frame.to_frame() if isinstance(frame, pd.Series) else frame
+    values = frame.to_frame() if isinstance(frame, pd.Series) else frame
     header = [f"report: {_session.prefix}, table {_session.tables}"]
     header += [f"table: {caption}"] if caption else []
     header += _session.question
-    csv = "".join(f"# {line}\n" for line in header) + shown.to_csv()
-    _write_text(_session.folder / f"{stem}.csv", csv)
-    _write_text(_session.folder / f"{stem}.tex", Table(frame, caption).latex())
+    csv = "".join(f"# {line}\n" for line in header) + values.to_csv()
+    write_text(_session.folder / f"{stem}.csv", csv)
+    write_text(_session.folder / f"{stem}.tex", shown.latex())
     return [_session.folder / f"{stem}.csv", _session.folder / f"{stem}.tex"]

@@ -43,7 +43,7 @@ def placebo_chart(placebo: pd.DataFrame, *, break_month, estimate: float, lower:
 
 def forest(table: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
     """Every specification's slope change with its calibrated interval, one row each, grouped by
-    control (``table`` as from :func:`tradedeal.models.specifications.specification_table`);
+    control (``table`` as from :func:`tradedeal.models.momentum.specifications.specification_table`);
     the primary specifications are drawn in red."""
     rows = table.reset_index(drop=True)
     ax = _axes(ax, figsize=(14, 0.17 * len(rows) + 1.6))

@@ -20,7 +20,7 @@ from functools import lru_cache
 from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import ParameterError
-from tradedeal.models import MODEL_CHOICES
+from tradedeal.models.forecast import MODEL_CHOICES
 from tradedeal.months import parse_month
 
 #: Text that stands for None where a parameter may be left out (``-p as_of null``, ``as_of: ~``).

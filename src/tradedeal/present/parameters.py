@@ -213,13 +213,14 @@ def resolve(notebook: str, params: dict, *, snapshot=None):
     :class:`~tradedeal.agreement.window.Window`. Raises what the notebook would raise in its
     first cell, before any kernel starts."""
     from tradedeal.agreement.product import profile
+    from tradedeal.agreement.window import select
 
     snapshot = snapshot if snapshot is not None else _snapshot(params.get("vintage"))
     if notebook == "04_product":
         return profile(snapshot, params["product"], year=params["year"], as_of=params["as_of"],
                        coverage=params["coverage"]).window
     if notebook == "05_scanner":
-        from tradedeal.models.scanner import check_break, window
+        from tradedeal.models.scan.scanner import check_break, window
 
         scan_window = window(snapshot, params.get("coverage"))
         check_break(snapshot.hs6_months(), params.get("break_month"))  # before any kernel starts
@@ -230,7 +231,7 @@ def resolve(notebook: str, params: dict, *, snapshot=None):
         return select_two_years(snapshot, params.get("as_of"), params.get("coverage"))
     if notebook in TARGET_YEAR_NOTEBOOKS:
         check_year(params["year"])
-    window = snapshot.select(params.get("year"), params.get("as_of"), params.get("coverage"))
+    window = select(snapshot, year=params.get("year"), as_of=params.get("as_of"), coverage=params.get("coverage"))
     if notebook == "03_forecast":
         check_forecast_history(window, params.get("model") or "auto", params.get("category"))
     return window
@@ -293,13 +294,13 @@ def _memo_class(base: type) -> type:
 
 def check_forecast_history(window, model: str = "auto", category: str | None = None) -> None:
     """Raise ParameterError when none of the models asked for can forecast with the window's data
-    through its ``as_of``: each needs :data:`~tradedeal.models.forecast.MIN_MONTHS` of history, and
+    through its ``as_of``: each needs :data:`~tradedeal.models.forecast.monthly.MIN_MONTHS` of history, and
     ``ratio`` all of its baseline year (``auto`` needs one model that can)."""
     import pandas as pd
 
     from tradedeal.agreement.targets import BASELINE_YEAR, GOODS
-    from tradedeal.models import MODELS
-    from tradedeal.models.forecast import MIN_MONTHS
+    from tradedeal.models.forecast import MODELS
+    from tradedeal.models.forecast.monthly import MIN_MONTHS
 
     models = MODELS if model == "auto" else (model,)
     known = window.monthly()

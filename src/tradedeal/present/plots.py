@@ -238,7 +238,7 @@ def cumulative_figure(monthly: pd.DataFrame, *, year: int, as_of, source: str):
 
 
 def fan_figure(fans: dict[str, tuple], *, source: str):
-    """One fan chart per entry of :func:`tradedeal.models.projection.fan_forecasts`; a title names
+    """One fan chart per entry of :func:`tradedeal.models.forecast.projection.fan_forecasts`; a title names
     its model (``auto`` with how many it combined, the table lists them)."""
     fig, axes = plt.subplots(1, len(fans), figsize=(4.2 * len(fans), 4), layout="constrained", squeeze=False)
     for ax, (category, (history, forecast, model)) in zip(axes[0], fans.items(), strict=True):
@@ -335,7 +335,7 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
 
 def placebo_scans(table: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
     """Discoveries of a scan at each placebo break (grey) and at the real break (coloured), from
-    :func:`tradedeal.models.scan_model.placebo_table`."""
+    :func:`tradedeal.models.scan.line_model.placebo_table`."""
     ax = _axes(ax)
     real = table["kind"] == "real"
     x = _dates(pd.PeriodIndex(table["break_month"], freq="M"))

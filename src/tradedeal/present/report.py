@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import tempfile
 import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -19,11 +18,11 @@ from pathlib import Path
 
 from tradedeal.errors import ParameterError
 from tradedeal.executors import shutdown
-from tradedeal.ingest.paths import atomic_path, checkout_root
 from tradedeal.present.headline import for_readers
 from tradedeal.present.index import index_html
 from tradedeal.present.parameters import Run, available_notebooks
 from tradedeal.present.workers import Dropped, quiet_worker, stop_descendants, write_pair
+from tradedeal.present.writing import scrub_notebook, start_line, write_text
 
 KERNEL = "tradedeal"  # the Jupyter kernel `make` registers
 #: Arguments of every kernel a report run starts: its own log lines (the TCP notice, a caught
@@ -47,44 +46,6 @@ class Outcome:
     ipynb: Path
     html: Path | None
     error: str = ""
-
-
-def _scrub(text: str) -> str:
-    """Remove machine paths and the Census API key from one piece of text."""
-    key = os.environ.get("CENSUS_API_KEY")
-    if key:
-        text = text.replace(key, "[redacted]")
-    for path in sorted({str(checkout_root()), str(Path.home()), tempfile.gettempdir()}, key=len, reverse=True):
-        if len(path) > 1:
-            text = text.replace(path + os.sep, "").replace(path, ".")
-    return text
-
-
-def scrub_notebook(nb) -> None:
-    """Scrub every text a notebook carries (sources, text outputs, tracebacks), not its images."""
-    for cell in nb.cells:
-        cell.source = _scrub(cell.source)
-        for output in cell.get("outputs", []):
-            if "text" in output:
-                output["text"] = _scrub(output["text"])
-            if "traceback" in output:
-                output["traceback"] = [_scrub(line) for line in output["traceback"]]
-            if "evalue" in output:
-                output["evalue"] = _scrub(output["evalue"])
-            for mime, value in output.get("data", {}).items():
-                if not mime.startswith("image/") and isinstance(value, str):
-                    output["data"][mime] = _scrub(value)
-    papermill = nb.metadata.get("papermill", {})
-    for key in ("input_path", "output_path", "cwd"):
-        if isinstance(papermill.get(key), str):
-            papermill[key] = _scrub(papermill[key])
-    if isinstance(papermill.get("parameters"), dict):
-        papermill["parameters"] = {k: _scrub(v) if isinstance(v, str) else v for k, v in papermill["parameters"].items()}
-
-
-def _write(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 def execute(run: Run, out_dir: Path, kernel: str = KERNEL, figures: tuple[str, ...] = ()) -> Outcome:
@@ -160,8 +121,6 @@ def _settle(runs: list[Run], outcomes: list[Outcome], out_dir: Path) -> list[Out
 def _export_arguments(run: Run, out_dir: Path, figures: tuple[str, ...]) -> list[str]:
     """With ``figures`` (formats), the kernel saves every figure and table next to the report
     (:mod:`tradedeal.present.export`)."""
-    from tradedeal.present.export import start_line
-
     return [f"--IPKernelApp.exec_lines={start_line(out_dir.resolve(), run.label, figures)}"] if figures else []
 
 
@@ -250,14 +209,14 @@ def run_report(runs: list[Run], out_dir: Path, *, jobs: int = 1, kernel: str = K
         if quiet:  # else a cluster's task may still end: the mark stays for it
             (out_dir / STOPPED).unlink(missing_ok=True)
         done = {o.run.label for o in outcomes}
-        _write(out_dir / "index.html", _index(_ordered(outcomes, runs), out_dir.name, [r for r in runs if r.label not in done]))
+        write_text(out_dir / "index.html", _index(_ordered(outcomes, runs), out_dir.name, [r for r in runs if r.label not in done]))
         raise Interrupted(signum, len(outcomes), len(runs), out_dir / "index.html") from None
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
     bar.close()
     outcomes = _ordered(outcomes, runs)
-    _write(out_dir / "index.html", _index(outcomes, out_dir.name))
+    write_text(out_dir / "index.html", _index(outcomes, out_dir.name))
     return outcomes
 
 

@@ -156,8 +156,9 @@ def show(frame: pd.DataFrame | pd.Series, caption: str | None = None) -> None:
 
     from tradedeal.present import export
 
-    display(Table(frame, caption))
-    export.table(frame, caption)  # next to the report, when the report run exports
+    shown = Table(frame, caption)
+    display(shown)
+    export.table(shown)  # next to the report, when the report run exports
 
 
 def records(table: pd.DataFrame) -> list[dict]:

@@ -1,11 +1,11 @@
 """The primary specification of the momentum question: its data, design and estimate.
 
-``docs/momentum.md`` gives the reasons for every choice; :mod:`tradedeal.models.verdict` turns an
+``docs/momentum.md`` gives the reasons for every choice; :mod:`tradedeal.models.momentum.verdict` turns an
 estimate into the answer (placebos, rank, sentences). The specification (:data:`PRIMARY`): the
 log of the covered series, or its log ratio to a control, on a trend, month effects, the 2018-07
 tariff step, the 2020 shock months (each its own dummy, their end found in real time) and a
 level and slope change at the break, fixed by the calendar (entry into force, 2020-02); the
-slope change is tested by :func:`tradedeal.models.calibrated.calibrated_test`.
+slope change is tested by :func:`tradedeal.models.shared.calibrated.calibrated_test`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ import pandas as pd
 from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.agreement.window import Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
-from tradedeal.models import MOMENTUM_CONTROLS, seasonal
-from tradedeal.models.calibrated import CalibratedTest, calibrated_test
-from tradedeal.models.forecast import EVENTS, recovery_month
+from tradedeal.models.momentum import MOMENTUM_CONTROLS
+from tradedeal.models.shared import seasonal
+from tradedeal.models.shared.calibrated import CalibratedTest, calibrated_test
+from tradedeal.models.shared.events import EVENTS, recovery_month
 from tradedeal.months import parse_month
 
 #: The agreement was signed on 15 January 2020 and entered into force on 14 February 2020.

@@ -2,7 +2,7 @@
 
 Each covered line (an HS4 heading, an HS6 code or an Annex 6.1 sub-category) is fitted by
 Poisson pseudo-maximum likelihood on its monthly value in USD, with the regressors of the
-momentum verdict's primary specification (:mod:`tradedeal.models.scan_model`): PPML is defined
+momentum verdict's primary specification (:mod:`tradedeal.models.scan.line_model`): PPML is defined
 at months with no trade and does not depend on the unit, so small and sparse lines (poultry,
 frozen beef, wheat) and large ones (crude oil) are tested alike and nothing is imputed. A line's
 slope change at the break is judged by its HAC z ranked among the z of every line at every
@@ -23,12 +23,12 @@ from statsmodels.stats.multitest import multipletests
 
 from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR
-from tradedeal.agreement.window import Window
+from tradedeal.agreement.window import Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import Snapshot
-from tradedeal.models.ppml import fit_ppml
-from tradedeal.models.scan_model import (MIN_MONTHS_BEFORE, LineModel, calibrated_p, critical_z, fit_breaks,
-                                         placebo_breaks, placebo_table, untestable)
+from tradedeal.models.scan.line_model import (MIN_MONTHS_BEFORE, LineModel, calibrated_p, critical_z, fit_breaks,
+                                              placebo_breaks, placebo_table, untestable)
+from tradedeal.models.scan.ppml import fit_ppml
 from tradedeal.months import parse_month
 from tradedeal.units import usd_bn
 
@@ -174,9 +174,9 @@ def panel(window: Window, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def shock_offsets(snapshot: Snapshot, break_month: pd.Period, through: pd.Period) -> tuple[int, ...]:
-    """The 2020 shock months of the primary specification (:func:`tradedeal.models.verdict.shock_months`,
+    """The 2020 shock months of the primary specification (:func:`tradedeal.models.momentum.primary.shock_months`,
     real-time rule on total goods exports known at ``through``), as offsets from the break."""
-    from tradedeal.models.verdict import PRIMARY, shock_months
+    from tradedeal.models.momentum.primary import PRIMARY, shock_months
 
     total = snapshot.total_goods()["exports_usd"].loc[:through].astype("float64")
     return tuple((m - break_month).n for m in shock_months(total, PRIMARY))
@@ -184,9 +184,9 @@ def shock_offsets(snapshot: Snapshot, break_month: pd.Period, through: pd.Period
 
 def check_break(months: pd.PeriodIndex, break_month=None) -> pd.Period:
     """The scan's break (default: the primary specification's), which must fall inside
-    ``months`` with :data:`~tradedeal.models.scan_model.MIN_MONTHS_BEFORE` months before it, as a
+    ``months`` with :data:`~tradedeal.models.scan.line_model.MIN_MONTHS_BEFORE` months before it, as a
     placebo break must; a one-line DataNotAvailableError otherwise."""
-    from tradedeal.models.verdict import PRIMARY
+    from tradedeal.models.momentum.primary import PRIMARY
 
     month = parse_month(break_month if break_month is not None else PRIMARY.break_month, "break_month")
     if len(months) == 0 or month < months.min() + MIN_MONTHS_BEFORE or month > months.max():
@@ -211,7 +211,7 @@ def scan(
     Parameters
     ----------
     window
-        The question (``Snapshot.select``): its coverage and month; lines run over the HS6
+        The question (:func:`tradedeal.agreement.window.select`): its coverage and month; lines run over the HS6
         months up to its ``as_of``.
     level
         ``hs4``, ``hs6`` or ``subcategory``.
@@ -346,4 +346,4 @@ def headline_lines(result: Scan, n: int = 6) -> list[str]:
 def window(snapshot: Snapshot, coverage: str | None = None) -> Window:
     """The question a scan asks: every HS6 month, under ``coverage`` (default: full Annex 6.1,
     which runs as far as the HS6 lines do)."""
-    return snapshot.select(coverage=coverage or DEFAULT_COVERAGE)
+    return select(snapshot, coverage=coverage or DEFAULT_COVERAGE)

@@ -1,6 +1,6 @@
 """The scanner's line model at one break, and the placebo breaks that calibrate its p-values.
 
-Each line is fitted by PPML (:mod:`tradedeal.models.ppml`) on its monthly value in USD:
+Each line is fitted by PPML (:mod:`tradedeal.models.scan.ppml`) on its monthly value in USD:
 
     log E[value_t] = a + b t + month effects + tariff step (2018-07) + one dummy per shock month
                      + level_change 1[t >= B] + slope_change (t - B) 1[t >= B]
@@ -25,8 +25,8 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 from threadpoolctl import threadpool_limits
 
-from tradedeal.models.ppml import fit_ppml
-from tradedeal.models.verdict import SIGNED, TARIFF_MONTH, design
+from tradedeal.models.momentum.primary import SIGNED, TARIFF_MONTH, design
+from tradedeal.models.scan.ppml import fit_ppml
 
 #: The agreement was signed on 2020-01-15: placebo samples end before that month.
 LAST_PRE_DEAL_MONTH = SIGNED - 1
@@ -44,7 +44,7 @@ FIT_COLUMNS = ("code", "level_change", "slope_change", "std_error", "z", "p_hac"
 @dataclass(frozen=True)
 class LineModel:
     """The regressors of every line at a break: those of the momentum verdict's primary
-    specification (:func:`tradedeal.models.verdict.design`: constant, trend, the 2018 tariff
+    specification (:func:`tradedeal.models.momentum.primary.design`: constant, trend, the 2018 tariff
     step, one dummy per month of the 2020 shock, level and slope change at the break, eleven
     month effects). ``shock`` holds the shock months as offsets from the break, so that a
     placebo break carries the same dummies at the same distance."""

@@ -3,9 +3,9 @@
 At every origin each model sees only the data up to that month. State space models are
 re-estimated once a year (or when a new intervention becomes estimable) and otherwise ``apply``
 their parameters to the longer history, as a forecaster would run them. Monthly intervals and
-year-total projections are calibrated in real time (:mod:`tradedeal.models.calibration`); the
+year-total projections are calibrated in real time (:mod:`tradedeal.models.forecast.calibration`); the
 models simulate on logs, so every path is positive and its spread multiplicative, and nothing is
-capped. ``auto`` and bottom-up totals come from :mod:`tradedeal.models.combination`.
+capped. ``auto`` and bottom-up totals come from :mod:`tradedeal.models.forecast.combination`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from tradedeal.errors import ParameterError
-from tradedeal.models.calibration import (
+from tradedeal.models.forecast import MODELS
+from tradedeal.models.forecast.calibration import (
     Z80,
     Calibration,
     calibrate_year,
@@ -28,9 +29,9 @@ from tradedeal.models.calibration import (
     stretch,
     year_facts,
 )
-from tradedeal.models.combination import combine, with_auto, with_targets
-from tradedeal.models.forecast import MODELS, Fitted, fit
-from tradedeal.models.scores import Backtest, seasonal_scale
+from tradedeal.models.forecast.combination import combine, with_auto, with_targets
+from tradedeal.models.forecast.monthly import Fitted, fit
+from tradedeal.models.forecast.scores import Backtest, seasonal_scale
 
 #: Year-total projections are simulated at every origin, with this many paths where none is
 #: reported, so that their errors can calibrate later projections.
@@ -82,12 +83,12 @@ def run_backtest(
         When any projection is asked for, the year total is projected at every other origin
         before December too, from :data:`RECORD_REPETITIONS` paths, for ``record`` only: the
         errors of these projections calibrate later ones
-        (:func:`~tradedeal.models.calibration.calibrate_year`), so an earlier ``start`` gives a
+        (:func:`~tradedeal.models.forecast.calibration.calibrate_year`), so an earlier ``start`` gives a
         longer record (:func:`record_start`).
     targets
         Annual targets by year, for ``prob_reach_target``.
     events
-        The models' intervention rule (:func:`tradedeal.models.forecast.events`): ``"realtime"``,
+        The models' intervention rule (:func:`tradedeal.models.forecast.monthly.events`): ``"realtime"``,
         or ``"ex_post"`` for an analysis that knows when the 2020 shock ended.
     """
     if horizon < 1:

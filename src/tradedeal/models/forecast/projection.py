@@ -11,12 +11,10 @@ import pandas as pd
 from tradedeal.agreement.window import Window
 from tradedeal.errors import ParameterError
 from tradedeal.ingest.snapshot import Snapshot
-from tradedeal.models import AUTO, MODEL_CHOICES
-from tradedeal.models.forecast import MODELS, fit
-# the report's sentences and tables live in odds; 03_forecast imports them from here
-from tradedeal.models.odds import format_probability, headline_sentences, year_coverage_table  # noqa: F401
-from tradedeal.models.rolling import RECORD_START, record_start, run_backtest
-from tradedeal.models.scores import Backtest
+from tradedeal.models.forecast import AUTO, MODEL_CHOICES, MODELS
+from tradedeal.models.forecast.monthly import fit
+from tradedeal.models.forecast.rolling import RECORD_START, record_start, run_backtest
+from tradedeal.models.forecast.scores import Backtest
 
 CHOICES = MODEL_CHOICES
 
@@ -66,7 +64,7 @@ def label(model: str, combined: str) -> str:
 
 def _backtest_at(series: pd.Series, month: pd.Period, model: str, *, k: int = 3, **options) -> Backtest:
     """The backtest of ``model`` (for ``auto``, of every model) from
-    :func:`~tradedeal.models.rolling.record_start` to ``month`` on the data up to ``month``. Its
+    :func:`~tradedeal.models.forecast.rolling.record_start` to ``month`` on the data up to ``month``. Its
     last origin carries the forecast and projection made at ``month``, calibrated on the record
     before it."""
     _check_model(model)
@@ -93,8 +91,8 @@ def project_year(
     The observed months of ``year`` (through ``as_of``) are summed; the rest of the year is
     simulated ``repetitions`` times from ``model`` fitted on data up to ``as_of`` and calibrated
     by the record of the model's earlier year-total errors — the same projection a backtest from
-    :data:`~tradedeal.models.rolling.RECORD_START` makes at that origin
-    (:func:`tradedeal.models.rolling.run_backtest`); ``auto`` pools the paths of every model.
+    :data:`~tradedeal.models.forecast.rolling.RECORD_START` makes at that origin
+    (:func:`tradedeal.models.forecast.rolling.run_backtest`); ``auto`` pools the paths of every model.
     """
     month = pd.Period(as_of, "M")
     if month.year != year:
@@ -137,9 +135,9 @@ def forecast_table(
 
     Each category is projected from its own model, with data through ``window.as_of`` only;
     ``covered_total`` bottom-up, as the sum of the categories' simulated paths
-    (:func:`tradedeal.models.combination.combine`). ``auto`` pools the paths of every model;
+    (:func:`tradedeal.models.forecast.combination.combine`). ``auto`` pools the paths of every model;
     year-total intervals are calibrated on the record of projections made since
-    :data:`~tradedeal.models.rolling.RECORD_START`. At the data's last month the projections
+    :data:`~tradedeal.models.forecast.rolling.RECORD_START`. At the data's last month the projections
     are those of :func:`realtime_backtests` (one backtest serves the whole report). Returns the
     table (columns :data:`FORECAST_COLUMNS`; ``projected_total_usd`` is the median of the
     simulated totals; targets only for the agreement's years) and notes on coverage, vintage and
@@ -147,7 +145,7 @@ def forecast_table(
     """
     from tradedeal.agreement.targets import GOODS, YEARS, annual_targets
     from tradedeal.ingest.cache import cached
-    from tradedeal.models.rolling import backtest_categories
+    from tradedeal.models.forecast.rolling import backtest_categories
 
     _check_model(model)
     if window.year is None:
@@ -209,7 +207,7 @@ def _is_data_end(snapshot: Snapshot, coverage: str, month: pd.Period) -> bool:
 def realtime_backtests(snapshot: Snapshot, *, coverage: str | None = None, repetitions: int = 1000, seed: int = 0,
                        jobs: int = 1) -> dict:
     """The backtest of every model on each category and the covered total (bottom-up), from
-    :data:`~tradedeal.models.rolling.RECORD_START` to the data's last month (cached).
+    :data:`~tradedeal.models.forecast.rolling.RECORD_START` to the data's last month (cached).
 
     Horizons 1-12; year-total projections at every origin of the agreement's years, each through
     December or, to be judged, through the data's last month if that comes earlier; at the last
@@ -220,7 +218,7 @@ def realtime_backtests(snapshot: Snapshot, *, coverage: str | None = None, repet
     from tradedeal.agreement.targets import YEARS, annual_targets
     from tradedeal.agreement.window import select
     from tradedeal.ingest.cache import cached
-    from tradedeal.models.rolling import backtest_categories
+    from tradedeal.models.forecast.rolling import backtest_categories
 
     coverage = select(snapshot, year=YEARS[-1], coverage=coverage).coverage
     monthly = snapshot.exports_by_category(coverage)
@@ -248,7 +246,7 @@ def realtime_evaluation(
     picks for ``year``. Tidy frame with ``series, coverage, model, chosen, as_of, year, through,
     observed_ytd_usd, p10_usd, median_usd, p90_usd, calibration, observed_total_usd,
     prob_reach_target, crps_usd, error_pct, inside_80``; ``calibration`` is the factor by which
-    the model's own year-total spread was stretched (see :mod:`tradedeal.models.calibration`) and
+    the model's own year-total spread was stretched (see :mod:`tradedeal.models.forecast.calibration`) and
     ``chosen`` the models ``auto`` pooled.
     """
     from tradedeal.agreement.window import select
@@ -319,7 +317,7 @@ def monthly_forecast(series: pd.Series, *, as_of: str | pd.Period, model: str = 
     """Monthly forecast (``mean, lower, upper``) for ``horizon`` months after ``as_of``, and the model used.
 
     With ``calibrated`` (the default) this is the forecast a backtest from
-    :data:`~tradedeal.models.rolling.RECORD_START` makes at ``as_of``: its (1 − alpha) interval is the
+    :data:`~tradedeal.models.forecast.rolling.RECORD_START` makes at ``as_of``: its (1 − alpha) interval is the
     model's own calibrated on the model's record of monthly errors judged by then (the models' own
     80 % intervals held only about 55-60 % of the outcomes of 2016-2021), stretched on logs
     (nothing is capped). Otherwise the model is fitted at ``as_of``

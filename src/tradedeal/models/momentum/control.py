@@ -1,6 +1,6 @@
 """The momentum verdict's control group seen line by line: the largest HS6 lines outside Annex 6.1.
 
-The relative answer (:mod:`tradedeal.models.verdict`) divides covered purchases by US exports to
+The relative answer (:mod:`tradedeal.models.momentum.verdict`) divides covered purchases by US exports to
 China of the HS6 lines outside Annex 6.1. A control shaped by its own shocks (export controls,
 purchases diverted to covered goods) moves the answer, so the report shows which lines the
 control is made of and how they moved across the break.

@@ -17,8 +17,8 @@ from scipy import stats
 from scoringrules import crps_ensemble
 
 from tradedeal.errors import ParameterError
-from tradedeal.models import AUTO
-from tradedeal.models.calibration import (
+from tradedeal.models.forecast import AUTO
+from tradedeal.models.forecast.calibration import (
     Z80,
     Calibration,
     calibrate_year,
@@ -27,7 +27,7 @@ from tradedeal.models.calibration import (
     stretch,
     year_facts,
 )
-from tradedeal.models.scores import Backtest, piled_pct, seasonal_scale
+from tradedeal.models.forecast.scores import Backtest, piled_pct, seasonal_scale
 
 
 def with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def with_auto(bt: Backtest) -> Backtest:
     each read as a two-piece log-normal through its median and interval bounds
     (:func:`mixture_quantiles`); the mixture's interval is then stretched or narrowed by the
     factor the combination's own errors judged by the origin call for
-    (:class:`~tradedeal.models.calibration.Calibration`: a mixture of calibrated models is wider
+    (:class:`~tradedeal.models.forecast.calibration.Calibration`: a mixture of calibrated models is wider
     than the promise). Year totals: the simulated totals of every model pooled, in equal numbers.
     """
     forecasts = bt.forecasts[bt.forecasts["model"] != AUTO]

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.models import AUTO
-from tradedeal.models.rolling import RECORD_START
-from tradedeal.models.scores import Backtest
+from tradedeal.models.forecast import AUTO
+from tradedeal.models.forecast.rolling import RECORD_START
+from tradedeal.models.forecast.scores import Backtest
 
 
 def format_probability(p: float) -> str:
@@ -28,12 +28,12 @@ def format_probability(p: float) -> str:
 
 
 def headline_sentences(table: pd.DataFrame, *, backtests: dict[str, Backtest] | None = None) -> list[str]:
-    """Two or three sentences that answer the report, computed from a :func:`~tradedeal.models.projection.forecast_table`.
+    """Two or three sentences that answer the report, computed from a :func:`~tradedeal.models.forecast.projection.forecast_table`.
 
     They name the series (``covered_total`` when the table has it), the coverage, the months
     observed, the projected calendar-year total with its 80 % band and share of the target, and
     the probability of reaching the full-year target. With ``backtests`` (from
-    :func:`~tradedeal.models.projection.realtime_backtests`), a third sentence says how often the same model's 80 % bands,
+    :func:`~tradedeal.models.forecast.projection.realtime_backtests`), a third sentence says how often the same model's 80 % bands,
     made each month from that month's data, held the outcome of the complete years before the
     projected one. Figures: $bn with 1 decimal, % with 1 decimal.
     """
@@ -68,7 +68,7 @@ def headline_sentences(table: pd.DataFrame, *, backtests: dict[str, Backtest] | 
 def _held(bt: Backtest, model: str, year: int) -> str | None:
     """How often ``model``'s 80 % year-total bands held the outcome, in the complete years before
     ``year`` from the first whose projections were calibrated (a year after
-    :data:`~tradedeal.models.rolling.RECORD_START`, as in ``benchmarks/forecast.py``)."""
+    :data:`~tradedeal.models.forecast.rolling.RECORD_START`, as in ``benchmarks/forecast.py``)."""
     first = pd.Period(RECORD_START, "M") + 12
     try:
         by_year = bt.year_score(origins=(str(first), f"{year - 1}-12"), by="year")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.models import AUTO
+from tradedeal.models.forecast import AUTO
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Backtest:
     ``forecasts``: ``model, origin, horizon, month, actual, mean, lower, upper, model_lower,
     model_upper, calibration, scale, largest_usd, chosen`` (USD). ``lower``/``upper`` are the
     model's interval stretched on logs by the real-time calibration factor (``calibration``, see
-    :class:`~tradedeal.models.calibration.Calibration`); ``model_*`` are the model's own.
+    :class:`~tradedeal.models.forecast.calibration.Calibration`); ``model_*`` are the model's own.
     ``largest_usd`` is the largest month of the 36 before the origin (to measure how far the
     bands reach; nothing is capped). ``scale`` is the in-sample mean absolute seasonal difference
     at the origin, the MASE denominator; ``chosen`` names the models an ``auto`` row combines.

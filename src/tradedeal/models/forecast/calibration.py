@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 from scoringrules import crps_ensemble
 
-from tradedeal.models.scores import piled_pct
+from tradedeal.models.forecast.scores import piled_pct
 
 #: Year totals are reported as 10th/50th/90th percentiles.
 Z80 = float(stats.norm.ppf(0.9))

@@ -3,8 +3,8 @@ change.
 
 Every function takes a monthly series (USD, month PeriodIndex) or a tidy long frame, and
 returns pandas objects; percentages are 0–100. Whether purchases sped up after the agreement,
-tested, is :mod:`tradedeal.models.verdict` (the primary specification, its control, calibrated
-inference and placebos) and :mod:`tradedeal.models.specifications` (every other specification).
+tested, is :mod:`tradedeal.models.momentum.verdict` (the primary specification, its control, calibrated
+inference and placebos) and :mod:`tradedeal.models.momentum.specifications` (every other specification).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import pandas as pd
 
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
-from tradedeal.models import seasonal
-from tradedeal.models.seasonal import DEFAULT_METHOD
-from tradedeal.models.seasonal import monthly as _monthly
+from tradedeal.models.shared import seasonal
+from tradedeal.models.shared.seasonal import DEFAULT_METHOD
+from tradedeal.models.shared.seasonal import monthly as _monthly
 
 
 def yoy_growth(series: pd.Series) -> pd.Series:
@@ -38,7 +38,7 @@ def vs_baseline_month(series: pd.Series, *, baseline_year: int = BASELINE_YEAR) 
 
 
 def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.Series:
-    """Seasonally adjusted series: :func:`tradedeal.models.seasonal.seasonally_adjust`."""
+    """Seasonally adjusted series: :func:`tradedeal.models.shared.seasonal.seasonally_adjust`."""
     return seasonal.seasonally_adjust(_monthly(series), method=method)
 
 

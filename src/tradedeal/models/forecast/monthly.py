@@ -15,7 +15,7 @@ Models (all but ``ratio`` through statsmodels, all on logs):
 
 Interventions are real time (``events="realtime"``, the default): a model fitted with data up to
 ``as_of`` knows only what was known then (:func:`events`). An event is dated by the month it
-began (:data:`~tradedeal.models.events.EVENTS`, public on the day) and enters a model once three months of it have been
+began (:data:`~tradedeal.models.shared.events.EVENTS`, public on the day) and enters a model once three months of it have been
 observed. The end of the 2020 shock is never assumed: while the data has not shown it, the shock
 is open and the forecast carries it on; it ends at the first month whose change on a year
 earlier is back at the median of the twelve months before the shock, and a recovery term starts
@@ -38,10 +38,8 @@ from statsmodels.tsa.statespace.structural import UnobservedComponents
 
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
-from tradedeal.models import MODELS
-from tradedeal.models.events import (  # noqa: F401  (the events' names, as callers know them)
-    EVENT_RULES, EVENTS, EX_POST, Event, events, interventions, recovery_month,
-)
+from tradedeal.models.forecast import MODELS
+from tradedeal.models.shared.events import EVENT_RULES, Event, events, interventions
 
 MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
 def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.Series:

@@ -1,11 +1,11 @@
 """Robustness as estimates: the momentum question asked every reasonable way, each answer with its interval.
 
-Every specification of :mod:`tradedeal.models.verdict` — seasonal method × sample start × break
+Every specification of :mod:`tradedeal.models.momentum.verdict` — seasonal method × sample start × break
 month × control × treatment of the 2020 shock — is estimated with the same calibrated test, and
 two sensitivities of the primary design, with and without the control: month effects that differ
 from the 2018 tariffs to the agreement, and the anticipation months 2019-10..2020-01 dummied.
 The result is a table for a forest plot; the headline stays with the primary specification
-alone (:data:`tradedeal.models.verdict.PRIMARY`). No count of "significant" specifications is
+alone (:data:`tradedeal.models.momentum.verdict.PRIMARY`). No count of "significant" specifications is
 made: the specifications are strongly correlated, and a count of votes says less than the
 spread of the estimates.
 """
@@ -18,8 +18,7 @@ from itertools import product
 import pandas as pd
 
 from tradedeal.errors import TradedealError
-from tradedeal.models import seasonal
-from tradedeal.models.verdict import (
+from tradedeal.models.momentum.primary import (
     ALPHA,
     CONTROLS,
     DRAWS,
@@ -31,6 +30,7 @@ from tradedeal.models.verdict import (
     Specification,
     estimate,
 )
+from tradedeal.models.shared import seasonal
 
 STARTS = ("2013-01", "2017-01")
 BREAKS = (str(SIGNED), str(IN_FORCE))

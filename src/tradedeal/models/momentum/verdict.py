@@ -9,13 +9,13 @@ change, relative to its purchases of US goods outside Annex 6.1?* The primary sp
   aircraft out, as in the control), or the log ratio of it to the control (``uncovered``: the
   HS6 lines outside Annex 6.1, same data and vintage);
 - a linear trend, eleven month effects, a step from China's retaliatory tariffs (2018-07, from
-  :data:`tradedeal.models.forecast.EVENTS`), a level change and a slope change at the break;
+  :data:`tradedeal.models.forecast.monthly.EVENTS`), a level change and a slope change at the break;
 - the break month is fixed by the calendar (entry into force), never chosen by fit;
 - the months of the 2020 shock each get their own dummy (they inform neither trend): the shock
-  starts with :data:`~tradedeal.models.forecast.EVENTS` and ends by the real-time rule of
-  :func:`tradedeal.models.forecast.recovery_month` applied to all US goods exports to China;
-- the specification itself (data, design, estimate) is :mod:`tradedeal.models.primary`;
-- the slope change's p-value and interval come from :func:`tradedeal.models.calibrated.calibrated_test`
+  starts with :data:`~tradedeal.models.forecast.monthly.EVENTS` and ends by the real-time rule of
+  :func:`tradedeal.models.forecast.monthly.recovery_month` applied to all US goods exports to China;
+- the specification itself (data, design, estimate) is :mod:`tradedeal.models.momentum.primary`;
+- the slope change's p-value and interval come from :func:`tradedeal.models.shared.calibrated.calibrated_test`
   (FGLS with AR(1) errors calibrated by a parametric bootstrap under the fitted null);
 - the placebo rank is two-sided, by ``|t|``, among placebo windows away from the 2018 tariffs.
 """
@@ -28,12 +28,11 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.agreement.window import Window
-from tradedeal.models.calibrated import calibrated_test
-from tradedeal.models.primary import (  # noqa: F401  (the specification's names, as callers know them)
-    ALPHA, ANTICIPATION, CONTROL_NAMES, CONTROLS, COVID_RULES, DRAWS, IN_FORCE, METHODS, MIN_POST, MIN_PRE, PRIMARY,
-    SEASON_SHIFT, SEED, SHOCK_FIRST, SIGNED, TARIFF_MONTH, TREATED_COVERAGE, VARIANTS, Inputs, MomentumEstimate,
-    Specification, design, estimate, inputs, outcome, shock_months,
+from tradedeal.models.momentum.primary import (
+    ALPHA, CONTROL_NAMES, DRAWS, IN_FORCE, MIN_PRE, PRIMARY, SEED, TARIFF_MONTH, TREATED_COVERAGE, Inputs,
+    MomentumEstimate, design, estimate, inputs, outcome,
 )
+from tradedeal.models.shared.calibrated import calibrated_test
 
 #: A placebo window is a tariff artefact when the 2018-07 step lies inside its post-window, or
 #: its break comes at most this many months after the step (the step is then identified by that
