@@ -172,7 +172,8 @@ FAULTS: tuple[Fault, ...] = (
           '        "change_from_prices_usd": sums["value_usd"] - sums["value_at_2017_prices_usd"],',
           '"change_from_prices_usd": sums["value_at_2017_prices_usd"] - first,\n'
           '        "change_from_volume_usd": sums["value_usd"] - sums["value_at_2017_prices_usd"],',
-          ("tests/test_volumes.py::test_crude_oil_2020_at_2017_prices",)),
+          ("tests/test_volumes.py::test_crude_oil_2020_at_2017_prices",
+           "tests/test_volumes.py::test_synthetic_split_adds_up_and_flags_a_change_of_unit")),
     Fault("headline_sentence_without_its_full_stop", "src/**/headline.py",
           'return " ".join(p if p.endswith((".", "!", "?")) else p + "." for p in parts)',
           'return " ".join(parts)',
