@@ -52,6 +52,7 @@ class Fault:
 FIG = "tests/test_figures.py"
 TOL = "tests/test_nbval_tolerance.py"
 CI = "tests/test_ci.py"
+NBVAL = ("--nbval", "--nbval-current-env", "--nbval-sanitize-with", "notebooks/sanitize.cfg")
 
 FAULTS: tuple[Fault, ...] = (
     # ---- verdict words and their direction
@@ -212,6 +213,14 @@ FAULTS: tuple[Fault, ...] = (
     Fault("tolerance_integers_get_a_tolerance", "tests/nbval_tolerance.py",
           "if tol.exact or not (tol.integers or (_is_decimal(stored) and _is_decimal(fresh))):",
           "if tol.exact:", (TOL,)),
+    # ---- what only a figure shows: its plotted data, compared by nbval
+    Fault("figure_baseline_bars_from_2018", "src/**/plots.py",
+          "str(baseline_year): series[series.index.year == baseline_year].to_numpy() / BN,",
+          "str(baseline_year): series[series.index.year == baseline_year + 1].to_numpy() / BN,",
+          ("notebooks/04_product.ipynb", *NBVAL)),
+    Fault("figure_cumulative_purchases_not_cumulated", "src/**/plots.py",
+          "purchases.cumsum().to_numpy() / BN", "purchases.to_numpy() / BN",
+          ("notebooks/01_tracker.ipynb", *NBVAL)),
     # ---- readers, cache, figure data, tolerance plugin
     Fault("month_text_always_refused", "src/**/months.py",
           "match = _MONTH.fullmatch(value.strip()) if isinstance(value, str) else None", "match = None",
