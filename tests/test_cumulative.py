@@ -54,9 +54,9 @@ def test_headline_puts_years_on_one_coverage(root):
     snap = Snapshot(root)
     result = answers.tracker_result(snap, 2020, "2020-12")
     sentences = answers.headline_sentences(result, answers.side_by_side(snap), answers.energy_split(result.window))
-    assert sentences[0] == ("Through 2020-12 China bought $93.7bn of covered US goods (annex_6_1), "
-                            "58.9 % of the 2020 target")
-    assert "annex_6_1_ex_civil_aircraft" in sentences[1] and "2020 reached 62.6 %" in sentences[1]
+    assert sentences[0] == ("Through 2020-12 China bought $93.7bn of covered US goods (all Annex 6.1 goods including "
+                            "civil aircraft), 58.9 % of the 2020 target")
+    assert "Annex 6.1 goods without civil aircraft" in sentences[1] and "2020 reached 62.6 %" in sentences[1]
     assert "63.5 % of the target to date" in sentences[1]
     assert sentences[2].startswith("At 2017 unit values energy in 2020 reached")
     with pytest.raises(ParameterError, match="year must be one of 2020, 2021 or 2020-2021; got '2019-2020'"):
@@ -136,11 +136,12 @@ def test_headlines_of_2021_and_of_both_years(root):
     result = answers.tracker_result(snap, 2021, "2021-06")
     sentences = answers.headline_sentences(result, answers.side_by_side(snap), answers.energy_split(result.window))
     assert sentences == [
-        "Through 2021-06 China bought $51.5bn of covered US goods (annex_6_1_ex_civil_aircraft), 29.1 % of the "
-        "2021 target and 64.7 % of the target to date (seasonal proration)",
+        "Through 2021-06 China bought $51.5bn of covered US goods (Annex 6.1 goods without civil aircraft; published "
+        "final tallies include them), 29.1 % of the 2021 target and 64.7 % of the target to date (seasonal proration)",
         "Over both years, 2020-01 to 2021-06 China bought $140.6bn of covered US goods "
-        "(annex_6_1_ex_civil_aircraft), 44.0 % of the two-year target of $319.6bn",
+        "(Annex 6.1 goods without civil aircraft; published final tallies include them), 44.0 % of the two-year "
+        "target of $319.6bn",
     ]
     both = answers.tracker_result(snap, "2020-2021")
-    assert answers.headline_sentences(both)[2] == ("2020 counts as revised in the release with data through 2021-05 "
-                                                   "($89.25bn first published, $89.13bn revised)")
+    assert answers.headline_sentences(both)[1] == ("The figures end in 2021-11, 23 of the 24 months: against the "
+                                                   "target to that month (seasonal proration) the share is 63.0 %")

@@ -480,8 +480,9 @@ def test_the_headline_states_the_year_end_odds(root):
     run = realtime_backtests(snap, coverage=window.coverage, jobs=2)["backtests"]
     first, projected, held = headline_sentences(table, backtests=run)
     target = table.set_index("category").loc["covered_total", "target_usd"]
-    assert first == (f"Through 2021-11 China bought $101.0bn of covered US goods in 2021 (coverage "
-                     f"annex_6_1_ex_civil_aircraft), {100 * 100_986_670_042 / target:.1f} % of the full-year "
+    assert first == (f"Through 2021-11 China bought $101.0bn of covered US goods in 2021 (Annex 6.1 goods without "
+                     f"civil aircraft; published final tallies include them), {100 * 100_986_670_042 / target:.1f} % "
+                     "of the full-year "
                      f"target of ${target / 1e9:,.1f}bn.")
     assert projected.startswith("Projected to December (a forecast, auto), 2021 ends at $")
     assert projected.endswith("the probability of reaching it is under 1 %.")

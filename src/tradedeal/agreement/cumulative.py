@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, CATEGORIES, COVERED_TOTAL
+from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, CATEGORIES, COVERAGES, COVERED_TOTAL, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import (
     BASELINE_YEAR,
     GOODS,
@@ -97,20 +97,41 @@ class TwoYears(OnWindow):
         out["pct_of_target_to_date"] = 100 * out["purchases_usd"] / out["target_to_date_usd"]
         return out.set_index("period")
 
+    def target_paths(self) -> dict[str, pd.DataFrame]:
+        """The cumulative two-year target by month, 2020-01 to 2021-12, under each proration, by
+        category and in total: 2020's path, then 2020's target plus 2021's path, both on this
+        view's baseline (the newest release's 2017 where it counts)."""
+        monthly = self.window.monthly()
+        t = self.table.set_index("category")
+        base = monthly.loc[monthly.index.year == BASELINE_YEAR, list(GOODS)].sum()
+        target_2021 = t["target_two_years_usd"] - t["target_2020_usd"]
+        out = {}
+        for proration in PRORATIONS:
+            first = target_path(monthly, YEARS[0], proration=proration) * (t["target_2020_usd"] / (base + increments(YEARS[0])))
+            second = target_path(monthly, YEARS[-1], proration=proration) * (target_2021 / (base + increments(YEARS[-1])))
+            path = pd.concat([first, second + t["target_2020_usd"]])[list(GOODS)]
+            path[COVERED_TOTAL] = path[list(CATEGORIES)].sum(axis=1, min_count=len(CATEGORIES))
+            out[proration] = path
+        return out
+
     def headline_sentences(self) -> list[str]:
-        """The two-year answer in words, with its coverage and what the data lack."""
+        """The two-year answer in words, with its coverage and the months it counts (the published
+        tallies and the revisions: :func:`tradedeal.agreement.published.compare`)."""
         t = self.table.set_index("category").loc[COVERED_TOTAL]
         out = [f"Over 2020-01 to {self.as_of} China bought ${t['purchases_usd'] / 1e9:.1f}bn of covered US goods "
-               f"({self.coverage}), {t['pct_of_two_year_target']:.1f} % of the two-year target of "
+               f"({coverage_phrase(self.coverage)}), {t['pct_of_two_year_target']:.1f} % of the two-year target of "
                f"${t['target_two_years_usd'] / 1e9:.1f}bn"]
         if self.as_of.month != 12:
-            out.append(f"The data end in {self.as_of}: against the target to that month "
-                       f"({self.proration} proration) the figure is {t['pct_of_target_to_date']:.1f} %")
-        if not self.revisions.empty:
-            r = self.revisions.set_index("category").loc[COVERED_TOTAL]
-            out.append(f"2020 counts as revised in the release with data through {r['revised_in']} "
-                       f"(${r['first_published_usd'] / 1e9:.2f}bn first published, ${r['newest_usd'] / 1e9:.2f}bn revised)")
+            out.append(f"The figures end in {self.as_of}, {12 + self.as_of.month} of the 24 months: against the target "
+                       f"to that month ({self.proration} proration) the share is {t['pct_of_target_to_date']:.1f} %")
         return out
+
+
+def coverage_phrase(coverage: str) -> str:
+    """A coverage in words for a sentence, saying when it is not the published final tallies'
+    (all Annex 6.1 goods including civil aircraft)."""
+    words = COVERAGES[coverage].words
+    return words if coverage == DEFAULT_COVERAGE else f"{words}; published final tallies include them"
 
 
 def revisions(releases: pd.DataFrame, through: pd.Period) -> pd.DataFrame:

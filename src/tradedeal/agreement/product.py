@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.agreement import volumes
-from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
+from tradedeal.agreement.concordance import CATEGORIES, COVERAGES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR, YEARS, annual_targets
 from tradedeal.agreement.window import OnWindow, Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
@@ -92,10 +92,15 @@ class ProductProfile(OnWindow):
         back = 12 * (self.year - BASELINE_YEAR)
         now, then = m.loc[start:self.as_of].sum(), m.loc[start - back:self.as_of - back].sum()
         change = f"{100 * (now / then - 1):+.1f} %" if then > 0 else "from nothing"
-        months = f"{start}" if self.as_of == start else f"{start} to {self.as_of}"
-        out = [f"From {months} US exports of {self.name} to China were ${now / 1e9:.2f}bn against "
-               f"${then / 1e9:.2f}bn in the same months of {BASELINE_YEAR} ({change}; {self.coverage}, "
-               f"{self.category}{' / ' + self.subcategory if self.subcategory else ''})"]
+        months = f"In {start}" if self.as_of == start else f"From {start} to {self.as_of}"
+        end = self.monthly.index.max()
+        if self.as_of == end and end.month != 12:  # the HS lines end within the year: say so
+            counted = "January" if end.month == 1 else f"January to {end.strftime('%B')}"
+            months += f" ({counted} only: the HS data end in {end})"
+        out = [f"{months} US exports of {self.name} to China were ${now / 1e9:.2f}bn against "
+               f"${then / 1e9:.2f}bn in the same months of {BASELINE_YEAR} ({change}; "
+               f"{COVERAGES[self.coverage].words}, {self.category}"
+               f"{' / ' + self.subcategory if self.subcategory else ''})"]
         split = self.price_volume()
         if self.year in split.index and split.loc[self.year, "comparable_share_pct"] > 0:
             r = split.loc[self.year]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import NOT_COVERED
+from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, COVERED_TOTAL, NOT_COVERED
 from tradedeal.agreement.targets import (
     GOODS,
     INCREMENTS_USD,
@@ -19,7 +19,7 @@ from tradedeal.agreement.targets import (
 from tradedeal.agreement.window import OnWindow, Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.descriptions import NO_DESCRIPTION
-from tradedeal.ingest.snapshot import Snapshot
+from tradedeal.ingest.snapshot import Snapshot, annual
 
 COLUMNS = (
     "category",
@@ -48,8 +48,11 @@ class Tracker(OnWindow):
 
     def header(self) -> list[str]:
         """Lines that state what the table shows: period, coverage, proration, data vintage."""
+        short = self.window.months_counted()
+        counted = f", {short}: the figures end there" if short else ""
         return [
-            f"Phase One purchases, {self.year}, through {self.as_of} (US exports to China, USD, not seasonally adjusted)",
+            f"Phase One purchases, {self.year}, through {self.as_of}{counted} (US exports to China, USD, not seasonally "
+            "adjusted)",
             *self.window.question()[1:],
             f"proration of the target within the year: {self.proration}",
         ]
@@ -143,3 +146,38 @@ def prorations_note(window: Window) -> str:
         return (f"Through {window.as_of}, December, the three agree: each asks for the whole annual target by year "
                 "end, so they differ only within the year.")
     return f"Through {window.as_of}: annual sets no target before December, so its column is blank."
+
+
+#: How the HS6 lines are named where a row says which release its figures are.
+HS6_RELEASE = "Census HS6 lines, pulled before the June-2021 annual revision"
+
+
+def annual_by_release(window: Window) -> pd.DataFrame:
+    """US exports inside and outside the coverage by calendar year through ``window.as_of``,
+    each row naming its release (``release``).
+
+    Complete years come from the HS6 lines (a year without all twelve months is left out, never
+    summed). On the published aggregates' coverage, the newest release known at ``as_of`` adds
+    its 2020 where it revised it and its 2021 year to date, whose not-covered figure it does not
+    give (blank). Index ``year`` (text: ``2020``, ``2020 revised``, ``2021 through 2021-11``).
+    """
+    years = annual(window.monthly()).dropna(how="all")
+    out = years.add_suffix("_usd")
+    out.index = out.index.astype(str).rename("year")
+    out["release"] = HS6_RELEASE
+    releases = window.snapshot.category_releases()
+    known = releases[releases["data_through"] <= window.as_of]
+    if window.coverage != AGGREGATE_COVERAGE or known.empty:
+        return out
+    through = known["data_through"].max()
+    newest = known[known["data_through"] == through].set_index("category")
+    named = f"release with data through {through}"
+    rows = {}
+    revised = newest["value_2020_usd"].reindex([*GOODS, NOT_COVERED]).astype("float64")
+    if "2020" in out.index and abs(revised[COVERED_TOTAL] - out.loc["2020", f"{COVERED_TOTAL}_usd"]) >= 0.5:
+        rows["2020 revised"] = revised
+    ytd = newest["value_2021_ytd_usd"].reindex(list(GOODS)).astype("float64")
+    rows[f"2021 through {through}"] = ytd.reindex([*GOODS, NOT_COVERED])  # not covered: not a year-to-date figure
+    extra = pd.DataFrame(rows).T.add_suffix("_usd").reindex(columns=out.columns[:-1])
+    extra["release"] = named
+    return pd.concat([out, extra]).rename_axis("year")

@@ -59,6 +59,14 @@ class Window:
             f"data: {self.citation()}",
         ]
 
+    def months_counted(self) -> str | None:
+        """``January only`` or ``January to November, 11 of 12 months`` when the year is answered
+        through part of itself because its figures end there (a note says why), else None."""
+        for note in self.notes:
+            if self.year is not None and note.startswith(f"{self.year} is counted through"):
+                return note[note.index("(") + 1:note.index(")")]
+        return None
+
     def fields(self) -> dict[str, str]:
         """The columns every CSV row and JSON record carries: ``vintage`` and ``as_of``."""
         return {"vintage": self.vintage, "as_of": str(self.as_of)}
@@ -138,5 +146,23 @@ def select(snapshot: Snapshot | None = None, *, year: int | None = None, as_of=N
         month = in_year.index.max()
     if not first <= month <= last:
         raise DataNotAvailableError(f"as_of {month} is outside the data: {chosen} figures run {first} to {last}")
+    if as_of is None and year is not None and (short := partial_year(year, month, chosen, snapshot)):
+        notes.append(short)
     notes += snapshot.source_notes(chosen, month)
     return Window(snapshot, year, month, chosen, tuple(notes))
+
+
+def partial_year(year: int, month: pd.Period, coverage: str, snapshot: Snapshot) -> str | None:
+    """Why a year is answered through ``month`` only, in words, when the coverage's figures end
+    before its December (``None`` when they reach it): the months counted, where the figures end,
+    and where another coverage runs further."""
+    if month >= pd.Period(f"{year}-12", "M"):
+        return None
+    counted = "January only" if month.month == 1 else f"January to {month.strftime('%B')}, {month.month} of 12 months"
+    text = (f"{year} is counted through {month} only ({counted}): the figures for {COVERAGES[coverage].words} "
+            f"end in {month}")
+    others = {c: snapshot.available_through(c) for c in COVERAGES if c != coverage}
+    further = {c: end for c, end in others.items() if end > month}
+    if further:
+        text += "; " + "; ".join(f"those for {COVERAGES[c].words} run to {end}" for c, end in further.items())
+    return text

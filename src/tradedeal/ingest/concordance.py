@@ -29,10 +29,12 @@ CIVIL_AIRCRAFT = "880000"
 
 @dataclass(frozen=True)
 class Coverage:
-    """A named set of covered products: the concordance less ``excluded`` codes."""
+    """A named set of covered products: the concordance less ``excluded`` codes; ``words`` names
+    it in a sentence (``all Annex 6.1 goods including civil aircraft``)."""
 
     name: str
     description: str
+    words: str
     excluded: frozenset[str] = frozenset()
 
 
@@ -45,11 +47,13 @@ COVERAGES: dict[str, Coverage] = {
         Coverage(
             "annex_6_1",
             "Annex 6.1 covered products: HS4 lines, energy lines at HS6, civil aircraft under Census code 880000",
+            "all Annex 6.1 goods including civil aircraft",
         ),
         Coverage(
             AGGREGATE_COVERAGE,
             "Annex 6.1 as transcribed at HS4, without civil aircraft (Census code 880000): "
             "the coverage of the published 2021 category aggregates",
+            "Annex 6.1 goods without civil aircraft",
             frozenset({CIVIL_AIRCRAFT}),
         ),
     )

@@ -58,7 +58,7 @@ def checkout_root() -> Path:
     return _CHECKOUT_ROOT
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """The process's umask (read by setting it and setting it back)."""
     mask = os.umask(0o022)
     os.umask(mask)
@@ -73,7 +73,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a file here is as shareable as any other
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; a file here is as shareable as any other
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -22,7 +22,7 @@ import pandas as pd
 from tradedeal.errors import ParameterError, SchemaError, SourceError
 from tradedeal.ingest import sources, vintages
 from tradedeal.ingest.build import ensure_built, load_table, read_manifest
-from tradedeal.ingest.paths import _umask
+from tradedeal.ingest.paths import current_umask
 from tradedeal.ingest.remote import CensusClient, FredClient, make_session
 from tradedeal.months import parse_month
 
@@ -48,7 +48,7 @@ def _staging(source: str, root) -> Iterator[Path]:
         if now - old.stat().st_mtime > _STALE_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(dir=folder, prefix=".tmp-"))
-    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a vintage is as shareable as its data folder
+    os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp makes 0700; a vintage is as shareable as its data folder
     try:
         yield staging
     finally:

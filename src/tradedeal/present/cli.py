@@ -1,4 +1,5 @@
-"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `forecast`, `scan`, `momentum`, `report`.
+"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `product`, `forecast`, `scan`, `momentum`,
+`report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
@@ -20,6 +21,10 @@ from tradedeal.models.forecast import MODEL_CHOICES as CHOICES  # light: no stat
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.present.notebook_params import parameters_help
 from tradedeal.present.tables import FORMATS, UNITS, render
+
+
+#: What ``tradedeal tracker --table`` prints.
+TRACKER_TABLES = ("tracker", "published", "gaps")
 
 
 class UsageError(TradedealError):
@@ -99,8 +104,23 @@ def build_parser() -> argparse.ArgumentParser:
     tracker.add_argument("--prices", choices=PRICES, default="current",
                          help="current US dollars, or 2017: energy lines' quantities at their 2017 unit values, with "
                               "the price/volume split of the shortfall (default: current)")
+    tracker.add_argument("--table", choices=TRACKER_TABLES, default=None,
+                         help="what to print: the tracker, the two-year answer beside the published tallies, or the "
+                              "gaps between them in $bn (default: the tracker; with --year 2020-2021 and the table "
+                              "format, all three)")
     _question_options(tracker, coverage, formats, vintage)
     _units_option(tracker)
+
+    product = commands.add_parser("product", help="one product in depth, without a kernel: the 04_product report "
+                                                  "as text")
+    product.add_argument("product", metavar="CODE_OR_NAME",
+                         help="a product name (soybeans, pork, crude_oil, ...), an Annex 6.1 sub-category or an HS4/HS6 "
+                              "code, kept as text (0203 is pork)")
+    product.add_argument("--year", type=_year, default=2020,
+                         help="the year to compare with 2017 (default: 2020; targets for 2020 and 2021)")
+    product.add_argument("--as-of", help="last month used, YYYY-MM (default: the year's latest month in the HS data)")
+    _question_options(product, coverage, formats, vintage)
+    _units_option(product)
 
     forecast = commands.add_parser("forecast", help="year-end projections against the targets")
     forecast.add_argument("--year", type=_year, required=True, help="the year to project (required; targets for 2020, 2021)")
@@ -227,9 +247,39 @@ def _run(args: argparse.Namespace) -> None:
 
         if args.year != TWO_YEARS:
             check_year(args.year)  # before any data is read
+        if args.table not in (None, "tracker") and args.year != TWO_YEARS:
+            raise UsageError(f"tradedeal tracker: --table {args.table} is for the two-year view (--year {TWO_YEARS})")
         result = tracker_at_prices(Snapshot(vintage=args.vintage), args.year, args.as_of, args.coverage,
                                    proration=args.proration, prices=args.prices)
-        _emit(result.table, args.format, result.window, result.header(), list(result.notes), args.units)
+        if args.table in (None, "tracker"):
+            _emit(result.table, args.format, result.window, result.header(), list(result.notes), args.units)
+        if args.year == TWO_YEARS and (args.table not in (None, "tracker") or args.format == "table"):
+            from tradedeal.agreement.published import compare
+            from tradedeal.present import published
+
+            found = compare(result)
+            if args.format == "table" and args.table is None:
+                sys.stdout.write("\n" + published.text(found, units=args.units))
+            elif args.format == "table":
+                sys.stdout.write(published.text(found, units=args.units) if args.table == "published" else
+                                 render(found.gaps, "table", header=found.header(), units=args.units))
+            else:
+                _emit(found.table if args.table == "published" else found.gaps, args.format, result.window,
+                      found.header(), list(found.notes), args.units)
+    elif args.command == "product":
+        from tradedeal.agreement.product import profile
+        from tradedeal.ingest.snapshot import Snapshot
+        from tradedeal.present import product_text
+        from tradedeal.present.notebook_params import PARAMS
+
+        name = PARAMS["product"].read(args.product)  # the notebook's own rule: names, sub-categories, codes as text
+        found = profile(Snapshot(vintage=args.vintage), name, year=args.year, as_of=args.as_of, coverage=args.coverage)
+        if args.format == "table":
+            sys.stdout.write(product_text.text(found, units=args.units))
+        else:
+            sys.stdout.write(product_text.machine(found, args.format))
+            for note in [f"data: {found.window.citation()}", *found.window.notes]:
+                print(f"note: {note}", file=sys.stderr)
     elif args.command == "forecast":
         from tradedeal.agreement.window import select
         from tradedeal.ingest.snapshot import Snapshot

@@ -23,6 +23,18 @@ LABELS: dict[str, str] = {
     "pct_of_two_year_target": "Share of the two-year target (%)",
     "pct_of_ytd_target_at_2017_prices": "Share of the target to date, at 2017 prices (%)",
     "comparable_share_pct": "Share with comparable units (%)",
+    # the comparison with the published tallies (agreement.published)
+    "tally": "Tally",
+    "period": "Period",
+    "basis": "Basis",
+    "months_counted": "Months counted",
+    "release": "Figures as released",
+    "pct_of_target": "Share of the target (%)",
+    "differs_because": "Why it differs from this package's answer",
+    "reason": "Reason",
+    "figure": "Figure",
+    "amount_usd": "Amount ($bn)",
+    "effect": "Effect",
     # categories and coverages (row labels)
     "agriculture": "Agriculture",
     "manufactures": "Manufactures",
@@ -119,11 +131,28 @@ def _words(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December")
+
+
+def observed_field(through) -> str:
+    """The field of an observed sum from January through ``through`` (a month, ``YYYY-MM``):
+    ``observed_total_usd`` for a whole year, else ``observed_jan_nov_usd`` (labelled ``Observed,
+    January-November ($bn)``), so a part of a year is never labelled a year total."""
+    month = pd.Period(str(through), "M").month
+    if month == 12:
+        return "observed_total_usd"
+    return "observed_jan_usd" if month == 1 else f"observed_jan_{_MONTHS[month - 1]}_usd"
+
+
 def label(name) -> str:
     """The reader's label of a field name, with its unit (``_usd`` → ``($bn)``, ``_pct`` → ``(%)``)."""
     text = str(name)
     if text in LABELS:
         return LABELS[text]
+    if match := re.fullmatch(r"observed_jan(?:_(\w{3}))?_usd", text):
+        return f"Observed, January-{_MONTH_NAMES[_MONTHS.index(match[1])]} ($bn)" if match[1] else "Observed, January ($bn)"
     if match := re.fullmatch(r"qty_(\w+)", text):
         return f"Quantity ({match[1]})"
     if match := re.fullmatch(r"usd_per_(\w+)", text):
@@ -155,7 +184,7 @@ def kind(name) -> str:
         return "prob"
     if text.startswith(("required_vs_", "relative_")) or text == "mase":
         return "ratio"
-    if text in ("n", "lines", "remaining_months"):
+    if text in ("n", "lines", "remaining_months", "months_counted"):
         return "count"
     if "year" in text or text in ("code", "hs6", "hs4", "as_of", "month"):
         return "text"

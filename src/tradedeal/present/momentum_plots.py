@@ -8,7 +8,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
-from tradedeal.present.plots import _axes, _date_axis, caption, legend_outside
+from tradedeal.present.plots import axes_or_new, caption, date_axis, legend_outside
 
 REAL, PLACEBO = "#b03a2e", "#8c8c8c"
 CONTROL_COLORS = {"none": "#333333", "uncovered": "#1f5fa8", "total_other": "#d1761b"}
@@ -20,7 +20,7 @@ def placebo_chart(placebo: pd.DataFrame, *, break_month, estimate: float, lower:
     """Slope changes (log points a month) with their calibrated intervals at every placebo break
     (``placebo``: ``break_month, estimate, ci_lower, ci_upper, tariff_artefact``), and the real
     one at its break; the windows flagged as tariff artefacts are drawn hollow (out of the rank)."""
-    ax = _axes(ax, figsize=(10, 4.2))
+    ax = axes_or_new(ax, figsize=(10, 4.2))
     artefact = (placebo["tariff_artefact"].astype(bool) if "tariff_artefact" in placebo
                 else pd.Series(False, index=placebo.index))
     for flagged, part in placebo.groupby(artefact.to_numpy(), sort=True):
@@ -34,7 +34,7 @@ def placebo_chart(placebo: pd.DataFrame, *, break_month, estimate: float, lower:
     ax.errorbar([real_x], [estimate], yerr=[[estimate - lower], [upper - estimate]], fmt="D", ms=6, color=REAL,
                 ecolor=REAL, lw=1.5, label=f"the agreement, {break_month} (rank {rank})")
     ax.axhline(0, color="black", lw=0.8)
-    _date_axis(ax)
+    date_axis(ax)
     ax.set(title=title, ylabel="change in monthly log growth", xlabel="break month")
     legend_outside(ax)
     caption(ax, source)
@@ -46,7 +46,7 @@ def forest(table: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes
     control (``table`` as from :func:`tradedeal.models.momentum.specifications.specification_table`);
     the primary specifications are drawn in red."""
     rows = table.reset_index(drop=True)
-    ax = _axes(ax, figsize=(14, 0.17 * len(rows) + 1.6))
+    ax = axes_or_new(ax, figsize=(14, 0.17 * len(rows) + 1.6))
     y = np.arange(len(rows))[::-1]
     colors = [REAL if p else CONTROL_COLORS.get(c, "#333333") for c, p in zip(rows["control"], rows["primary"])]
     ax.hlines(y, rows["ci_lower"], rows["ci_upper"], colors=colors, lw=1.2)

@@ -123,6 +123,12 @@ def product(name: str, value) -> str:
 
     if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) in (4, 6):
         value = str(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        code = f"0{value}" if len(str(value)) in (3, 5) else str(value)
+        raise ParameterError(
+            f"{name} must be text; got the number {value!r}: papermill's -p reads {code} as a number and drops its "
+            f"leading zero. Pass it as text with papermill's -r ({'-r ' + name + ' ' + code}), or run "
+            f"`tradedeal product {code}` or `tradedeal report 04_product -p {name} {code}`")
     if not isinstance(value, str) or not value.strip():
         raise ParameterError(f"{name} must be a product name, an Annex 6.1 sub-category or an HS code; got {value!r}")
     text = value.strip()

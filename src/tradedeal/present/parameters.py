@@ -52,7 +52,10 @@ def describe(params: dict, window) -> str:
                 "coverage": f"{window.coverage} (default)", "year": f"{window.year} (default)"}
     shown = {k: v if v is not None else resolved.get(k, DEFAULTS_SHOWN.get(k, "default")) for k, v in params.items()}
     lines = ["Parameters: " + ", ".join(f"{k} = {v}" for k, v in shown.items())]
-    lines += [line[0].upper() + line[1:] for line in window.question()]
+    question = window.question()
+    if params.get("year") == TWO_YEARS:  # the two-year view's window is its last year's
+        question[0] = f"period: {TWO_YEARS}, through {window.as_of}"
+    lines += [line[0].upper() + line[1:] for line in question]
     lines.append("Software: " + environment())
     return "\n".join(lines)
 

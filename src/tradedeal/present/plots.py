@@ -17,7 +17,8 @@ BN = 1e9
 PALETTE = {"agriculture": "#4c9a2a", "manufactures": "#1f5fa8", "energy": "#d1761b", "covered_total": "#333333"}
 
 
-def _axes(ax, figsize=(9, 4)):
+def axes_or_new(ax, figsize=(9, 4)):
+    """``ax``, or the axes of a new figure of ``figsize`` when it is None."""
     if ax is None:
         _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
@@ -95,7 +96,8 @@ def _dates(index: pd.PeriodIndex):
     return index.to_timestamp()
 
 
-def _date_axis(ax) -> None:
+def date_axis(ax) -> None:
+    """Month ticks on the x axis: a few dates, written concisely."""
     import matplotlib.dates as mdates
 
     locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
@@ -111,12 +113,12 @@ def cumulative_vs_target(
     ``purchases``: monthly USD of the year (observed months only). ``target_path``: cumulative
     target by month, one column per proration (missing values are not drawn).
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for name, path in target_path.items():
         ax.plot(_dates(path.index), path.to_numpy() / BN, linestyle="--", marker="." if name == "annual" else None,
                 label=f"target ({name} proration)")
     ax.plot(_dates(purchases.index), purchases.cumsum().to_numpy() / BN, color="black", lw=2, label="purchases (cumulative)")
-    _date_axis(ax)
+    date_axis(ax)
     ax.set(title=title, ylabel="$bn, cumulative", xlabel="")
     ax.legend(fontsize=8, loc="upper left")
     caption(ax, source)
@@ -126,7 +128,7 @@ def cumulative_vs_target(
 def monthly_against_baseline(series: pd.Series, *, year: int, title: str, source: str, baseline_year: int = 2017,
                              ax=None) -> plt.Axes:
     """Monthly purchases in ``year`` beside the same months of the baseline year ($bn)."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     frame = pd.DataFrame({
         str(baseline_year): series[series.index.year == baseline_year].to_numpy() / BN,
     }, index=range(1, 13))
@@ -144,7 +146,7 @@ def monthly_against_baseline(series: pd.Series, *, year: int, title: str, source
 def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn per month", scale: float = BN,
           ax=None, shade: tuple[str, str] | None = None) -> plt.Axes:
     """Monthly series (columns) as lines; ``shade`` marks a span of months (e.g. the agreement)."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     for name, s in frame.items():
         s = _with_gaps(s)
         line, = ax.plot(_dates(s.index), s.to_numpy() / scale, label=_series_label(name), color=PALETTE.get(str(name)))
@@ -155,7 +157,7 @@ def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn pe
     if shade:
         lo, hi = (pd.Period(m, "M").to_timestamp() for m in shade)
         ax.axvspan(lo, hi, color="#f2e6c9", alpha=0.6, label="agreement in force")
-    _date_axis(ax)
+    date_axis(ax)
     ax.set(title=title, ylabel=ylabel, xlabel="")
     if frame.shape[1] > 1 or shade:  # one series is named by the title and the axis
         legend_outside(ax)
@@ -170,13 +172,13 @@ def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source:
     category (energy) can span a factor of ten or more, which a linear axis flattens into a
     line.
     """
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     ax.plot(_dates(history.index), history.to_numpy() / BN, color="black", label="observed")
     x = _dates(forecast.index)
     ax.fill_between(x, forecast["lower"] / BN, forecast["upper"] / BN, color="#1f5fa8", alpha=0.25,
                     label="forecast, 80% interval")
     ax.plot(x, forecast["mean"] / BN, color="#1f5fa8", linestyle="--", label="forecast")
-    _date_axis(ax)
+    date_axis(ax)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))  # 0.1, 1, 10 (not 10^-1 …)
     ax.yaxis.set_minor_formatter(mticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
@@ -188,7 +190,7 @@ def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source:
 
 def contributions_bar(table: pd.DataFrame, *, title: str, source: str, n: int = 10, ax=None) -> plt.Axes:
     """Horizontal bars of the ``n`` largest contributions (``change_usd``), $bn."""
-    ax = _axes(ax, figsize=(8, 0.35 * min(n, len(table)) + 1.2))
+    ax = axes_or_new(ax, figsize=(8, 0.35 * min(n, len(table)) + 1.2))
     top = table.head(n).iloc[::-1]
     colors = np.where(top["change_usd"] >= 0, "#4c9a2a", "#b03a2e")
     ax.barh([str(i) for i in top.index], top["change_usd"] / BN, color=colors)
@@ -201,7 +203,7 @@ def contributions_bar(table: pd.DataFrame, *, title: str, source: str, n: int = 
 def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
     """Real-time projections of a year's total by ``as_of`` month, per model, against the outcome,
     with ``auto``'s 80 % band shaded."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     auto = frame[frame["model"] == "auto"]
     if not auto.empty:
         ax.fill_between(_dates(pd.PeriodIndex(auto["as_of"])), auto["p10_usd"] / BN, auto["p90_usd"] / BN,
@@ -213,7 +215,7 @@ def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None
     through = pd.Period(frame["through"].iloc[0], "M")
     label = "observed total" if through.month == 12 else f"observed, January to {through} only (not a year total)"
     ax.axhline(observed / BN, color="black", lw=1.5, linestyle=":", label=label)
-    _date_axis(ax)
+    date_axis(ax)
     ax.set(title=title, ylabel="$bn, projected year total", xlabel="data through")
     legend_outside(ax)
     caption(ax, source)
@@ -285,7 +287,7 @@ def volcano(lines: pd.DataFrame, *, fdr: float, title: str, source: str, labels:
     coloured by verdict; the ``labels`` most significant lines named by their description."""
     from adjustText import adjust_text
 
-    ax = _axes(ax, figsize=(10, 5.5))
+    ax = axes_or_new(ax, figsize=(10, 5.5))
     y = -np.log10(lines["q_value"].clip(lower=1e-300))
     for verdict, part in lines.groupby("verdict"):
         ax.scatter(part["slope_change"], y[part.index], s=14, color=VERDICT_COLORS.get(verdict, "#333333"),
@@ -322,7 +324,7 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
         ax.axvline(mark, color="#b03a2e", lw=0.8, linestyle="--")
         ax.set_title(_wrap(f"{code} {short_name(names.get(code), 60)}", 42), fontsize=8)
         ax.tick_params(labelsize=7)
-        _date_axis(ax)
+        date_axis(ax)
     for ax in list(axes.flat)[len(codes):]:
         ax.set_visible(False)
     axes.flat[0].set_ylabel("$m per month", fontsize=8)
@@ -336,7 +338,7 @@ def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict,
 def placebo_scans(table: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
     """Discoveries of a scan at each placebo break (grey) and at the real break (coloured), from
     :func:`tradedeal.models.scan.line_model.placebo_table`."""
-    ax = _axes(ax)
+    ax = axes_or_new(ax)
     real = table["kind"] == "real"
     x = _dates(pd.PeriodIndex(table["break_month"], freq="M"))
     ax.bar(x[~real.to_numpy()], table.loc[~real, "discoveries"], width=25, color="#aaaaaa",
@@ -346,7 +348,7 @@ def placebo_scans(table: pd.DataFrame, *, title: str, source: str, ax=None) -> p
     for when, n in zip(x[real.to_numpy()], table.loc[real, "discoveries"]):
         ax.annotate(f"{n}", (when, n), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8,
                     color="#b03a2e")
-    _date_axis(ax)
+    date_axis(ax)
     ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))
     ax.set(title=title, ylabel="lines with a significant change", xlabel="break month")
     legend_outside(ax)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tradedeal.agreement.cumulative import coverage_phrase
 from tradedeal.errors import ParameterError
 from tradedeal.models.forecast import AUTO
 from tradedeal.models.forecast.rolling import RECORD_START
@@ -46,7 +47,7 @@ def headline_sentences(table: pd.DataFrame, *, backtests: dict[str, Backtest] | 
     year, as_of, coverage = int(row["year"]), row["as_of"], row["coverage"]
     has_target = bool(np.isfinite(row["target_usd"]))
     first = (f"Through {as_of} China bought ${row['observed_ytd_usd'] / 1e9:,.1f}bn of {what} in {year} "
-             f"(coverage {coverage})")
+             f"({coverage_phrase(coverage)})")
     if has_target:
         first += (f", {100 * row['observed_ytd_usd'] / row['target_usd']:.1f} % of the full-year target of "
                   f"${row['target_usd'] / 1e9:,.1f}bn")
