@@ -20,6 +20,7 @@ from conftest import RAW
 from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result, tracker_sentence
 from tradedeal.agreement.concordance import classify, load_concordance
+from tradedeal.agreement.cumulative import coverage_phrase
 from tradedeal.agreement.product import profile
 from tradedeal.agreement.tracker import largest_uncovered
 from tradedeal.errors import SchemaError
@@ -92,7 +93,7 @@ def test_the_tracker_headline_by_hand(root):
     target = (base + pd.Series(INCREMENT_2020)).sum()
     target_ytd = sum(monthly.loc["2017-01":"2017-07", c].sum() / base[c] * (base[c] + INCREMENT_2020[c]) for c in cats)
     got = tracker_sentence(tracker_result(Snapshot(root), 2020, "2020-07"))
-    assert got == (f"Through 2020-07 China bought ${bought / 1e9:.1f}bn of covered US goods (annex_6_1), "
+    assert got == (f"Through 2020-07 China bought ${bought / 1e9:.1f}bn of covered US goods ({coverage_phrase('annex_6_1')}), "
                    f"{100 * bought / target:.1f} % of the 2020 target and {100 * bought / target_ytd:.1f} % of the "
                    "target to date (seasonal proration)")
     assert f"{100 * bought / target:.1f}" != f"{100 * bought / target_ytd:.1f}"  # the two shares tell apart
@@ -149,7 +150,7 @@ def planted_projection(**changes) -> pd.DataFrame:
 
 def test_the_forecast_headline_states_the_planted_projection():
     first, projected = headline_sentences(planted_projection())
-    assert first == ("Through 2020-06 China bought $60.0bn of covered US goods in 2020 (coverage annex_6_1), "
+    assert first == (f"Through 2020-06 China bought $60.0bn of covered US goods in 2020 ({coverage_phrase('annex_6_1')}), "
                      "30.0 % of the full-year target of $200.0bn.")
     assert projected == ("Projected to December (a forecast, auto), 2020 ends at $150.0bn (80 % band $120.0-180.0bn), "
                          "75.0 % of the target; the probability of reaching it is 20 %.")
