@@ -5,7 +5,7 @@ one DataFrame, converts ``ALL_VAL_MO`` to numbers and writes one parquet file: t
 build must do. Each run copies data/raw to a new temporary folder (no processed data), runs the
 command in a fresh process pinned to one core, and reads its CPU time (user + system) and peak
 RSS. Goal: the build at most 1.25 x the floor, under 500 MB. On a shared machine wall time
-depends on the neighbours; the CPU-time ratio much less, so both are printed.
+depends on the neighbours; the CPU-time ratio much less, so both are printed, with the load average.
 
     .venv/bin/python benchmarks/build.py [--runs 5]
 """
@@ -65,6 +65,7 @@ def main() -> None:
     build = [sys.executable, "-c", "import sys; from tradedeal.present.cli import main; sys.exit(main(['data', 'build']))"]
     floor = [sys.executable, "-c", FLOOR]
     results = {"floor": [], "build": []}
+    load = os.getloadavg()
     for _ in range(args.runs):  # interleaved, so that a busy moment hits both alike
         results["floor"].append(one_run(floor))
         results["build"].append(one_run(build))
@@ -76,6 +77,8 @@ def main() -> None:
     ratio = statistics.median(w for w, _, _ in results["build"]) / statistics.median(w for w, _, _ in results["floor"])
     cpu = statistics.median(c for _, c, _ in results["build"]) / statistics.median(c for _, c, _ in results["floor"])
     print(f"ratio build / floor: {ratio:.2f} wall, {cpu:.2f} CPU (goal at most 1.25); memory goal under 500 MB")
+    print(f"load average (1 min) {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores: "
+          "above the core count, trust the CPU ratio over the wall ratio")
 
 
 if __name__ == "__main__":

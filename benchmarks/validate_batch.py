@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def batch(entries: int) -> str:
     """A YAML batch of ``entries`` parameter sets."""
-    from tradedeal.agreement.concordance import load_concordance
+    from tradedeal.ingest.sources import load_concordance
     from tradedeal.ingest.snapshot import PRODUCTS
 
     products = sorted(load_concordance()["subcategory"].unique()) + list(PRODUCTS) + ["1201", "2709", "8542", "0203"]

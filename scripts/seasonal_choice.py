@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 from tradedeal.models.shared import seasonal
 
 

@@ -39,11 +39,9 @@ def fresh_root(tmp_path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def run(root, monkeypatch, capsys):
-    """Run the command line on the built copy: ``run("tracker", "--year", "2020")`` gives
-    ``(exit code, stdout, stderr)``."""
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(root))
+def _cli_on(folder, monkeypatch, capsys):
+    """``run(*argv)`` → ``(exit code, stdout, stderr)`` of the command line on the data ``folder``."""
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(folder))
 
     def _run(*argv: str) -> tuple[int, str, str]:
         code = cli.main(list(argv))
@@ -51,6 +49,19 @@ def run(root, monkeypatch, capsys):
         return code, out, err
 
     return _run
+
+
+@pytest.fixture
+def run(root, monkeypatch, capsys):
+    """Run the command line on the built copy: ``run("tracker", "--year", "2020")`` gives
+    ``(exit code, stdout, stderr)``."""
+    return _cli_on(root, monkeypatch, capsys)
+
+
+@pytest.fixture
+def run_cli(fresh_root, monkeypatch, capsys):
+    """Run the command line on a fresh copy of the raw data (nothing built), as ``run`` does."""
+    return _cli_on(fresh_root, monkeypatch, capsys)
 
 
 def census_rows(year: int) -> list[list[str]]:
@@ -113,3 +124,15 @@ def nondefault_run(tmp_path_factory):
         return out, {o.run.label: o for o in outcomes}
 
     return once_per_run(tmp_path_factory, "nondefault-reports", produce)
+
+
+def set_release(frame, through: str, category: str, value: str, column: str = "value_2021_ytd") -> None:
+    """Set one figure of the year-to-date releases read as text (a constructed edit, NOT REAL) and
+    move its release's covered_total by as much: the release still adds up, so the edit tests
+    the one rule it is made for."""
+    at = (frame["data_through"] == through) & (frame["category"] == category)
+    delta = int(value) - int(frame.loc[at, column].item())
+    frame.loc[at, column] = value
+    if category in ("agriculture", "energy", "manufactures"):
+        total = (frame["data_through"] == through) & (frame["category"] == "covered_total")
+        frame.loc[total, column] = str(int(frame.loc[total, column].item()) + delta)

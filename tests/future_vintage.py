@@ -45,11 +45,8 @@ def scale(value: str, factor: float) -> str:
 
 def future_rows(month: str) -> list[list[str]]:
     """Synthetic rows of ``month`` in the API layout (header first, every value a string)."""
-    from tradedeal.agreement.concordance import (
-        AGGREGATE_COVERAGE,
-        classify,
-        load_concordance,
-    )
+    from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, classify
+    from tradedeal.ingest.sources import load_concordance
 
     header, *rows = source_rows()
     value, qty, time = header.index("ALL_VAL_MO"), header.index("QTY_1_MO"), header.index("time")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import census_rows, write_census
+from conftest import census_rows, set_release, write_census
 from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result
 from tradedeal.errors import SchemaError
@@ -217,7 +217,7 @@ def test_a_release_below_the_hs6_year_to_date_is_an_error(fresh_root):
     January's HS6 figure (3,869,342,817): February would be negative."""
     path = fresh_root / "raw" / "census" / "phase1_category_ytd_vintages_2021.csv"
     frame = pd.read_csv(path, dtype=str)
-    frame.loc[(frame["data_through"] == "2021-02") & (frame["category"] == "agriculture"), "value_2021_ytd"] = "3866000000"
+    set_release(frame, "2021-02", "agriculture", "3866000000")
     frame.to_csv(path, index=False)
     with pytest.raises(SchemaError) as err:
         builder.build(fresh_root)

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from conftest import RAW
 
-from tradedeal.agreement.concordance import COVERAGES, classify, load_concordance
 from tradedeal.errors import ConcordanceError, ParameterError
+from tradedeal.ingest.concordance import COVERAGES, classify
+from tradedeal.ingest.sources import load_concordance
 
 CATEGORY = {"1. Manufactured Goods": "manufactures", "2. Agriculture": "agriculture", "3. Energy": "energy"}
 

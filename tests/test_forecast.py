@@ -58,7 +58,7 @@ def test_state_space_forecasts_are_statsmodels_own(root, model):
     assert [e.name for e in terms] == (["tariffs_2018", "shock_2020"] if model != "ets" else [])
     months = pd.period_range("2020-10", periods=6, freq="M")
     exog = interventions(months, terms).set_axis(months.to_timestamp()) if terms else None
-    own = f._state.get_forecast(6, exog=exog).summary_frame(alpha=0.2)
+    own = f._state.results.get_forecast(6, exog=exog).summary_frame(alpha=0.2)  # statsmodels' own, at the fit
     fc = f.forecast(6)
     assert np.log(fc["mean"].to_numpy()) == pytest.approx(own["mean"].to_numpy(), abs=1e-9)
     assert np.log(fc["upper"].to_numpy()) == pytest.approx(own["mean_ci_upper"].to_numpy(), abs=1e-9)
@@ -192,11 +192,15 @@ def test_forecast_table_columns_and_targets(root):
     table, notes = forecast_table(select(Snapshot(root), year=2020, as_of="2020-10"), category="agriculture", model="ratio", repetitions=500)
     assert list(table.columns) == [
         "category", "coverage", "model", "as_of", "year", "observed_ytd_usd", "projected_total_usd",
-        "p10_usd", "p90_usd", "target_usd", "prob_reach_target",
+        "p10_usd", "p90_usd", "target_usd", "prob_reach_target", "odds", "needed_usd", "months_left",
+        "needed_vs_best", "check",
     ]
     row = table.iloc[0]
     assert row["target_usd"] == 20_969_792_856 + 12.5e9
     assert row["p10_usd"] <= row["projected_total_usd"] <= row["p90_usd"]
+    # the record's check beside the probability: two months left, the target minus Jan-Oct
+    assert row["months_left"] == 2 and row["needed_usd"] == pytest.approx(row["target_usd"] - row["observed_ytd_usd"])
+    assert row["check"].startswith(f"needs ${row['needed_usd'] / 1e9:,.1f}bn in the remaining 2 months, ")
     assert any("forecasts" in n for n in notes)
     with pytest.raises(ParameterError, match="category must be one of"):
         forecast_table(select(Snapshot(root), year=2020, as_of="2020-10"), category="services")
@@ -394,7 +398,7 @@ def test_prob_reach_target_is_the_calendar_years(root):
     the whole calendar year reaching the full-year target: a target 2 % above Jan-Nov's outcome
     is reached by most calendar-year paths (December adds about 10 %: 90 %) and by few that stop
     in November (21 %), the event the old code scored."""
-    from tradedeal.agreement.concordance import AGGREGATE_COVERAGE
+    from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 
     covered = Snapshot(root).exports_by_category(AGGREGATE_COVERAGE)["covered_total"].dropna()
     assert str(covered.index.max()) == "2021-11"
@@ -485,7 +489,13 @@ def test_the_headline_states_the_year_end_odds(root):
                      "of the full-year "
                      f"target of ${target / 1e9:,.1f}bn.")
     assert projected.startswith("Projected to December (a forecast, auto), 2021 ends at $")
-    assert projected.endswith("the probability of reaching it is under 1 %.")
+    # the record's check beside the model's probability: December must buy the target minus the
+    # published Jan-Nov, against the largest month of the monthly data to 2021-11
+    needed = target - 100_986_670_042
+    record = snap.exports_by_category(window.coverage)["covered_total"].loc[:"2021-11"]
+    assert projected.endswith(f"the probability of reaching it is under 1 % (the model's); it needs "
+                              f"${needed / 1e9:,.1f}bn in the remaining 1 month, {needed / record.max():.2f} × the "
+                              f"record month ({record.idxmax()}); under 1 % on the record.")
     assert "e-0" not in projected and "0.000" not in projected
     assert held.startswith("In the complete years 2017-2020, its 80 % bands made each month held the year's outcome ")
     assert "in 44 (2017: 100 %, 2018: 9 %, 2019: 100 %, 2020: 82 %)" in held

@@ -16,14 +16,10 @@ from api_server import APIServer
 
 from conftest import REPO, census_rows
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import (
-    AGGREGATE_COVERAGE,
-    CATEGORIES,
-    classify,
-    load_concordance,
-)
 from tradedeal.errors import SchemaError
 from tradedeal.ingest import build as builder
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, CATEGORIES, classify
+from tradedeal.ingest.sources import load_concordance
 from tradedeal.present import cli
 
 PUBLISHED_YTD_2021_11 = 100_986_670_042  # covered total, Jan-Nov 2021, as published (no civil aircraft)

@@ -14,27 +14,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import census_rows, write_census
+from conftest import census_rows, set_release, write_census
 from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
 from tradedeal.ingest.build import build
-from tradedeal.present import cli, report
+from tradedeal.present import report
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and p.name != ".build.lock"}
-
-
-@pytest.fixture
-def run_cli(fresh_root, monkeypatch, capsys):
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", os.fspath(fresh_root))
-
-    def _run(*argv):
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def test_non_json_census_file(fresh_root, run_cli):
@@ -201,7 +189,7 @@ def test_a_falling_year_to_date_release_is_one_line_not_a_negative_month(fresh_r
     """The 2021-06 energy release lowered (a constructed edit) below 2021-05's 5,228,389,843."""
     path = fresh_root / "raw" / "census" / "phase1_category_ytd_vintages_2021.csv"
     frame = pd.read_csv(path, dtype=str)
-    frame.loc[(frame["data_through"] == "2021-06") & (frame["category"] == "energy"), "value_2021_ytd"] = "5000000000"
+    set_release(frame, "2021-06", "energy", "5000000000")
     frame.to_csv(path, index=False)
     code, out, err = run_cli("tracker", "--year", "2021")
     assert (code, out) == (2, "")
@@ -216,7 +204,7 @@ def test_a_revision_note_lets_a_release_fall_and_is_shown(fresh_root):
     path = fresh_root / "raw" / "census" / "phase1_category_ytd_vintages_2021.csv"
     frame = pd.read_csv(path, dtype=str)
     june = (frame["data_through"] == "2021-06") & (frame["category"] == "energy")
-    frame.loc[june, "value_2021_ytd"] = "5000000000"
+    set_release(frame, "2021-06", "energy", "5000000000")
     frame["revision_note"] = ""
     frame.loc[june, "revision_note"] = "TEST NOTE, NOT REAL: earlier 2021 months revised down"
     frame.to_csv(path, index=False)

@@ -15,11 +15,12 @@ import pytest
 import statsmodels.api as sm
 
 from tradedeal import Snapshot
-from tradedeal.agreement.concordance import CATEGORIES
 from tradedeal.agreement.window import select
+from tradedeal.ingest.concordance import CATEGORIES
 from tradedeal.models.scan.line_model import LineModel, calibrated_p, fit_break, placebo_table
 from tradedeal.models.scan.ppml import hac_lags
-from tradedeal.models.scan.scanner import GROUPS, line_facts, panel, scan, scan_panel, scan_table
+from tradedeal.models.scan.result import GROUPS
+from tradedeal.models.scan.scanner import line_facts, panel, scan, scan_panel, scan_table
 from tradedeal.present import cli
 
 BREAK = pd.Period("2020-05", "M")
@@ -127,13 +128,19 @@ def test_the_scan_at_the_real_break_is_shown_beside_the_placebo_scans(hs4):
 def test_calibrated_p_values_and_the_out_of_sample_placebo_rule():
     null = np.array([-3.0, -1.0, 0.5, 2.0])
     assert calibrated_p(np.array([2.5, 0.1, 5.0]), null).tolist() == [2 / 5, 5 / 5, 1 / 5]
-    fits = {pd.Period(m, "M"): pd.DataFrame({"z": [z], "p_hac": [0.01], "slope_change": [z]})
+    # a z that is not a number (negative HAC variance) is never found, and is no placebo
+    assert calibrated_p(np.array([np.nan, 2.5]), np.append(null, np.nan)).tolist() == [1.0, 2 / 5]
+    fits = {pd.Period(m, "M"): pd.DataFrame({"z": [z], "p_hac": [0.01], "slope_change": [z], "level_z": [-z],
+                                             "level_p_hac": [0.5], "level_change": [-z]})
             for m, z in (("2015-01", 4.0), ("2015-06", 1.0), ("2016-06", 1.0))}
-    real = pd.DataFrame({"z": [1.5], "p_hac": [0.2], "slope_change": [0.1]})
+    real = pd.DataFrame({"z": [1.5], "p_hac": [0.2], "slope_change": [0.1], "level_z": [1.5], "level_p_hac": [0.2],
+                         "level_change": [0.1]})
     table = placebo_table(real, fits, break_month=pd.Period("2020-02", "M"), post_months=12, fdr=0.5)
     # 2015-01 and 2015-06 overlap (5 months apart): each is judged against 2016-06 only
     assert table["calibrated_p_below_5_pct"].tolist() == [0.0, 0.0, 0.0, 0.0]
     assert table["lines_tested"].tolist() == [1, 1, 1, 1] and table["hac_p_below_5_pct"].tolist() == [100, 100, 100, 0]
+    assert table["level_calibrated_p_below_5_pct"].tolist() == [0.0, 0.0, 0.0, 0.0]  # the level's own placebos
+    assert table["level_hac_p_below_5_pct"].tolist() == [0, 0, 0, 0]
 
 
 def test_planted_slope_changes_are_found():
@@ -212,3 +219,88 @@ def test_the_real_break_counts_as_accelerated_only_the_rises():
     table = placebo_table(real, placebos, break_month=pd.Period("2020-02", "M"), post_months=12, fdr=0.10)
     last = table.iloc[-1]
     assert last["kind"] == "real" and last["discoveries"] == 3 and last["accelerated"] == 2
+
+
+def test_the_level_test_is_calibrated_on_the_placebo_breaks(hs4):
+    # the level at the break, judged like the pace: uncalibrated HAC rejects about a third of
+    # lines at pre-deal breaks, the placebo-calibrated test about 5 % (out of sample)
+    placebos = hs4.placebo_rows()
+    assert 25 < hs4.level_hac_size_pct() < 45
+    assert 3 < hs4.level_size_pct() < 7
+    assert placebos["level_calibrated_p_below_5_pct"].max() < 15
+    real = hs4.placebos.iloc[-1]
+    counts = hs4.level_counts()
+    assert real["level_discoveries"] == counts["rose"] + counts["fell"] and real["rose"] == counts["rose"]
+    lines = hs4.lines.set_index("code")
+    assert ((lines["level_ci_lower"] < lines["level_change"]) & (lines["level_change"] < lines["level_ci_upper"])).all()
+    assert ((lines["level_p_value"] > 0) & (lines["level_p_value"] <= 1)).all()
+
+
+def test_a_planted_level_jump_is_found_by_the_level_test_and_not_the_pace_test():
+    values, meta = synthetic_panel(3, lines=40)
+    jumped = [f"L{i:02d}" for i in range(8)]
+    values.loc[BREAK:, jumped] *= np.exp(0.4)
+    result = scan_panel(values, meta, break_month=BREAK, fdr=0.10)
+    lines = result.lines.set_index("code")
+    rose = set(lines.index[lines["level_verdict"] == "rose"])
+    assert len(rose & set(jumped)) >= 6 and len(rose - set(jumped)) <= 2
+    assert lines.loc[jumped, "level_change"].median() == pytest.approx(0.4, abs=0.1)
+    assert 2 < np.mean(result.placebo_rows()["level_calibrated_p_below_5_pct"]) < 8
+
+
+def test_the_headline_states_the_measured_power_in_words(hs4):
+    import dataclasses
+
+    from tradedeal.models.scan.power import power_words
+
+    assert [power_words(p) for p in (0, 9.9, 10, 49, 50, 79.9, 80, 100)] == [
+        "almost no power", "almost no power", "little power", "little power", "some power", "some power",
+        "good power", "good power"]
+    # the shipped data: the power is measured, and low
+    pace = hs4.power[hs4.power["parameter"] == "pace"].set_index("planted_change")
+    assert list(pace.index) == [0.02, 0.05, 0.10] and (pace["lines_planted"] == 38).all()
+    assert pace["found_pct"].max() < 10
+    first, level = hs4.headline_sentences()[:2]
+    assert "0 changed at an FDR of 10%" in first and "the scan has almost no power to see this at line level" in first
+    assert "a jump of the level" in level and "almost no power" in level
+    assert "could not tell, not that the line kept its pace" in hs4.headline_sentences()[-1]
+    # a planted power value gives its words, and the figures it rests on
+    planted = hs4.power.assign(found_pct=[5.0, 60.0, 90.0, 1.0, 2.0, 30.0])
+    sentences = dataclasses.replace(hs4, power=planted).headline_sentences()
+    assert "the scan has good power to see this" in sentences[0] and "found in 5%, 60%, 90% of them" in sentences[0]
+    assert "the scan has little power to see this" in sentences[1] and "found in 1%, 2%, 30% of them" in sentences[1]
+    assert sentences[-1].endswith("no significant change means a change smaller than those planted")
+
+
+def test_the_power_is_high_where_lines_are_smooth():
+    # SYNTHETIC TEST DATA: smooth lines, where a planted pace of +0.10 a month cannot be missed
+    result = scan_panel(*synthetic_panel(5, lines=40), break_month=BREAK, fdr=0.10)
+    pace = result.power[result.power["parameter"] == "pace"].set_index("planted_change")
+    assert pace.at[0.10, "found_pct"] >= 80 and pace.at[0.02, "found_pct"] < pace.at[0.10, "found_pct"]
+    assert "good power" in result.headline_sentences()[0]
+
+
+def test_the_placebo_calibration_is_cached_and_an_altered_cache_is_a_miss(root, hs4, monkeypatch):
+    from tradedeal.ingest.paths import processed_dir
+    from tradedeal.models.scan import placebos
+
+    window = select(Snapshot(root), coverage="annex_6_1")
+    cache = processed_dir(root) / "cache"
+    for old in cache.glob("scan_placebos-*.pkl"):
+        old.unlink()
+    calls = []
+    real_fit_breaks = placebos.fit_breaks
+    monkeypatch.setattr(placebos, "fit_breaks", lambda *a, **k: calls.append(1) or real_fit_breaks(*a, **k))
+    first = scan(window, level="hs4")
+    files = sorted(cache.glob("scan_placebos-*.pkl"))
+    assert len(calls) > 0 and len(files) == 1 and first.placebos.equals(hs4.placebos)
+    calls.clear()
+    again = scan(window, level="hs4")
+    assert calls == [] and again.placebos.equals(hs4.placebos)  # served from the cache
+    data = bytearray(files[0].read_bytes())
+    data[-40] ^= 0xFF  # one byte of the pickle altered, its sha256 header left as it was
+    files[0].write_bytes(bytes(data))
+    altered = scan(window, level="hs4")
+    assert len(calls) > 0  # a miss: computed again
+    assert altered.placebos.equals(hs4.placebos) and altered.lines.equals(hs4.lines)
+    assert files[0].read_bytes() != bytes(data)  # and rewritten whole

@@ -17,6 +17,7 @@ import pytest  # noqa: E402
 from tradedeal import Snapshot  # noqa: E402
 from tradedeal.present import labels, plots  # noqa: E402
 from tradedeal.present.tables import Table, fmt_table  # noqa: E402
+from tradedeal.units import usd_bn  # noqa: E402
 
 #: Field names the five reports show (their tables' columns and row labels).
 FIELDS = [
@@ -66,9 +67,9 @@ def test_figures_are_formatted_by_their_field(name, value, shown):
 
 
 def test_sentences_write_dollars_with_the_sign_first():
-    assert labels.usd_bn(-2.67e9) == "−$2.67bn"
-    assert labels.usd_bn(12.75e9, sign=True) == "+$12.75bn"
-    assert labels.usd_bn(93_651_664_966) == "$93.65bn"
+    assert usd_bn(-2.67e9) == "−$2.67bn"
+    assert usd_bn(12.75e9, sign=True) == "+$12.75bn"
+    assert usd_bn(93_651_664_966) == "$93.65bn"
 
 
 def test_html_table_is_labelled_for_readers_and_text_reads_left():

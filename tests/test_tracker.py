@@ -10,9 +10,10 @@ import pytest
 
 from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result
-from tradedeal.agreement.concordance import classify, load_concordance
 from tradedeal.agreement.tracker import COLUMNS
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import classify
+from tradedeal.ingest.sources import load_concordance
 from tradedeal.present import cli
 
 CATS = ["agriculture", "manufactures", "energy"]
@@ -114,6 +115,9 @@ def test_cli_csv_and_table(run):
     [
         (["tracker", "--year", "2019"], "tradedeal: error: year must be one of 2020, 2021: the agreement sets no purchase targets for 2019"),
         (["tracker", "--year", "2022"], "the agreement sets no purchase targets for 2022"),
+        # the year is checked first, once (agreement.answers), even with a two-year table asked
+        (["tracker", "--year", "2022", "--table", "published"], "the agreement sets no purchase targets for 2022"),
+        (["tracker", "--year", "2020", "--table", "gaps"], "tradedeal tracker: --table gaps is for the two-year view"),
         (["tracker", "--year", "2021", "--as-of", "2021-12"], "tradedeal: error: as_of 2021-12 is outside the data"),
         (["tracker", "--year", "2020", "--as-of", "2020-13"], "tradedeal: error: as_of must be a month YYYY-MM"),
         (["tracker", "--year", "2020", "--colour"], "unrecognized arguments: --colour"),

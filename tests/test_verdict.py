@@ -169,16 +169,18 @@ def test_the_verdict_on_the_shipped_data(answer):
     assert a.test.estimate == pytest.approx(0.01596, rel=1e-3)
     assert a.test.p_value == pytest.approx(0.13, abs=0.03)
     assert any("spliced from differenced year-to-date" in note for note in answer.notes)
-    assert answer.placebo_rank == (17, 36)  # two-sided by |t|, tariff artefacts left out
+    assert answer.placebo_rank == (24, 48)  # two-sided by |t|, every placebo window ranked
     table = answer.frame()
     assert list(table["answer"]) == ["primary", "absolute_same_sample", "absolute"]
-    assert list(table["placebo_rank"]) == ["17 of 36 (two-sided, by |t|)", "5 of 36 (two-sided, by |t|)",
-                                           "14 of 22 (two-sided, by |t|)"]
+    assert list(table["placebo_rank"]) == ["24 of 48 (two-sided, by |t|; by calibrated p: 22 of 48)",
+                                           "12 of 48 (two-sided, by |t|; by calibrated p: 10 of 48)",
+                                           "15 of 41 (two-sided, by |t|; by calibrated p: 7 of 41)"]
     assert (table["vintage"] == "snapshot").all() and (table["as_of"] == "2021-11").all()
     assert (table["coverage"] == "annex_6_1_ex_civil_aircraft").all()
     text = " ".join(answer.headline_sentences())
     assert "calibrated p = 0.301" in text and "annex_6_1_ex_civil_aircraft" in text
-    assert "ranks 17 of 36 (two-sided, by |t|)" in text and "7 of all 47 placebos" in text
+    assert "ranks 24 of 48 (two-sided, by |t|; by calibrated p: 22 of 48)" in text
+    assert "7 of the 47 placebos" in text and "5 of them would not" in text
 
 
 def test_placebos_use_only_data_before_the_agreement(answer):
@@ -190,16 +192,16 @@ def test_placebos_use_only_data_before_the_agreement(answer):
     # a step at the tariffs that coincides with the break (and its shock months) cannot be estimated
     assert not {"2018-05", "2018-06", "2018-07"} & set(map(str, placebo["break_month"]))
     assert len(placebo) == 47
-    # windows whose post-period spans the 2018-07 tariffs, or whose break follows them within three months, are flagged
-    flagged = placebo.loc[placebo["tariff_artefact"], "break_month"].astype(str)
-    spanning = list(map(str, pd.period_range("2017-08", "2018-04", freq="M")))
-    assert list(flagged) == [*spanning, "2018-08", "2018-09", "2018-10"]
-    # the placebos that reject are all at the tariffs, bar none: the size holds inside the model, not next to them
+    # windows whose post-period spans the 2018-07 tariffs are marked for the chart, and ranked like the others
+    flagged = placebo.loc[placebo["spans_tariffs"], "break_month"].astype(str)
+    assert list(flagged) == list(map(str, pd.period_range("2017-08", "2018-04", freq="M")))
+    # the placebos that reject are all next to the tariffs (the windows just after the step do not span it)
     rejected = placebo[placebo["p_value"] < 0.05]
-    assert len(rejected) == 7 and rejected["tariff_artefact"].all()
+    assert list(rejected["break_month"].astype(str)) == ["2017-11", "2017-12", "2018-01", "2018-02", "2018-08",
+                                                         "2018-09", "2018-10"]
     # the rank is two-sided by |t|: a placebo with a large negative t ranks above the real estimate
     assert v.placebo_rank(placebo, 2.0) == v.placebo_rank(placebo, -2.0)
-    assert v.placebo_rank(placebo, 100.0) == (1, 36)
+    assert v.placebo_rank(placebo, 100.0) == (1, 48)
 
 
 def test_every_specification_has_an_estimate_and_an_interval(data):
@@ -232,20 +234,22 @@ def test_the_command_line_gives_the_report_s_answer(root, monkeypatch, capsys, a
     monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(root))
     assert cli.main(["momentum"]) == 0
     out = capsys.readouterr().out
-    assert "placebo_rank" in out and "17 of 36 (two-sided, by |t|)" in out
+    assert "placebo_rank" in out and "24 of 48 (two-sided, by |t|; by calibrated p: 22 of 48)" in out
     assert "coverage: annex_6_1_ex_civil_aircraft" in out
     assert answer.headline_sentences()[0] in out
     assert cli.main(["momentum", "--control", "none", "--as-of", "2020-12", "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert len(records) == 1 and records[0]["control"] == "none" and records[0]["as_of"] == "2020-12"
+    assert [r["parameter"] for r in records] == ["pace", "level"]  # the level change of the same model beside it
+    assert records[0]["control"] == "none" and records[0]["as_of"] == "2020-12"
     # the treated series leaves civil aircraft out at every as_of, as the control does
     assert records[0]["vintage"] == "snapshot" and records[0]["coverage"] == "annex_6_1_ex_civil_aircraft"
     assert records[0]["end"] == "2020-12" and records[0]["estimate"] == pytest.approx(0.04673, rel=1e-3)
     assert records[0]["p_value"] == pytest.approx(0.073, abs=0.01) and records[0]["verdict"] == "no significant change"
     assert cli.main(["momentum", "--format", "csv", "--series", "agriculture"]) == 0
     csv = capsys.readouterr().out.splitlines()
-    assert csv[0].startswith("answer,series,control,break_month") and csv[0].endswith("coverage,vintage,as_of")
-    assert csv[1].startswith("primary,agriculture,uncovered,2020-02,2013-01,2021-01")
+    assert csv[0].startswith("design,parameter,weights,label,headline,answer,series,control,break_month")
+    assert csv[0].endswith("coverage,vintage,as_of")
+    assert csv[1].startswith("aggregate,pace,dollar,primary,True,primary,agriculture,uncovered,2020-02,2013-01,2021-01")
 
 
 @pytest.mark.parametrize(("argv", "message"), [

@@ -29,3 +29,8 @@ class DataNotAvailableError(TradedealError):
 
 class SourceError(TradedealError):
     """A remote data source answered with an error or not at all."""
+
+
+class EstimationError(TradedealError):
+    """An estimator was handed, or produced, a number that is not finite (NaN or infinite): no
+    estimate, interval, p-value or verdict is given from it; the message names the series."""

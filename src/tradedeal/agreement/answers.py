@@ -12,27 +12,24 @@ from dataclasses import replace
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import COVERAGES, COVERED_TOTAL
-from tradedeal.agreement.cumulative import (
-    TWO_YEARS,
-    TwoYears,
-    coverage_phrase,
-    select_two_years,
-    tracker_year,
-    two_year_tracker,
-)
+from tradedeal.agreement.cumulative import TwoYears, coverage_phrase, select_two_years, two_year_tracker
 from tradedeal.agreement.published import Published, compare
-from tradedeal.agreement.targets import PRICES, YEARS
+from tradedeal.agreement.targets import PRICES, TWO_YEARS, YEARS, check_tracker_year
 from tradedeal.agreement.tracker import HS6_RELEASE, Tracker, tracker
 from tradedeal.agreement.volumes import PriceSplit, price_split
 from tradedeal.agreement.window import Window, select
 from tradedeal.errors import ParameterError
+from tradedeal.ingest.concordance import COVERAGES, COVERED_TOTAL
 
 
 def tracker_result(snapshot, year, as_of=None, coverage: str | None = None, *,
                    proration: str = "seasonal") -> Tracker | TwoYears:
     """The tracker for ``year`` (2020, 2021) or the two-year view (``"2020-2021"``)."""
-    year = tracker_year(year)
+    return _tracker_result(snapshot, check_tracker_year(year), as_of, coverage, proration)
+
+
+def _tracker_result(snapshot, year: int | str, as_of, coverage: str | None, proration: str) -> Tracker | TwoYears:
+    """:func:`tracker_result` for a ``year`` already checked."""
     if year == TWO_YEARS:
         return two_year_tracker(select_two_years(snapshot, as_of, coverage), proration=proration)
     return tracker(select(snapshot, year=year, as_of=as_of, coverage=coverage), proration=proration)
@@ -44,9 +41,10 @@ def tracker_at_prices(snapshot, year, as_of=None, coverage: str | None = None, *
     unit values (:func:`~tradedeal.agreement.volumes.price_split`, one year only)."""
     if prices not in PRICES:
         raise ParameterError(f"prices must be one of {', '.join(PRICES)}; got {prices!r}")
+    year = check_tracker_year(year)  # the one check of the year asked, before any data is read
     if prices == "current":
-        return tracker_result(snapshot, year, as_of, coverage, proration=proration)
-    if tracker_year(year) == TWO_YEARS:
+        return _tracker_result(snapshot, year, as_of, coverage, proration)
+    if year == TWO_YEARS:
         raise ParameterError(f"prices 2017 is for one year ({', '.join(map(str, YEARS))}): quantities end with "
                              "the HS6 lines, before the last months of the two years")
     return price_split(select(snapshot, year=year, as_of=as_of, coverage=coverage), proration=proration)

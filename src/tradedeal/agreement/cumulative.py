@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, CATEGORIES, COVERAGES, COVERED_TOTAL, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import (
     BASELINE_YEAR,
     GOODS,
@@ -23,16 +22,12 @@ from tradedeal.agreement.targets import (
     PRORATIONS,
     TWO_YEARS,
     YEARS,
-    check_tracker_year,
     increments,
     target_path,
 )
 from tradedeal.agreement.window import OnWindow, Window, select
 from tradedeal.errors import ParameterError
-
-#: What the tracker's ``year`` may be (:func:`~tradedeal.agreement.targets.check_tracker_year`).
-TRACKER_YEARS = (*YEARS, TWO_YEARS)
-tracker_year = check_tracker_year
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, CATEGORIES, COVERAGES, COVERED_TOTAL, DEFAULT_COVERAGE
 
 COLUMNS = (
     "category", "coverage", "baseline_2017_usd", "purchases_2020_usd", "purchases_2021_ytd_usd", "purchases_usd",

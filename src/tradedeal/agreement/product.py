@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.agreement import volumes
-from tradedeal.agreement.concordance import CATEGORIES, COVERAGES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR, YEARS, annual_targets
 from tradedeal.agreement.window import OnWindow, Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import CATEGORIES, COVERAGES, DEFAULT_COVERAGE
 from tradedeal.ingest.snapshot import PRODUCTS, Snapshot, annual, product_code
 
 

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tradedeal.agreement.concordance import (
+from tradedeal.agreement.cumulative import TwoYears
+from tradedeal.agreement.targets import BASELINE_YEAR, TWO_YEARS, YEARS, increments
+from tradedeal.agreement.tracker import HS6_RELEASE, tracker
+from tradedeal.agreement.window import select
+from tradedeal.ingest.concordance import (
     AGGREGATE_COVERAGE,
     CATEGORIES,
     COVERAGES,
@@ -27,10 +31,6 @@ from tradedeal.agreement.concordance import (
     DEFAULT_COVERAGE,
     NOT_COVERED,
 )
-from tradedeal.agreement.cumulative import TwoYears
-from tradedeal.agreement.targets import BASELINE_YEAR, TWO_YEARS, YEARS, increments
-from tradedeal.agreement.tracker import HS6_RELEASE, tracker
-from tradedeal.agreement.window import select
 from tradedeal.units import MINUS, usd_bn
 
 #: The comparison's columns: which tally, over which months and coverage, from which release.

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import CATEGORIES, COVERED_TOTAL
 from tradedeal.errors import ParameterError
+from tradedeal.ingest.concordance import CATEGORIES, COVERED_TOTAL
 
 BASELINE_YEAR = 2017
 #: Committed increments above the 2017 baseline, USD (Annex 6.1 of the agreement).

@@ -6,18 +6,17 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, COVERED_TOTAL, NOT_COVERED
 from tradedeal.agreement.targets import (
     GOODS,
     INCREMENTS_USD,
     PRORATIONS,
     annual_targets,
     baseline,
-    check_year,
     target_path,
 )
 from tradedeal.agreement.window import OnWindow, Window
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERED_TOTAL, NOT_COVERED
 from tradedeal.ingest.descriptions import NO_DESCRIPTION
 from tradedeal.ingest.snapshot import Snapshot, annual
 
@@ -78,7 +77,7 @@ def tracker(window: Window, *, proration: str = "seasonal") -> Tracker:
     """
     if window.year is None:
         raise ParameterError("the tracker needs a year")
-    year = check_year(window.year)
+    year = window.year  # a year without targets fails where its increments are looked up (targets.increments)
     if proration not in PRORATIONS:
         raise ParameterError(f"proration must be one of {', '.join(PRORATIONS)}; got {proration!r}")
     month = window.as_of

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tradedeal.agreement.concordance import COVERED_TOTAL
-from tradedeal.agreement.targets import BASELINE_YEAR, GOODS, check_year
+from tradedeal.agreement.targets import BASELINE_YEAR, GOODS
+from tradedeal.agreement.tracker import tracker
 from tradedeal.agreement.window import OnWindow, Window
-from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.errors import DataNotAvailableError
+from tradedeal.ingest.concordance import COVERED_TOTAL
 
 #: What a table says of the categories Census gives no quantities for.
 NO_QUANTITIES = "no quantities in this data"
@@ -139,17 +140,13 @@ def price_split(window: Window, *, proration: str = "seasonal") -> PriceSplit:
     sub-categories to energy's; the target, and so the volume part, is set for the category.
     Quantities come with the HS6 lines, so ``as_of`` must be within the HS6 months.
     """
-    from tradedeal.agreement.tracker import tracker
-
-    if window.year is None:
-        raise ParameterError("the tracker needs a year")
-    year = check_year(window.year)
+    current = tracker(window, proration=proration)  # checks the window's year and the proration
+    year = window.year
     snap = window.snapshot
     hs6_end = snap.hs6_months().max()
     if window.as_of > hs6_end:
         raise DataNotAvailableError(
             f"prices 2017 needs quantities, which come with the HS6 lines: they end in {hs6_end}; got as_of {window.as_of}")
-    current = tracker(window, proration=proration)
     lines = snap.exports_hs6_classified(window.coverage)
     base = unit_values(lines[lines["category"] == "energy"])
     start = pd.Period(f"{year}-01", "M")

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import (
+from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import (
     AGGREGATE_COVERAGE,
     COVERAGES,
     COVERED_TOTAL,
     DEFAULT_COVERAGE,
     get_coverage,
 )
-from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.snapshot import Snapshot
 from tradedeal.months import parse_month
 
@@ -103,10 +103,10 @@ def select(snapshot: Snapshot | None = None, *, year: int | None = None, as_of=N
     as_of
         The last month used, ``YYYY-MM``; default: the latest month in the data (of ``year``).
     coverage
-        A name from :data:`~tradedeal.agreement.concordance.COVERAGES`. By default the full
+        A name from :data:`~tradedeal.ingest.concordance.COVERAGES`. By default the full
         Annex 6.1 coverage when its data (HS6) reach the month asked for (``as_of``, else
         December of ``year``, else the latest month of any data), otherwise the published
-        aggregates (:data:`~tradedeal.agreement.concordance.AGGREGATE_COVERAGE`) for every
+        aggregates (:data:`~tradedeal.ingest.concordance.AGGREGATE_COVERAGE`) for every
         figure, with a note saying so.
 
     Raises

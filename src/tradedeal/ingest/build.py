@@ -22,14 +22,14 @@ import pandas as pd
 from filelock import FileLock
 
 from tradedeal.errors import SchemaError, TradedealError
-from tradedeal.ingest import processed_schemas, sources, vintages
+from tradedeal.ingest import consistency, processed_schemas, sources, vintages
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, COVERAGES, classify
 from tradedeal.ingest.paths import atomic_path, processed_dir, raw_dir
 
 log = logging.getLogger(__name__)
 
 #: Bump when a table's construction changes, so existing processed data is rebuilt.
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 TABLES = ("exports_hs6", "exports_subcategory", "exports_category", "total_goods", "category_vintages",
           "hs6_descriptions")
 _MONTH_COLUMNS = {"month", "data_through"}
@@ -104,15 +104,26 @@ def exports_hs6(files: list[Path] | list[tuple[int, Path]]) -> pd.DataFrame:
 
 
 def exports_subcategory(hs6: pd.DataFrame, concordance: pd.DataFrame) -> pd.DataFrame:
-    """Monthly exports by coverage, Phase One category and sub-category (HS6 months only)."""
+    """Monthly exports by coverage, Phase One category and sub-category (HS6 months only).
+
+    Each distinct code is classified once per coverage; the rows are summed through integer
+    keys (month, class), not joined by code."""
+    codes, uniques = pd.factorize(hs6["hs6"])
+    month_codes, months = pd.factorize(hs6["month"], sort=True)
+    values = pd.Series(hs6["value_usd"].to_numpy())
     frames = []
     for coverage in COVERAGES:
-        codes = classify(hs6["hs6"], concordance, coverage)
-        tagged = hs6[["month", "hs6", "value_usd"]].join(codes, on="hs6")
-        tagged["subcategory"] = tagged["subcategory"].fillna("")
-        grouped = tagged.groupby(["month", "category", "subcategory"], as_index=False)["value_usd"].sum()
-        grouped.insert(1, "coverage", coverage)
-        frames.append(grouped)
+        classes = classify(pd.Series(uniques, dtype=object), concordance, coverage).reindex(uniques)
+        class_codes, names = pd.factorize(pd.MultiIndex.from_arrays(
+            [classes["category"].to_numpy(), classes["subcategory"].fillna("").to_numpy()]))
+        sums = values.groupby(month_codes * len(names) + class_codes[codes]).sum()
+        keys = sums.index.to_numpy()
+        picked = names[keys % len(names)]
+        frames.append(pd.DataFrame({
+            "month": months[keys // len(names)], "coverage": coverage,
+            "category": picked.get_level_values(0), "subcategory": picked.get_level_values(1),
+            "value_usd": sums.to_numpy(),
+        }).sort_values(["month", "category", "subcategory"], ignore_index=True))
     out = pd.concat(frames, ignore_index=True)
     out["subcategory"] = out["subcategory"].replace("", pd.NA)
     return out
@@ -219,7 +230,7 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> dict:
     return {"rows": len(frame), "sha256": digest, "schema": [[c, str(t)] for c, t in frame.dtypes.items()]}
 
 
-def _processed(root, vintage: str | None) -> Path:
+def processed_folder(root, vintage: str | None) -> Path:
     """Processed tables of the latest data in ``data/processed``; of an earlier vintage below it."""
     base = processed_dir(root)
     if vintage is None or vintage == vintages.label(None, root):
@@ -257,7 +268,12 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
     }
     for name, frame in tables.items():
         processed_schemas.check_processed(name, frame)
-    out = _processed(root, vintage)
+    allowed = consistency.accepted(root)
+    by_month = hs6.groupby("month").agg(records=("hs6", "size"), value_usd=("value_usd", "sum"))
+    found = consistency.check(by_month, "exports_hs6", allowed)
+    found += consistency.check(tables["total_goods"].set_index("month")[["exports_usd", "imports_usd"]],
+                               "total_goods", allowed)
+    out = processed_folder(root, vintage)
     out.mkdir(parents=True, exist_ok=True)
     written = {name: _write_parquet(frame, out / f"{name}.parquet") for name, frame in tables.items()}
     manifest = {
@@ -265,6 +281,8 @@ def build(root: str | os.PathLike[str] | None = None, vintage: str | None = None
         "vintage": vintages.label(vintage, root),
         "pulls": vintages.resolve(vintage, root),
         "raw_sha256": hashes,
+        "accepted_breaks": allowed,  # the user's acceptances this build read (an input, like the raw files)
+        "breaks": found,  # the accepted breaks the data hold
         "tables": written,
         "hs6_months": _span(hs6["month"]),
         "months": {
@@ -285,7 +303,7 @@ def _span(months: pd.Series) -> list[str] | None:
 
 def read_manifest(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> dict | None:
     """The manifest of the processed data of ``vintage``, or None when there is none."""
-    path = _processed(root, vintage) / "manifest.json"
+    path = processed_folder(root, vintage) / "manifest.json"
     try:
         return json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
@@ -297,9 +315,10 @@ def is_current(root: str | os.PathLike[str] | None = None, vintage: str | None =
     manifest = read_manifest(root, vintage)
     if manifest is None or manifest.get("build_version") != BUILD_VERSION:
         return False
-    if not all((_processed(root, vintage) / f"{name}.parquet").exists() for name in TABLES):
+    if not all((processed_folder(root, vintage) / f"{name}.parquet").exists() for name in TABLES):
         return False
-    return manifest.get("raw_sha256") == fingerprint(root, vintage)
+    return (manifest.get("raw_sha256") == fingerprint(root, vintage)
+            and manifest.get("accepted_breaks", {}) == consistency.accepted(root))
 
 
 def ensure_built(root: str | os.PathLike[str] | None = None, vintage: str | None = None) -> None:
@@ -327,7 +346,7 @@ def rebuild(root: str | os.PathLike[str] | None = None, vintage: str | None = No
 def _remove_leftovers(root, vintage: str | None) -> None:
     """Remove the temporary files (``.NAME.*.tmp``) a killed build left; only builds write in this
     folder, and the caller holds the build lock, so none of them is being written."""
-    for leftover in _processed(root, vintage).glob(".*.tmp"):
+    for leftover in processed_folder(root, vintage).glob(".*.tmp"):
         leftover.unlink(missing_ok=True)
 
 
@@ -368,7 +387,7 @@ def _read_verified(name: str, root, vintage: str | None) -> tuple[pd.DataFrame |
     """A processed table read from the bytes whose sha256 was checked, or the reason it is not served."""
     entry = ((read_manifest(root, vintage) or {}).get("tables") or {}).get(name) or {}
     try:
-        data = (_processed(root, vintage) / f"{name}.parquet").read_bytes()
+        data = (processed_folder(root, vintage) / f"{name}.parquet").read_bytes()
     except FileNotFoundError:
         return None, "missing"
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):

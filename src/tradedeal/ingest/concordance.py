@@ -2,8 +2,8 @@
 how a commodity code is classified.
 
 It sits in ``ingest`` because the build classifies every HS6 line while it makes the processed
-tables; ``tradedeal.agreement.concordance`` re-exports it for the agreement's readers. The annex
-file itself is read by :func:`tradedeal.ingest.sources.load_concordance`.
+tables; the agreement's readers import it from here. The annex file itself is read by
+:func:`tradedeal.ingest.sources.load_concordance`.
 
 Coverage is an explicit choice: every figure tradedeal reports says which coverage it uses, and a
 table never mixes two.

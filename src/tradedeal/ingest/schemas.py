@@ -23,6 +23,9 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import SchemaError
+from tradedeal.ingest.consistency import (
+    balance_is_exports_less_imports, explain_balance, explain_parts, totals_add_up,
+)
 from tradedeal.ingest.concordance import CATEGORIES, LEVELS
 
 
@@ -77,13 +80,18 @@ def rule(test: Callable[[pd.Series], pd.Series], rule: str, *, na: bool = True) 
     return pa.Check(test, error=rule, ignore_na=na)
 
 
-def each_distinct(test: Callable[[object], bool], rule: str) -> pa.Check:
-    """A check of each distinct value once (a file holds a dozen months and thousands of codes)."""
+def each_distinct(test: Callable[[object], bool], rule: str, *, pattern: re.Pattern | None = None) -> pa.Check:
+    """A check of each distinct value once (a file holds a dozen months and thousands of codes);
+    with ``pattern``, the distinct values are matched in one vectorised step (``test`` words the rule
+    for any value)."""
 
     def check(column: pd.Series) -> pd.Series:
         codes, uniques = _codes(column)
-        ok = np.append(np.fromiter((bool(test(u)) for u in uniques), bool, len(uniques)), False)
-        return pd.Series(ok[codes], index=column.index)
+        if pattern is not None and pd.api.types.infer_dtype(uniques, skipna=False) == "string":
+            ok = np.asarray(pd.Index(uniques, dtype=object).str.fullmatch(pattern.pattern), dtype=bool)
+        else:
+            ok = np.fromiter((bool(test(u)) for u in uniques), bool, len(uniques))
+        return pd.Series(np.append(ok, False)[codes], index=column.index)
 
     return pa.Check(check, error=rule, ignore_na=False)
 
@@ -166,7 +174,8 @@ def _gap(column: str) -> Callable[[pd.DataFrame, object], str]:
 
 
 def hs6_codes() -> pa.Column:
-    return column(each_distinct(lambda c: isinstance(c, str) and HS6.fullmatch(c) is not None, "a six-digit code"))
+    return column(each_distinct(lambda c: isinstance(c, str) and HS6.fullmatch(c) is not None, "a six-digit code",
+                                pattern=HS6))
 
 
 def one_of(values) -> pa.Column:
@@ -212,7 +221,8 @@ def duplicated(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     return pd.Series(key, index=frame.index).duplicated()
 
 
-def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: bool) -> pa.DataFrameSchema:
+def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: bool,
+                 rules: tuple[pa.Check, ...] = ()) -> pa.DataFrameSchema:
     checks = month_column(first, date)
     if first_day:
         checks.insert(1, rule(lambda s: s.dt.day == 1, "the first day of a month"))
@@ -220,7 +230,7 @@ def _monthly_csv(date: str, columns: tuple[str, ...], first: str, *, first_day: 
         {date: column(checks),
          **{c: column(amount(MONTH_CEILING_USD / 1e6, whole=False, unit="$ millions"))
             for c in columns}},
-        checks=[frame_rule(lambda f: len(f) > 0, "at least one month")],
+        checks=[frame_rule(lambda f: len(f) > 0, "at least one month"), *rules],
     )
 
 
@@ -232,8 +242,11 @@ def fred(series: str) -> pa.DataFrameSchema:
 
 @lru_cache(maxsize=1)
 def census_c5700() -> pa.DataFrameSchema:
-    """Census "Trade in Goods with China": ``Month``, ``Exports``, ``Imports`` in $ millions."""
-    return _monthly_csv("Month", ("Exports", "Imports"), FIRST_MONTH["census_c5700"], first_day=False)
+    """Census "Trade in Goods with China": ``Month``, ``Exports``, ``Imports`` in $ millions;
+    ``Balance``, where read, is exports less imports."""
+    balance = frame_rule(balance_is_exports_less_imports, "balance is exports less imports", explain_balance)
+    return _monthly_csv("Month", ("Exports", "Imports"), FIRST_MONTH["census_c5700"], first_day=False,
+                        rules=(balance,))
 
 
 def _ytd_falls(frame: pd.DataFrame) -> pd.Series:
@@ -293,6 +306,7 @@ def category_releases() -> pa.DataFrameSchema:
                                      f"(rule: every release has {', '.join(RELEASE_CATEGORIES)})"),
             frame_rule(_release_gaps, "releases without a gap", _explain_release_gap),
             frame_rule(lambda f: ~_ytd_falls(f), "year to date never falls without a revision note", _explain_fall),
+            frame_rule(totals_add_up, "covered_total is the sum of its parts", explain_parts),
         ],
     )
 

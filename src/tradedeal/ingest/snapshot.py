@@ -58,7 +58,9 @@ class Snapshot:
         or the checkout's ``data/``.
     vintage
         A vintage id (``tradedeal data vintages``); default: the latest. It is resolved here,
-        so a snapshot keeps naming the same data after a later refresh.
+        once, and every table, manifest and citation is of that vintage: a snapshot made
+        before a refresh serves the same data after it (``latest`` says whether it was the
+        latest when made).
 
     Notes
     -----
@@ -80,21 +82,18 @@ class Snapshot:
 
     # --- the processed tables ---------------------------------------------------------------
 
-    @property
-    def _pin(self) -> str | None:
-        """The vintage argument of the build functions (None: the latest, in data/processed)."""
-        return None if self.latest else self.vintage
-
     def table(self, name: str) -> pd.DataFrame:
-        """One processed table (:data:`tradedeal.ingest.build.TABLES`), built first if needed and
-        served only if it matches the build manifest (:func:`tradedeal.ingest.build.load_table`)."""
-        return build.load_table(name, self.root, self._pin)
+        """One processed table (:data:`tradedeal.ingest.build.TABLES`) of this snapshot's vintage,
+        built first if needed and served only if it matches the build manifest
+        (:func:`tradedeal.ingest.build.load_table`). The vintage is always passed by its id:
+        ``data/processed`` holds the latest of now, which a refresh may have moved on."""
+        return build.load_table(name, self.root, self.vintage)
 
     @property
     def manifest(self) -> dict:
         """The build manifest: raw file hashes, pulls, months each source covers."""
-        build.ensure_built(self.root, self._pin)
-        return build.read_manifest(self.root, self._pin) or {}
+        build.ensure_built(self.root, self.vintage)
+        return build.read_manifest(self.root, self.vintage) or {}
 
     def exports_hs6(self) -> pd.DataFrame:
         """US exports to China by HS6 code and month: ``month, hs6, value_usd, qty, qty_unit``."""

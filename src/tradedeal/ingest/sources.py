@@ -10,6 +10,7 @@ first record row 1; in a CSV the header is line 1.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal.errors import ConcordanceError, SchemaError
-from tradedeal.ingest import schemas
+from tradedeal.ingest import forms, schemas
 from tradedeal.ingest.paths import raw_dir
 
 #: Fields of a Census International Trade API export response (``timeseries/intltrade/exports/hs``).
@@ -97,12 +98,14 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     if missing:
         raise _fail(path, "row 0 (header)", f"missing field(s) {', '.join(missing)}")
     width = len(header)
-    for i, row in enumerate(rows[1:], start=1):
-        if not isinstance(row, list) or len(row) != width:
-            raise _fail(path, f"row {i}", f"has {len(row) if isinstance(row, list) else 'no'} fields, header has {width}")
+    records = rows[1:]
+    if set(map(type, records)) - {list} or set(map(len, records)) - {width}:  # one pass in C; the row named after
+        i, row = next((i, r) for i, r in enumerate(records, start=1) if not isinstance(r, list) or len(r) != width)
+        raise _fail(path, f"row {i}", f"has {len(row) if isinstance(row, list) else 'no'} fields, header has {width}")
     frame = pd.DataFrame(rows[1:], columns=header, dtype=object, index=pd.RangeIndex(1, len(rows)))
     description = frame[CENSUS_DESCRIPTION] if CENSUS_DESCRIPTION in frame else pd.Series(None, index=frame.index)
     frame = frame[list(CENSUS_FIELDS)]
+    forms.check_json_types(frame, ("ALL_VAL_MO", "QTY_1_MO"), path.name)  # types before values
     value, qty = _number(frame["ALL_VAL_MO"]), _number(frame["QTY_1_MO"])
     # months and codes as categoricals: each distinct one is checked once
     checked = frame.assign(ALL_VAL_MO=value, QTY_1_MO=qty,
@@ -124,11 +127,18 @@ def read_census_exports(path: str | Path, *, year: int | None = None, country: s
     )
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], **kwargs) -> pd.DataFrame:
+def _read_csv(path: Path, columns: tuple[str, ...], *, complete: bool = True, **kwargs) -> pd.DataFrame:
+    """The CSV's text fields; with ``complete``, its last line must end in a newline (a file cut
+    short mid-value, ``2026-01-01,83``, is refused, never read as a smaller number)."""
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, **kwargs)
+        data = path.read_bytes()
+        if complete and data and not data.endswith(b"\n"):
+            last = data.count(b"\n") + 1
+            raise _fail(path, f"line {last}",
+                        "the last line ends without a newline (rule: every line complete; the file was cut short)")
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, **kwargs)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise _fail(path, "file", f"not a readable CSV ({exc})") from None
+        raise _fail(path, "file", f"not a readable CSV ({str(exc).strip()})") from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise _fail(path, "line 1 (header)", f"missing column(s) {', '.join(missing)}")
@@ -136,12 +146,14 @@ def _read_csv(path: Path, columns: tuple[str, ...], **kwargs) -> pd.DataFrame:
 
 
 def _monthly_csv(path: Path, frame: pd.DataFrame, date: str, fmt: str, values: tuple[str, ...],
-                 schema) -> pd.DataFrame:
-    """Months and $-million values of a monthly CSV, checked against ``schema``; in dollars."""
+                 schema, source: str, written: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Months and $-million values of a monthly CSV, checked against ``schema``, each number as
+    ``source`` writes it (``written``: further columns read only for that check); in dollars."""
     shown = frame.set_axis(pd.RangeIndex(2, len(frame) + 2))
     checked = pd.DataFrame({date: pd.to_datetime(shown[date], format=fmt, errors="coerce")}, index=shown.index)
-    for column in values:
+    for column in (*values, *(c for c in written if c in shown)):
         checked[column] = _number(shown[column].str.replace(",", "", regex=False))
+    forms.check_written(shown, checked, values, source, path.name, strict=written)  # the form, then the values
     schemas.validate(checked, schema, path.name, unit="line", shown=shown)
     out = {"month": pd.PeriodIndex(checked[date], freq="M")}
     out.update({column: (checked[column] * 1e6).round().to_numpy() for column in values})
@@ -154,8 +166,10 @@ def read_census_c5700(path: str | Path) -> pd.DataFrame:
     Returns ``month``, ``exports_usd``, ``imports_usd`` (dollars).
     """
     path = Path(path)
-    frame = _read_csv(path, ("Month", "Exports", "Imports"), sep=";", thousands=None)
-    out = _monthly_csv(path, frame, "Month", "%B %Y", ("Exports", "Imports"), schemas.census_c5700())
+    # the published file ends without a newline: a line cut short breaks the number format instead
+    frame = _read_csv(path, ("Month", "Exports", "Imports"), complete=False, sep=";", thousands=None)
+    out = _monthly_csv(path, frame, "Month", "%B %Y", ("Exports", "Imports"), schemas.census_c5700(),
+                       "census_c5700", written=("Balance",))
     return out.rename(columns={"Exports": "exports_usd", "Imports": "imports_usd"})
 
 
@@ -167,7 +181,7 @@ def read_fred(path: str | Path, series: str | None = None) -> pd.DataFrame:
     path = Path(path)
     series = series or path.stem
     frame = _read_csv(path, ("observation_date", series))
-    out = _monthly_csv(path, frame, "observation_date", "%Y-%m-%d", (series,), schemas.fred(series))
+    out = _monthly_csv(path, frame, "observation_date", "%Y-%m-%d", (series,), schemas.fred(series), "fred")
     return out.rename(columns={series: "value_usd"})
 
 
@@ -189,6 +203,7 @@ def read_category_vintages(path: str | Path) -> pd.DataFrame:
     if "revision_note" not in shown:
         shown = shown.assign(revision_note="")
     checked = shown.assign(**{c: _number(shown[c]) for c in columns[2:]})
+    forms.check_written(shown, checked, columns[2:], "category_releases", path.name)  # the form, then the values
     schemas.validate(checked, schemas.category_releases(), path.name, unit="line", shown=shown)
     out = pd.DataFrame({"data_through": pd.PeriodIndex(shown["data_through"], freq="M"),
                         "category": shown["category"].to_numpy()})

@@ -1,5 +1,5 @@
-"""Command line: `tradedeal data build|refresh|diff|vintages`, `tracker`, `product`, `forecast`, `scan`, `momentum`,
-`report`.
+"""Command line: `tradedeal data build|refresh|diff|verify|vintages`, `tracker`, `product`, `forecast`, `scan`,
+`momentum`, `report`.
 
 The CLI only parses arguments, calls the library and formats what comes back. Every
 :class:`~tradedeal.errors.TradedealError` (and every usage error) becomes one line on stderr
@@ -13,10 +13,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRICES, PRORATIONS
 from tradedeal.errors import TradedealError
 from tradedeal.executors import SCHEDULER_VARIABLE
+from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.models.forecast import MODEL_CHOICES as CHOICES  # light: no statsmodels
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.present.notebook_params import parameters_help
@@ -78,11 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = (f"{' or '.join(COVERAGES)} (default: full Annex 6.1 where its data reach the month asked for, "
                 "else the published aggregates)")
 
-    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff",
+    data = commands.add_parser("data", help="the data: build, refresh, vintages, diff, verify",
                                description="The data: build the processed tables, refresh from the sources, "
                                            "list or drop vintages, diff two vintages.")
     data_commands = data.add_subparsers(dest="data_command", required=True, parser_class=_Parser)
-    data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
+    build = data_commands.add_parser("build", help="parse data/raw and write tidy parquet to data/processed")
+    build.add_argument("--accept-break", action="append", default=[], metavar="TABLE:YYYY-MM",
+                       help="accept a month outside the band of its neighbours as real, by the name the error "
+                            "gives (exports_hs6:YYYY-MM or total_goods:YYYY-MM); kept in the data folder, repeatable "
+                            "(default: none)")
     refresh = data_commands.add_parser("refresh", help="pull new data from the Census API and FRED into a new vintage")
     refresh.add_argument("--source", choices=("census", "fred", "all"), default="all",
                          help="which source to pull (default: all)")
@@ -92,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("a", metavar="VINTAGE_A", help="the earlier vintage id (snapshot, or a pull id)")
     diff.add_argument("b", metavar="VINTAGE_B", help="the later vintage id")
     diff.add_argument("--format", choices=FORMATS, default="table", help=formats)
+    data_commands.add_parser("verify", help="rebuild every processed table and vintage from the raw files in a "
+                                            "temporary folder and compare (changes nothing)")
     listing = data_commands.add_parser("vintages", help="list the data vintages, or drop one")
     listing.add_argument("--drop", metavar="ID", help="remove the vintage ID, a pull (default: none; snapshot is never dropped)")
 
@@ -160,6 +166,19 @@ def build_parser() -> argparse.ArgumentParser:
     momentum.add_argument("--control", choices=MOMENTUM_CONTROLS, default="uncovered",
                           help="none (the absolute answer), uncovered (HS6 lines outside Annex 6.1, to the end of the "
                                "HS6 data) or total_other (total goods exports minus the series) (default: uncovered)")
+    momentum.add_argument("--design", choices=("panel", "aggregate"), default=None,
+                          help="panel (HS6 lines x months, PPML with product and month fixed effects: level and pace) "
+                               "or aggregate (the log ratio of covered to the control: the primary FGLS test) "
+                               "(default: the headline design, panel)")
+    momentum.add_argument("--weights", choices=("dollar", "product"), default="dollar",
+                          help="panel design: dollar (each line by its dollars, PPML) or product (each line about "
+                               "equally: dollars over the line's pre-deal mean) (default: dollar)")
+    momentum.add_argument("--event-study", action="store_true",
+                          help="panel design: print the event-study coefficients (covered x quarter relative to the "
+                               "break) instead of level and pace")
+    momentum.add_argument("--robustness", action="store_true",
+                          help="panel design: print the robustness rows (controls and covered lines left out by the "
+                               "pre-registered rules, the five largest lines in turn, the other weights)")
     _question_options(momentum, coverage, formats, vintage)
 
     report = commands.add_parser("report", help="run the report notebooks with papermill",
@@ -209,10 +228,15 @@ def _emit(table, fmt: str, window, header: list[str], notes: list[str], units: s
 def _run(args: argparse.Namespace) -> None:
     if args.command == "data" and args.data_command == "build":
         from tradedeal.ingest.build import rebuild
+        from tradedeal.ingest.consistency import accept
 
+        if args.accept_break:
+            accept(args.accept_break)
         manifest = rebuild()
         for name, info in manifest["tables"].items():
             print(f"{name}: {info['rows']} rows")
+        for key in manifest["breaks"]:
+            print(f"accepted break: {key} ({manifest['accepted_breaks'][key]})")
     elif args.command == "data" and args.data_command == "refresh":
         from tradedeal.ingest.refresh import refresh
 
@@ -232,6 +256,10 @@ def _run(args: argparse.Namespace) -> None:
         else:
             table = changes.assign(month=changes["month"].astype(str))
             sys.stdout.write(render(table, args.format, question={"vintage_a": args.a, "vintage_b": args.b}))
+    elif args.command == "data" and args.data_command == "verify":
+        from tradedeal.ingest.verify import verify
+
+        print("\n".join(verify()))
     elif args.command == "data" and args.data_command == "vintages":
         from tradedeal.ingest.vintages import drop, list_vintages
 
@@ -242,12 +270,10 @@ def _run(args: argparse.Namespace) -> None:
             print("\n".join(list_vintages()))
     elif args.command == "tracker":
         from tradedeal.agreement.answers import tracker_at_prices
-        from tradedeal.agreement.targets import TWO_YEARS, check_year
+        from tradedeal.agreement.targets import TWO_YEARS, YEARS
         from tradedeal.ingest.snapshot import Snapshot
 
-        if args.year != TWO_YEARS:
-            check_year(args.year)  # before any data is read
-        if args.table not in (None, "tracker") and args.year != TWO_YEARS:
+        if args.table not in (None, "tracker") and args.year in YEARS:  # other years: tracker_at_prices says why
             raise UsageError(f"tradedeal tracker: --table {args.table} is for the two-year view (--year {TWO_YEARS})")
         result = tracker_at_prices(Snapshot(vintage=args.vintage), args.year, args.as_of, args.coverage,
                                    proration=args.proration, prices=args.prices)
@@ -308,12 +334,11 @@ def _run(args: argparse.Namespace) -> None:
     elif args.command == "momentum":
         from tradedeal.agreement.window import select
         from tradedeal.ingest.snapshot import Snapshot
-        from tradedeal.models.momentum.verdict import verdict
+        from tradedeal.present.momentum_cli import momentum_output
 
         window = select(Snapshot(vintage=args.vintage), as_of=args.as_of, coverage=args.coverage)
-        result = verdict(window, series=args.series, break_month=args.break_month, control=args.control)
-        _emit(result.table(brief=args.format == "table"), args.format, window, result.header(),
-              [*result.headline_sentences(), *result.notes])
+        table, header, notes = momentum_output(window, args)
+        _emit(table, args.format, window, header, notes)
 
 
 def _report(args: argparse.Namespace) -> int:

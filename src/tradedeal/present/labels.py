@@ -4,7 +4,7 @@ that go with them.
 Field names stay as they are in CSV and JSON (``required_vs_pace_3m``, ``change_usd``); report
 tables show :func:`label` (``Required / pace of last 3 months (×)``) and :func:`cell` (``_usd``
 in $bn with 2 decimals, ``_pct`` with 1, quantities with thousands separators, ratios with 2,
-probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`usd_bn` (``−$2.67bn``).
+probabilities as ``under 1 %`` … ``over 99 %``). Sentences use :func:`tradedeal.units.usd_bn` (``−$2.67bn``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from tradedeal.units import MINUS, usd_bn  # noqa: F401  (sentences write money one way)
+from tradedeal.units import MINUS
 
 #: Field names whose label is not spelled out by the rules of :func:`label`.
 LABELS: dict[str, str] = {
@@ -84,6 +84,12 @@ LABELS: dict[str, str] = {
     "projected_total_usd": "Projected year total ($bn)",
     "observed_total_usd": "Observed year total ($bn)",
     "prob_reach_target": "Probability of reaching the target",
+    "needed_usd": "Needed in the months left ($bn)",
+    "months_left": "Months left",
+    "needed_vs_best": "Needed / best run of as many months on record (×)",
+    "check": "What it takes, against the record",
+    "observed_freq": "Observed frequency",
+    "hits": "Came true",
     "mean_prob": "Mean forecast probability",
     "reached_share": "Share of years reaching the target",
     "p10_usd": "10th percentile ($bn)",

@@ -18,17 +18,18 @@ CONTROL_LABELS = {"total_other": "total_other (incl. civil aircraft; after 2021-
 def placebo_chart(placebo: pd.DataFrame, *, break_month, estimate: float, lower: float, upper: float, rank: str,
                   title: str, source: str, ax=None) -> plt.Axes:
     """Slope changes (log points a month) with their calibrated intervals at every placebo break
-    (``placebo``: ``break_month, estimate, ci_lower, ci_upper, tariff_artefact``), and the real
-    one at its break; the windows flagged as tariff artefacts are drawn hollow (out of the rank)."""
+    (``placebo``: ``break_month, estimate, ci_lower, ci_upper, spans_tariffs``), and the real
+    one at its break; the windows whose post-window spans the 2018 tariffs are drawn hollow (all
+    are ranked)."""
     ax = axes_or_new(ax, figsize=(10, 4.2))
-    artefact = (placebo["tariff_artefact"].astype(bool) if "tariff_artefact" in placebo
+    artefact = (placebo["spans_tariffs"].astype(bool) if "spans_tariffs" in placebo
                 else pd.Series(False, index=placebo.index))
     for flagged, part in placebo.groupby(artefact.to_numpy(), sort=True):
         x = pd.PeriodIndex(part["break_month"], freq="M").to_timestamp()
         ax.errorbar(x, part["estimate"],
                     yerr=[part["estimate"] - part["ci_lower"], part["ci_upper"] - part["estimate"]],
                     fmt="o", ms=3, color=PLACEBO, ecolor="#cccccc", lw=1, mfc="white" if flagged else PLACEBO,
-                    label="placebo windows at the 2018 tariffs (not ranked)" if flagged
+                    label="placebo windows spanning the 2018 tariffs" if flagged
                     else "placebo breaks (data before the agreement)")
     real_x = pd.Period(break_month, "M").to_timestamp()
     ax.errorbar([real_x], [estimate], yerr=[[estimate - lower], [upper - estimate]], fmt="D", ms=6, color=REAL,

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tradedeal.agreement.concordance import COVERAGES
 from tradedeal.agreement.targets import GOODS, PRORATIONS
 from tradedeal.errors import ParameterError
+from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.models.forecast import MODEL_CHOICES
 from tradedeal.months import parse_month
 
@@ -154,7 +154,7 @@ def _data_folder():
 @lru_cache(maxsize=8)
 def _subcategories(annex: str, modified: int) -> dict[str, str]:
     """The Annex 6.1 sub-categories by lower-case name, read once per version of the file."""
-    from tradedeal.agreement.concordance import load_concordance
+    from tradedeal.ingest.sources import load_concordance
 
     return {s.lower(): s for s in load_concordance(annex)["subcategory"].unique()}
 

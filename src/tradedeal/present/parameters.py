@@ -18,6 +18,7 @@ from pathlib import Path
 from tradedeal.agreement.targets import TWO_YEARS, check_tracker_year, check_year
 from tradedeal.errors import ParameterError, TradedealError
 from tradedeal.ingest.paths import checkout_root, notebooks_dir
+from tradedeal.ingest.verify import raw_digest
 from tradedeal.present.notebook_params import NOTEBOOKS, PARAMS, TARGET_YEAR_NOTEBOOKS, declared
 
 
@@ -47,7 +48,8 @@ DEFAULTS_SHOWN = {"category": "all categories", "coverage": "default", "break_mo
 
 def describe(params: dict, window) -> str:
     """The lines every report opens with: its parameters with the values they resolved to
-    (``as_of = 2021-11 (latest)``), the question (period, coverage, data) and the software."""
+    (``as_of = 2021-11 (latest)``), the question (period, coverage, data), the raw files' hashes
+    and the software."""
     resolved = {"as_of": f"{window.as_of} (latest)", "vintage": f"{window.vintage} (latest)",
                 "coverage": f"{window.coverage} (default)", "year": f"{window.year} (default)"}
     shown = {k: v if v is not None else resolved.get(k, DEFAULTS_SHOWN.get(k, "default")) for k, v in params.items()}
@@ -56,6 +58,8 @@ def describe(params: dict, window) -> str:
     if params.get("year") == TWO_YEARS:  # the two-year view's window is its last year's
         question[0] = f"period: {TWO_YEARS}, through {window.as_of}"
     lines += [line[0].upper() + line[1:] for line in question]
+    lines.append(f"Raw data: {raw_digest(window.snapshot.manifest)} (tradedeal data verify rebuilds the tables "
+                 "from them)")
     lines.append("Software: " + environment())
     return "\n".join(lines)
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from tradedeal.agreement.concordance import CATEGORIES, COVERAGES, COVERED_TOTAL
 from tradedeal.agreement.cumulative import TwoYears
 from tradedeal.agreement.targets import BASELINE_YEAR, PRORATIONS, TWO_YEARS, YEARS
 from tradedeal.agreement.tracker import HS6_RELEASE, Tracker
+from tradedeal.ingest.concordance import CATEGORIES, COVERAGES, COVERED_TOTAL
 from tradedeal.present import plots
 from tradedeal.present.labels import label
 

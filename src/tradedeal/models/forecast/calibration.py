@@ -15,6 +15,7 @@ from scipy import stats
 from scoringrules import crps_ensemble
 
 from tradedeal.models.forecast.scores import piled_pct
+from tradedeal.models.forecast.variance import recent_weights, weighted_quantile
 
 #: Year totals are reported as 10th/50th/90th percentiles.
 Z80 = float(stats.norm.ppf(0.9))
@@ -56,8 +57,8 @@ class Calibration:
 
     MIN_ERRORS = 6
 
-    def __init__(self, horizon: int, z: float):
-        self.horizon, self.z = horizon, z
+    def __init__(self, horizon: int, z: float, half_life: float | None = None):
+        self.horizon, self.z, self.half_life = horizon, z, half_life
         self.level = float(2 * stats.norm.cdf(z) - 1)
         self.month: list[int] = []
         self.h: list[int] = []
@@ -73,13 +74,15 @@ class Calibration:
         month, h = np.array(self.month), np.array(self.h)
         error, spread = np.array(self.error), np.array(self.spread)
         judged = month <= origin.ordinal
+        weight = None if self.half_life is None else recent_weights(origin.ordinal - month, self.half_life)
         for j in range(1, self.horizon + 1):
             pick = judged & (h == j)
             if pick.sum() >= self.MIN_ERRORS:
                 e, s = error[pick], spread[pick]
+                w = None if weight is None else weight[pick]
                 known[j - 1] = True
-                missing[j - 1] = float(np.quantile(np.sqrt(np.maximum((e / self.z) ** 2 - s**2, 0)), self.level))
-                narrow[j - 1] = min(float(np.quantile(e / s, self.level)) / self.z, 1.0)
+                missing[j - 1] = weighted_quantile(np.sqrt(np.maximum((e / self.z) ** 2 - s**2, 0)), self.level, w)
+                narrow[j - 1] = min(weighted_quantile(e / s, self.level, w) / self.z, 1.0)
             elif j > 1:
                 known[j - 1], missing[j - 1], narrow[j - 1] = known[j - 2], missing[j - 2], narrow[j - 2]
         return known, missing, narrow
@@ -98,8 +101,15 @@ class Calibration:
         """Record the errors of one origin's forecasts of ``months`` (horizons 1, 2, ...)."""
         spread = log_spread(fc["lower"].to_numpy(), fc["upper"].to_numpy(), self.z)
         error = np.log(actual / fc["mean"].to_numpy())
-        for j, (m, e, s) in enumerate(zip(months, error, spread, strict=True), start=1):
-            self.record(m, j, e, s)
+        self.add_arrays(months.asi8, np.arange(1, len(months) + 1), error, spread)
+
+    def add_arrays(self, months: np.ndarray, h: np.ndarray, error: np.ndarray, spread: np.ndarray) -> None:
+        """:meth:`record` for arrays: months as ordinals, horizons, errors and spreads on logs."""
+        keep = np.isfinite(error) & np.isfinite(spread) & (spread > 0)
+        self.month.extend(np.asarray(months)[keep].tolist())
+        self.h.extend(np.asarray(h)[keep].tolist())
+        self.error.extend(np.abs(np.asarray(error, dtype=float)[keep]).tolist())
+        self.spread.extend(np.asarray(spread, dtype=float)[keep].tolist())
 
     def record(self, judged: pd.Period, h: int, error: float, spread: float) -> None:
         """Record one error on logs and the forecast's own spread on logs, known from month

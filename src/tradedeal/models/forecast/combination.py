@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 from scoringrules import crps_ensemble
 
 from tradedeal.errors import ParameterError
@@ -28,6 +28,7 @@ from tradedeal.models.forecast.calibration import (
     year_facts,
 )
 from tradedeal.models.forecast.scores import Backtest, piled_pct, seasonal_scale
+from tradedeal.models.forecast.variance import above_record_pct
 
 
 def with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFrame:
@@ -67,7 +68,7 @@ def with_auto(bt: Backtest) -> Backtest:
     first = forecasts.groupby(keys, sort=True)[["month", "actual", "scale", "largest_usd"]].first()
     auto = first.assign(model=AUTO, mean=median, lower=lower, upper=upper, model_lower=lower, model_upper=upper,
                         calibration=np.nan, chosen=names.reindex(first.index)).reset_index()
-    auto = _calibrate_combination(auto, z)
+    auto = _calibrate_combination(auto, z, bt.half_life)
     forecasts = pd.concat([forecasts, auto[forecasts.columns]], ignore_index=True)
     paths = {key: v for key, v in bt.paths.items() if key[0] != AUTO}
     judged = {key: v for key, v in bt.judged_paths.items() if key[0] != AUTO}
@@ -84,24 +85,24 @@ def with_auto(bt: Backtest) -> Backtest:
     return replace(bt, forecasts=forecasts, projections=projections, record=record, paths=paths, judged_paths=judged)
 
 
-def _calibrate_combination(auto: pd.DataFrame, z: float) -> pd.DataFrame:
+def _calibrate_combination(auto: pd.DataFrame, z: float, half_life: float | None) -> pd.DataFrame:
     """The combination's intervals (``model_lower``, ``model_upper``) stretched in real time by
     the conformal factor of its own earlier errors (see :func:`with_auto`)."""
-    calibration = Calibration(int(auto["horizon"].max()), z)
+    calibration = Calibration(int(auto["horizon"].max()), z, half_life)
     lower, upper, factor = (np.empty(len(auto)) for _ in range(3))
+    means, lows, highs = (auto[c].to_numpy(dtype=float) for c in ("mean", "model_lower", "model_upper"))
+    actual, horizon = auto["actual"].to_numpy(dtype=float), auto["horizon"].to_numpy()
+    months = pd.PeriodIndex(auto["month"], freq="M").asi8
     for origin, rows in auto.groupby("origin", sort=True).indices.items():
-        part = auto.iloc[rows]
-        median = part["mean"].to_numpy()
-        horizons = part["horizon"].to_numpy() - 1
+        median, horizons = means[rows], horizon[rows] - 1
+        spread = log_spread(lows[rows], highs[rows], z)
         own = np.ones(calibration.horizon)
-        own[horizons] = log_spread(part["model_lower"].to_numpy(), part["model_upper"].to_numpy(), z)
+        own[horizons] = spread
         f = calibration.factors(origin, own)[horizons]
-        lower[rows] = stretch(median, part["model_lower"].to_numpy(), f)
-        upper[rows] = stretch(median, part["model_upper"].to_numpy(), f)
+        lower[rows] = stretch(median, lows[rows], f)
+        upper[rows] = stretch(median, highs[rows], f)
         factor[rows] = f
-        own = pd.DataFrame({"mean": median, "lower": part["model_lower"].to_numpy(),
-                            "upper": part["model_upper"].to_numpy()})
-        calibration.add(pd.PeriodIndex(part["month"], freq="M"), own, part["actual"].to_numpy())
+        calibration.add_arrays(months[rows], np.arange(1, len(rows) + 1), np.log(actual[rows] / median), spread)
     return auto.assign(lower=lower, upper=upper, calibration=factor)
 
 
@@ -124,7 +125,9 @@ def _pool_rows(record: pd.DataFrame, paths: dict, judged: dict) -> tuple[pd.Data
                      "median_usd": np.median(seen), "p90_usd": np.quantile(seen, 0.9),
                      "calibration": float(group["calibration"].mean()),
                      "crps_usd": float(crps_ensemble(observed, seen)) if np.isfinite(observed) else np.nan,
-                     "at_bound_pct": piled_pct(seen)})
+                     "at_bound_pct": piled_pct(seen),
+                     # the models' paths pooled in equal numbers: the pooled share is their mean
+                     "above_record_pct": float(group["above_record_pct"].mean())})
         pooled[(AUTO, origin)] = totals
         if any((m, origin) in judged for m in models):
             pooled_judged[(AUTO, origin)] = seen
@@ -152,7 +155,7 @@ def mixture_quantiles(median, lower, upper, z: float, qs) -> list[np.ndarray]:
         for _ in range(60):  # bisection on the log value: 2^-60 of the bracket
             x = (a + b) / 2
             d = x[:, None] - mu
-            cdf = (weight * stats.norm.cdf(np.where(d < 0, d / below, d / above))).sum(axis=1)
+            cdf = (weight * special.ndtr(np.where(d < 0, d / below, d / above))).sum(axis=1)  # norm.cdf
             a, b = np.where(cdf < q, x, a), np.where(cdf < q, b, x)
         out.append(np.where(present.any(axis=1), np.exp((a + b) / 2), np.nan))
     return out
@@ -199,9 +202,14 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
         key = (model, origin)
         raw = sum(p.raw_paths[key] for p in parts)
         seen = sum(p.raw_judged[key] for p in parts) if key in parts[0].raw_judged else None
-        calibration = year_calibration.setdefault(model, Calibration(1, Z80))
-        row, totals, seen_totals = calibrate_year(year_facts(s, origin, through[key]), raw, calibration,
-                                                  largest_month(s.loc[:origin]), seen)
+        if model not in year_calibration:
+            year_calibration[model] = Calibration(1, Z80, parts[0].half_life)
+        calibration = year_calibration[model]
+        info = year_facts(s, origin, through[key])
+        row, totals, seen_totals = calibrate_year(info, raw, calibration, largest_month(s.loc[:origin]), seen)
+        months = sum(p.raw_months[key] for p in parts)
+        row["above_record_pct"] = above_record_pct(months, raw, totals, info["observed_ytd_usd"],
+                                                   float(s.loc[:origin].max()))
         record.append({"model": model, **row})
         raw_paths[key], paths[key] = raw, totals
         if seen is not None:
@@ -210,7 +218,7 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
             rows.append({"model": model, **row})
     projections = with_targets(pd.DataFrame(rows), paths, targets)
     bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, s.index.max())
+                  judged, raw_judged, s.index.max(), parts[0].half_life)
     return with_auto(bt)
 
 

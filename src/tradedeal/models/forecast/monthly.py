@@ -39,7 +39,10 @@ from statsmodels.tsa.statespace.structural import UnobservedComponents
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
 from tradedeal.models.forecast import MODELS
+from tradedeal.models.forecast.filtered import Filtered
+from tradedeal.models.forecast.variance import HALF_LIFE, recent_scale, recent_sd, recent_weights, weighted_quantile
 from tradedeal.models.shared.events import EVENT_RULES, Event, events, interventions
+from tradedeal.models.shared.finite import finite
 
 MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
 def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.Series:
@@ -48,6 +51,7 @@ def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.
     if not isinstance(series.index, pd.PeriodIndex):
         raise ParameterError("series must have a monthly PeriodIndex")
     s = series.dropna().astype("float64")
+    finite(str(series.name or "series"), series=s)  # an infinite month is no figure to forecast from
     if as_of is not None:
         if as_of < s.index.min() or as_of > s.index.max():
             raise ParameterError(f"as_of {as_of} is outside the data ({s.index.min()} to {s.index.max()})")
@@ -109,12 +113,13 @@ class _SeasonalNaive:
     """log y(T+j) = log y(T+j−12) + e, e ~ N(0, σ²) with σ from in-sample seasonal differences."""
 
     @staticmethod
-    def fit(s: pd.Series, **_) -> Fitted:
+    def fit(s: pd.Series, *, half_life: float | None = None, **_) -> Fitted:
         logs = np.log(s.to_numpy())
-        sigma = float(np.std(logs[12:] - logs[:-12], ddof=1))
-        return Fitted("snaive", s.index[-1], s, {"sigma": sigma})
+        sigma = recent_sd(logs[12:] - logs[:-12], half_life)
+        return Fitted("snaive", s.index[-1], s, {"sigma": sigma, "half_life": half_life})
 
-    extend = staticmethod(lambda fitted, series, as_of: _SeasonalNaive.fit(series.loc[:as_of]))
+    extend = staticmethod(lambda fitted, series, as_of: _SeasonalNaive.fit(series.loc[:as_of],
+                                                                           half_life=fitted.params["half_life"]))
 
     @staticmethod
     def forecast(f: Fitted, h: int, alpha: float):
@@ -170,7 +175,8 @@ class _StateSpace:
     def _terms(self, s: pd.Series, rule: str) -> tuple[Event, ...]:
         return events(s, rule=rule) if self.uses_exog else ()
 
-    def fit(self, s: pd.Series, *, events: str = "realtime", start: Fitted | None = None, **_) -> Fitted:
+    def fit(self, s: pd.Series, *, events: str = "realtime", start: Fitted | None = None,
+            half_life: float | None = None, **_) -> Fitted:
         as_of = s.index[-1]
         terms = self._terms(s, events)
         exog = self._exog(s.index, terms)
@@ -184,24 +190,22 @@ class _StateSpace:
             # the filter is all a forecast needs: no smoother, no covariance of the estimates
             results = model.filter(estimates, cov_type="none")
         notes = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
-        params = {"params": results.params.to_dict(), "interventions": terms, "events": events}
-        return Fitted(self.name, as_of, s, params, notes, results)
+        params = {"params": results.params.to_dict(), "interventions": terms, "events": events,
+                  "half_life": half_life}
+        return Fitted(self.name, as_of, s, params, notes, Filtered.of(results, terms))
 
     def extend(self, f: Fitted, series: pd.Series, as_of: pd.Period) -> Fitted:
+        """The fit's estimates applied to the months after its ``as_of``: one Kalman filter step
+        per new month from the state the filter reached (what filtering the whole longer history
+        with the same estimates gives), or a refit when an event began, ended or became
+        estimable."""
         s = series.loc[:as_of]
         terms = self._terms(s, f.params["events"])
         if terms != f.params["interventions"]:
-            return self.fit(s, events=f.params["events"], start=f)  # an event began, ended or became estimable: refit
-        with warnings.catch_warnings(record=True):
-            warnings.simplefilter("always")  # the estimates applied to the longer history, filtered only
-            results = self._model(_endog(s), self._exog(s.index, terms)).filter(f._state.params, cov_type="none")
-        return replace(f, as_of=as_of, history=s, _state=results, _memo={})
-
-    @staticmethod
-    def _system(results) -> tuple[np.ndarray, ...]:
-        fr = results.filter_results
-        return tuple(getattr(fr, name)[:, :, -1] for name in ("transition", "design", "selection", "state_cov",
-                                                              "obs_cov"))
+            return self.fit(s, events=f.params["events"], start=f, half_life=f.params["half_life"])
+        new = s.loc[f.as_of + 1:]
+        exog = interventions(new.index, terms).to_numpy() if terms else np.zeros((len(new), 0))
+        return replace(f, as_of=as_of, history=s, _state=f._state.step(np.log(new.to_numpy()), exog), _memo={})
 
     def moments(self, f: Fitted, h: int) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of log purchases over the next ``h`` months (memoised per fit).
@@ -211,24 +215,20 @@ class _StateSpace:
         ``get_forecast`` computes, without building a model for every call.
         """
         if h not in f._memo:
-            results = f._state
-            transition, design, selection, state_cov, obs_cov = self._system(results)
+            k = f._state
             intercept = np.zeros(h)
             terms = f.params["interventions"]
             if terms:
-                coef = np.array([results.params.get(e.name, results.params.get(f"beta.{e.name}")) for e in terms])
-                intercept = interventions(_future(f.as_of, h), terms).to_numpy() @ coef
-            state = results.predicted_state[:, -1]
-            cov = results.predicted_state_cov[:, :, -1]
-            drift = results.filter_results.state_intercept[:, -1]
-            noise = selection @ state_cov @ selection.T
+                intercept = interventions(_future(f.as_of, h), terms).to_numpy() @ k.coef
+            state, cov, design = k.state, k.cov, k.design[0]
+            noise = k.selection @ k.state_cov @ k.selection.T
             mean, var = np.empty(h), np.empty(h)
             for j in range(h):
-                mean[j] = intercept[j] + design[0] @ state
-                var[j] = design[0] @ cov @ design[0] + obs_cov[0, 0]
-                state = transition @ state + drift
-                cov = transition @ cov @ transition.T + noise
-            f._memo[h] = (mean, var)
+                mean[j] = intercept[j] + design @ state
+                var[j] = design @ cov @ design + k.obs_cov[0, 0]
+                state = k.transition @ state + k.drift
+                cov = k.transition @ cov @ k.transition.T + noise
+            f._memo[h] = (mean, var * recent_scale(k.errors, f.params["half_life"]) ** 2)
         return f._memo[h]
 
     def forecast(self, f: Fitted, h: int, alpha: float):
@@ -245,19 +245,18 @@ class _StateSpace:
         The models are linear and Gaussian and their system matrices do not change with time,
         so the deviations from the mean do not depend on the interventions.
         """
-        results = f._state
+        kf = f._state
         mean = self.moments(f, h)[0]
-        transition, design, selection, state_cov, obs_cov = self._system(results)
-        k = transition.shape[0]
-        state = rng.multivariate_normal(np.zeros(k), results.predicted_state_cov[:, :, -1], size=repetitions,
-                                        check_valid="ignore", method="eigh")
-        shocks = rng.multivariate_normal(np.zeros(state_cov.shape[0]), state_cov, size=(h, repetitions),
+        scale = recent_scale(kf.errors, f.params["half_life"])
+        k = kf.transition.shape[0]
+        state = rng.multivariate_normal(np.zeros(k), kf.cov, size=repetitions, check_valid="ignore", method="eigh")
+        shocks = rng.multivariate_normal(np.zeros(kf.state_cov.shape[0]), kf.state_cov, size=(h, repetitions),
                                          check_valid="ignore", method="eigh")
-        noise = rng.normal(0.0, np.sqrt(max(obs_cov[0, 0], 0.0)), size=(h, repetitions))
+        noise = rng.normal(0.0, np.sqrt(max(kf.obs_cov[0, 0], 0.0)), size=(h, repetitions))
         paths = np.empty((h, repetitions))
         for j in range(h):
-            paths[j] = mean[j] + state @ design[0] + noise[j]
-            state = state @ transition.T + shocks[j] @ selection.T
+            paths[j] = mean[j] + scale * (state @ kf.design[0] + noise[j])
+            state = state @ kf.transition.T + shocks[j] @ kf.selection.T
         return np.exp(paths)
 
 
@@ -280,7 +279,8 @@ class _Ratio:
         return base.to_numpy()
 
     @staticmethod
-    def fit(s: pd.Series, *, k: int = 3, baseline_year: int = BASELINE_YEAR, **_) -> Fitted:
+    def fit(s: pd.Series, *, k: int = 3, baseline_year: int = BASELINE_YEAR, half_life: float | None = None,
+            **_) -> Fitted:
         if not 1 <= k <= 12:
             raise ParameterError(f"k must be between 1 and 12; got {k}")
         base = _Ratio._baseline(s, baseline_year)
@@ -293,14 +293,17 @@ class _Ratio:
         for j in range(1, horizon + 1):
             t = np.arange(k - 1, n - j)
             errors[t, j - 1] = np.log(values[t + j]) - np.log(base[months[t + j]] * rolled[t])
+        ages = (n - 1 - np.arange(n))[~np.isnan(errors[:, 0])]  # months from each error's origin to the fit's
         errors = errors[~np.isnan(errors[:, 0])]
         if len(errors) < 12:
             raise ParameterError("series too short for model 'ratio': fewer than 12 past origins to judge its errors")
-        return Fitted("ratio", s.index[-1], s, {"k": k, "baseline_year": baseline_year, "ratio": float(rolled[-1])},
-                      _state={"base": base, "errors": errors})
+        return Fitted("ratio", s.index[-1], s, {"k": k, "baseline_year": baseline_year, "ratio": float(rolled[-1]),
+                                                 "half_life": half_life},
+                      _state={"base": base, "errors": errors, "ages": ages})
 
     extend = staticmethod(lambda f, series, as_of: _Ratio.fit(series.loc[:as_of], k=f.params["k"],
-                                                               baseline_year=f.params["baseline_year"]))
+                                                               baseline_year=f.params["baseline_year"],
+                                                               half_life=f.params["half_life"]))
 
     @staticmethod
     def _point(f: Fitted, h: int) -> np.ndarray:
@@ -310,22 +313,32 @@ class _Ratio:
     @staticmethod
     def forecast(f: Fitted, h: int, alpha: float):
         point = _Ratio._point(f, h)
-        errors = f._state["errors"]
+        errors, half_life = f._state["errors"], f.params["half_life"]
         lower, upper = np.empty(h), np.empty(h)
         for j in range(h):
             col = errors[:, min(j, errors.shape[1] - 1)]
-            col = col[~np.isnan(col)]
-            lower[j], upper[j] = np.quantile(col, [alpha / 2, 1 - alpha / 2])
+            known = ~np.isnan(col)
+            if half_life is None:
+                lower[j], upper[j] = np.quantile(col[known], [alpha / 2, 1 - alpha / 2])
+            else:
+                w = recent_weights(f._state["ages"][known], half_life)
+                lower[j], upper[j] = (weighted_quantile(col[known], q, w) for q in (alpha / 2, 1 - alpha / 2))
         return point, point * np.exp(lower), point * np.exp(upper)
 
     @staticmethod
     def simulate(f: Fitted, h: int, repetitions: int, rng: np.random.Generator) -> np.ndarray:
         point = _Ratio._point(f, h)
         errors = f._state["errors"][:, : min(h, 12)]
-        complete = errors[~np.isnan(errors).any(axis=1)]
+        full = ~np.isnan(errors).any(axis=1)
+        complete, ages = errors[full], f._state["ages"][full]
         if len(complete) == 0:
-            complete = np.nan_to_num(errors)
-        draws = complete[rng.integers(0, len(complete), size=repetitions)].T  # (h', reps)
+            complete, ages = np.nan_to_num(errors), f._state["ages"]
+        if f.params["half_life"] is None:
+            pick = rng.integers(0, len(complete), size=repetitions)
+        else:  # recent origins' errors drawn more often
+            w = recent_weights(ages, f.params["half_life"])
+            pick = rng.choice(len(complete), size=repetitions, p=w / w.sum())
+        draws = complete[pick].T  # (h', reps)
         if h > draws.shape[0]:
             draws = np.vstack([draws, np.repeat(draws[-1:], h - draws.shape[0], axis=0)])
         return point[:, None] * np.exp(draws)
@@ -341,7 +354,8 @@ _ENGINES = {
 
 
 def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
-        baseline_year: int = BASELINE_YEAR, events: str = "realtime", start: Fitted | None = None) -> Fitted:
+        baseline_year: int = BASELINE_YEAR, events: str = "realtime", start: Fitted | None = None,
+        half_life: float | None = HALF_LIFE) -> Fitted:
     """Fit ``model`` on ``series`` (USD, month PeriodIndex) up to ``as_of`` (default: its end).
 
     ``events`` is the intervention rule (:func:`events`): ``"realtime"``, or ``"ex_post"`` for an
@@ -355,4 +369,4 @@ def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, 
         raise ParameterError(f"events must be one of {', '.join(EVENT_RULES)}; got {events!r}")
     month = None if as_of is None else pd.Period(as_of, "M")
     s = _check_series(series, model, month)
-    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start)
+    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start, half_life=half_life)

@@ -57,6 +57,8 @@ def headline_sentences(table: pd.DataFrame, *, backtests: dict[str, Backtest] | 
     if has_target:
         projected += (f", {100 * row['projected_total_usd'] / row['target_usd']:.1f} % of the target; the probability "
                       f"of reaching it is {format_probability(row['prob_reach_target'])}")
+        if row.get("check", ""):  # the record's check beside the model's probability
+            projected += f" (the model's); it {row['check']}"
     else:
         projected += "; the agreement sets no target for that year"
     sentences = [first + ".", projected + "."]

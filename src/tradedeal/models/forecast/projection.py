@@ -13,8 +13,11 @@ from tradedeal.errors import ParameterError
 from tradedeal.ingest.snapshot import Snapshot
 from tradedeal.models.forecast import AUTO, MODEL_CHOICES, MODELS
 from tradedeal.models.forecast.monthly import fit
+from tradedeal.models.forecast.odds import format_probability
+from tradedeal.models.forecast.reach import Reach, odds_in_words, reach
 from tradedeal.models.forecast.rolling import RECORD_START, record_start, run_backtest
 from tradedeal.models.forecast.scores import Backtest
+from tradedeal.models.shared.finite import finite
 
 CHOICES = MODEL_CHOICES
 
@@ -103,6 +106,7 @@ def project_year(
                       through_december=True, repetitions=repetitions, seed=seed)
     projections = bt.projections
     row = projections[projections["model"] == model].iloc[0]
+    finite(str(series.name), observed_to_date=row["observed_ytd_usd"], projected_totals=bt.paths[(model, month)])
     return Projection(str(series.name), label(model, row["chosen"]), month, year, float(row["observed_ytd_usd"]),
                       bt.paths[(model, month)], target_usd, seed)
 
@@ -119,6 +123,11 @@ FORECAST_COLUMNS = (
     "p90_usd",
     "target_usd",
     "prob_reach_target",
+    "odds",
+    "needed_usd",
+    "months_left",
+    "needed_vs_best",
+    "check",
 )
 
 
@@ -178,12 +187,15 @@ def forecast_table(
         if row.empty:
             raise ParameterError(f"model {model!r} cannot forecast {name} with data through {month} (series too short)")
         row = row.iloc[0]
+        check = (reach(known[name].rename(name), as_of=month, target_usd=float(targets[name]))
+                 if targets is not None and month.month < 12 else None)
         rows.append({
             "category": name, "coverage": window.coverage, "model": label(model, row["chosen"]),
             "as_of": str(month), "year": year, "observed_ytd_usd": row["observed_ytd_usd"],
             "projected_total_usd": row["median_usd"], "p10_usd": row["p10_usd"], "p90_usd": row["p90_usd"],
             "target_usd": float(targets[name]) if targets is not None else float("nan"),
             "prob_reach_target": row["prob_reach_target"] if targets is not None else float("nan"),
+            **_check_columns(row["prob_reach_target"] if targets is not None else float("nan"), check),
         })
     notes = list(window.notes)
     if targets is None:
@@ -197,7 +209,23 @@ def forecast_table(
         "prob_reach_target is the share of paths whose calendar-year total (through December) reaches the "
         "full-year target; covered_total sums the category paths and is calibrated on its own record"
     )
+    if targets is not None and month.month < 12:
+        notes.append("check: what reaching the target needs in the months left, against the best run of as many "
+                     f"consecutive months in the data up to {month} (data, not a forecast); the probability is the "
+                     "model's")
     return pd.DataFrame(rows, columns=list(FORECAST_COLUMNS)), notes
+
+
+def _check_columns(prob: float, check: Reach | None) -> dict:
+    """The model's probability in words (``odds``) and the record's check beside it
+    (:mod:`~tradedeal.models.forecast.reach`): what the months left must buy, against the best run of as
+    many months on record."""
+    if check is None:
+        return {"odds": format_probability(prob), "needed_usd": float("nan"), "months_left": 0,
+                "needed_vs_best": float("nan"), "check": ""}
+    words = check.sentence() + (f"; {check.on_record()}" if check.needed_usd > 0 and check.beyond_record else "")
+    return {"odds": odds_in_words(prob, check), "needed_usd": check.needed_usd, "months_left": check.months_left,
+            "needed_vs_best": check.ratio, "check": words}
 
 
 def _is_data_end(snapshot: Snapshot, coverage: str, month: pd.Period) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zlib
 from concurrent.futures import Executor
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,8 @@ from tradedeal.models.forecast.calibration import (
 from tradedeal.models.forecast.combination import combine, with_auto, with_targets
 from tradedeal.models.forecast.monthly import Fitted, fit
 from tradedeal.models.forecast.scores import Backtest, seasonal_scale
+from tradedeal.models.forecast.variance import HALF_LIFE, above_record_pct
+
 
 #: Year-total projections are simulated at every origin, with this many paths where none is
 #: reported, so that their errors can calibrate later projections.
@@ -59,6 +62,8 @@ def run_backtest(
     repetitions: int = 1000,
     seed: int = 0,
     events: str = "realtime",
+    half_life: float | None = HALF_LIFE,
+    auto: bool = True,
 ) -> Backtest:
     """Rolling-origin backtest of ``models`` (and ``auto``) on one monthly series.
 
@@ -107,19 +112,20 @@ def run_backtest(
     series_seed = seed + zlib.crc32(name.encode())  # categories get independent draws
     keep_record = wanted is not None or bool(projection_years)  # no projections asked for: no record
     fitted: dict[str, tuple[Fitted, pd.Period]] = {}
-    calibration = {m: Calibration(horizon, stats.norm.ppf(1 - alpha / 2)) for m in models}
-    year_calibration = {m: Calibration(1, Z80) for m in models}
+    calibration = {m: Calibration(horizon, stats.norm.ppf(1 - alpha / 2), half_life) for m in models}
+    year_calibration = {m: Calibration(1, Z80, half_life) for m in models}
     rows, projections, record = [], [], []
-    paths, judged, raw_paths, raw_judged = {}, {}, {}, {}
+    paths, judged, raw_paths, raw_judged, raw_months = {}, {}, {}, {}, {}
     for origin in pd.period_range(first_origin, last_origin, freq="M"):
         history = s.loc[:origin]
         scale = seasonal_scale(history)
         largest = largest_month(history)
+        record_high = float(history.max())
         months = pd.period_range(origin + 1, periods=horizon, freq="M")
         actual = s.reindex(months).to_numpy()
         project = origin in wanted if wanted is not None else origin.year in projection_years
         for model in models:
-            current = _advance(fitted.get(model), s, model, origin, refit_every, k, events)
+            current = _advance(fitted.get(model), s, model, origin, refit_every, k, events, half_life)
             if current is None:
                 continue
             fitted[model] = current
@@ -138,11 +144,13 @@ def run_backtest(
             calibration[model].add(months, fc, actual)
             if project or (keep_record and origin.month < 12):
                 reps = repetitions if project else RECORD_REPETITIONS
-                info, raw, seen = _project(current[0], s, origin, reps, series_seed, through_december)
+                info, raw, seen, months_paths = _project(current[0], s, origin, reps, series_seed, through_december)
                 row, totals, seen_totals = calibrate_year(info, raw, year_calibration[model], largest, seen)
                 key = (model, origin)
+                row["above_record_pct"] = above_record_pct(months_paths, raw, totals, info["observed_ytd_usd"],
+                                                           record_high)
                 record.append({"model": model, **row})
-                raw_paths[key], paths[key] = raw, totals
+                raw_paths[key], paths[key], raw_months[key] = raw, totals, months_paths
                 if seen is not None:
                     raw_judged[key], judged[key] = seen, seen_totals
                 if project:
@@ -152,8 +160,8 @@ def run_backtest(
     forecasts["month"] = pd.PeriodIndex(forecasts["month"], freq="M")
     projections = with_targets(pd.DataFrame(projections), paths, targets)
     bt = Backtest(name, forecasts, projections, alpha, refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, last)
-    return with_auto(bt)
+                  judged, raw_judged, last, half_life, raw_months)
+    return with_auto(bt) if auto else bt
 
 
 def record_start(series: pd.Series, as_of: pd.Period) -> pd.Period:
@@ -163,12 +171,12 @@ def record_start(series: pd.Series, as_of: pd.Period) -> pd.Period:
     return min(max(pd.Period(RECORD_START, "M"), first), as_of)
 
 
-def _advance(previous, s, model, origin, refit_every, k, events):
+def _advance(previous, s, model, origin, refit_every, k, events, half_life):
     """The model fitted at ``origin``: refit when due, else extend the previous fit."""
     try:
         if previous is None or (origin - previous[1]).n >= refit_every:
             start = previous[0] if previous is not None else None
-            return fit(s, model, as_of=origin, k=k, events=events, start=start), origin
+            return fit(s, model, as_of=origin, k=k, events=events, start=start, half_life=half_life), origin
         return previous[0].extend(s, origin), previous[1]
     except ParameterError:
         return None  # too little data for this model at this origin
@@ -190,10 +198,36 @@ def _project(fitted: Fitted, s: pd.Series, origin: pd.Period, repetitions: int, 
     facts = year_facts(s, origin, through)
     ytd, h = facts["observed_ytd_usd"], (december - origin).n
     if h < 1:
-        return facts, np.full(repetitions, ytd), None
+        return facts, np.full(repetitions, ytd), None, np.empty((0, repetitions))
     paths = fitted.simulate(h, repetitions=repetitions, seed=seed).to_numpy()
     seen = ytd + paths[: (through - origin).n].sum(axis=0) if through < december else None
-    return facts, ytd + paths.sum(axis=0), seen
+    return facts, ytd + paths.sum(axis=0), seen, paths
+
+
+def merge_models(parts: list[Backtest]) -> Backtest:
+    """One series' backtest from backtests of its models run apart (``auto=False``), with
+    ``auto``: the rows in the order one run makes them (by origin, models in their order)."""
+    first = parts[0]
+    order = {m: i for i, m in enumerate(MODELS)}
+
+    def stack(frames, key):
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame()
+        out = pd.concat(frames, ignore_index=True)
+        rank = out["model"].map(order)
+        return out.assign(_rank=rank).sort_values([key, "_rank"], kind="stable").drop(columns="_rank") \
+            .reset_index(drop=True)
+
+    def union(name):
+        return {k: v for p in parts for k, v in getattr(p, name).items()}
+
+    bt = replace(first, forecasts=stack([p.forecasts for p in parts], "origin"),
+                 projections=stack([p.projections for p in parts], "as_of"),
+                 record=stack([p.record for p in parts], "as_of"), paths=union("paths"),
+                 raw_paths=union("raw_paths"), judged_paths=union("judged_paths"), raw_judged=union("raw_judged"),
+                 raw_months=union("raw_months"))
+    return with_auto(bt)
 
 
 def backtest_categories(
@@ -202,30 +236,33 @@ def backtest_categories(
 ) -> dict[str, Backtest]:
     """Backtests of each category of a monthly category frame, plus ``covered_total`` bottom-up.
 
-    The category backtests run on ``executor`` when one is given (:mod:`tradedeal.executors`),
-    else in ``jobs`` local processes.
-
-    ``targets`` maps a year to the annual targets by category (as from
+    Each model of each category is a task (the models run apart and are merged, :func:`merge_models`):
+    on ``executor`` when one is given (:mod:`tradedeal.executors`), else in ``jobs`` local
+    processes. ``targets`` maps a year to the annual targets by category (as from
     :func:`tradedeal.agreement.targets.annual_targets`).
     """
     def target_of(name):
         return {y: float(t[name]) for y, t in targets.items()} if targets else None
 
     series = [monthly[c].dropna().rename(c) for c in categories]
-    results = {}
-    if executor is not None:  # a caller's executor: local processes or a dask.distributed client's
-        futures = {s.name: executor.submit(run_backtest, s, targets=target_of(s.name), **options) for s in series}
-        results = {n: f.result() for n, f in futures.items()}
-    elif jobs == 1:
-        for s in series:
-            results[s.name] = run_backtest(s, targets=target_of(s.name), **options)
-    else:
+    models = options.pop("models", MODELS)
+    # the longest first (the state space models' fits), so that the workers finish together
+    tasks = [(s, m) for m in sorted(models, key=lambda m: m in ("snaive", "ratio")) for s in series]
+    if executor is None and jobs != 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {s.name: pool.submit(run_backtest, s, targets=target_of(s.name), **options) for s in series}
-            results = {n: f.result() for n, f in futures.items()}
+            return backtest_categories(monthly, categories=categories, targets=targets, executor=pool,
+                                       models=models, **options)
+    if executor is not None:  # a caller's executor: local processes or a dask.distributed client's
+        futures = [executor.submit(run_backtest, s, models=(m,), targets=target_of(s.name), auto=False, **options)
+                   for s, m in tasks]
+        done = [f.result() for f in futures]
+    else:
+        done = [run_backtest(s, models=(m,), targets=target_of(s.name), auto=False, **options) for s, m in tasks]
+    results = {s.name: merge_models([bt for (t, _), bt in zip(tasks, done, strict=True) if t.name == s.name])
+               for s in series}
     total = monthly["covered_total"].dropna()
     results["covered_total"] = combine(list(results.values()), name="covered_total", total=total,
                                        targets=target_of("covered_total"))
-    return results
+    return {name: replace(bt, raw_months={}) for name, bt in results.items()}  # monthly paths: measured, not kept

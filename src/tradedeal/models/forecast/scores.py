@@ -55,6 +55,8 @@ class Backtest:
     judged_paths: dict = field(default_factory=dict, repr=False, compare=False)
     raw_judged: dict = field(default_factory=dict, repr=False, compare=False)
     data_end: pd.Period | None = None
+    half_life: float | None = None
+    raw_months: dict = field(default_factory=dict, repr=False, compare=False)
 
     def errors(self) -> pd.DataFrame:
         """Forecast rows with an observed outcome, with their errors."""
@@ -114,7 +116,7 @@ class Backtest:
         return {int(y): f"not scored: data end {end}" if end is not None else "not scored: December not in the data"
                 for y in sorted(frame["year"].unique()) if end is None or pd.Period(f"{y}-12", "M") > end}
 
-    def _complete(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def complete(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows whose calendar year was observed through December, with months left at the origin."""
         unscored = self.unscored_years(frame)
         return frame[frame["observed_total_usd"].notna() & (frame["through"].dt.month == 12)
@@ -137,7 +139,7 @@ class Backtest:
         if self.record.empty:
             raise ParameterError("no year-total projections to score")
         everything = between(self.record, "as_of", origins)
-        r = self._complete(everything)
+        r = self.complete(everything)
         if r.empty:
             raise ParameterError("no judged year-total projections at those origins")
         error = 100 * (r["median_usd"] / r["observed_total_usd"] - 1).abs()
@@ -175,7 +177,7 @@ class Backtest:
         if p.empty or "target_usd" not in p:
             raise ParameterError("no projections against a target to score")
         everything = between(p[p["target_usd"].notna()], "as_of", origins)
-        p = self._complete(everything)
+        p = self.complete(everything)
         if p.empty:
             skipped = "; ".join(f"{y} {why}" for y, why in self.unscored_years(everything).items())
             raise ParameterError("no projection against a target can be judged at those origins"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tradedeal.agreement.concordance import DEFAULT_COVERAGE, NOT_COVERED
+from tradedeal.ingest.concordance import DEFAULT_COVERAGE, NOT_COVERED
 
 
 def control_lines(snapshot, break_month, *, n: int = 10, months: int = 12) -> pd.DataFrame:

@@ -37,14 +37,9 @@ def vs_baseline_month(series: pd.Series, *, baseline_year: int = BASELINE_YEAR) 
     return (100 * (s / by_month.reindex(s.index.month).to_numpy() - 1)).rename(f"vs_{baseline_year}_pct")
 
 
-def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.Series:
-    """Seasonally adjusted series: :func:`tradedeal.models.shared.seasonal.seasonally_adjust`."""
-    return seasonal.seasonally_adjust(_monthly(series), method=method)
-
-
 def annualized_3m3m(series: pd.Series, *, adjusted: bool = True, method: str = DEFAULT_METHOD) -> pd.Series:
     """3-month over previous 3-month growth, annualized, %, of the seasonally adjusted series."""
-    s = seasonally_adjust(series, method=method) if adjusted else _monthly(series)
+    s = seasonal.seasonally_adjust(series, method=method) if adjusted else _monthly(series)
     three = s.rolling(3).sum()
     return (100 * ((three / three.shift(3)) ** 4 - 1)).rename("ann_3m3m_pct")
 
@@ -143,7 +138,7 @@ def growth_table(series: pd.Series, *, months: int = 6) -> pd.DataFrame:
         "value_usd": s,
         "yoy_pct": yoy_growth(s),
         f"vs_{BASELINE_YEAR}_pct": vs_baseline_month(s) if (s.index.year == BASELINE_YEAR).sum() == 12 else np.nan,
-        "sa_usd": seasonally_adjust(s),
+        "sa_usd": seasonal.seasonally_adjust(s),
         "ann_3m3m_sa_pct": annualized_3m3m(s),
     })
     return table.tail(months)

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from tradedeal.agreement.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.agreement.window import Window
-from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.errors import DataNotAvailableError, EstimationError, ParameterError
+from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, DEFAULT_COVERAGE, NOT_COVERED
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
 from tradedeal.models.shared import seasonal
 from tradedeal.models.shared.calibrated import CalibratedTest, calibrated_test
 from tradedeal.models.shared.events import EVENTS, recovery_month
+from tradedeal.models.shared.finite import finite
 from tradedeal.months import parse_month
 
 #: The agreement was signed on 15 January 2020 and entered into force on 14 February 2020.
@@ -172,14 +173,23 @@ def outcome(data: Inputs, spec: Specification) -> pd.Series:
     other = data.prepared(spec.control, spec.method)
     if other is not None:
         series["control"] = other
-    logs = np.log(pd.concat(series, axis=1, join="inner").dropna())
+    both = pd.concat(series, axis=1, join="inner").dropna()
+    for kind, values in both.loc[spec.start:].items():
+        what = "series" if kind == "treated" else f"control {spec.control}"
+        finite(data.name, **{what: values})
+        if (values <= 0).any():
+            month = values.index[int((values <= 0).to_numpy().argmax())]
+            raise EstimationError(f"{data.name}: {what} is {values[month]:,.0f} USD at {month}, not positive (the test "
+                                  "is on logs): no estimate or verdict is given from it")
+    logs = np.log(both)
     y = logs["treated"] - logs["control"] if other is not None else logs["treated"]
     return y.loc[spec.start:].rename("log_ratio" if other is not None else "log_level")
 
 
 @dataclass(frozen=True)
 class MomentumEstimate:
-    """The slope change of one specification, with its calibrated test."""
+    """The slope change (or, with ``parameter`` ``level_change``, the level change) of one
+    specification, with its calibrated test."""
 
     series: str
     spec: Specification
@@ -189,12 +199,14 @@ class MomentumEstimate:
     post_months: int  # months from the break to the end that are not shock months
     shocks: tuple[pd.Period, ...]  # months with their own dummy (shock, and anticipation in that variant)
     answer: str = "primary"
+    parameter: str = "slope_change"
 
     @property
     def verdict(self) -> str:
         if self.test.p_value >= self.test.alpha:
             return "no significant change"
-        return "sped up" if self.test.estimate > 0 else "slowed"
+        up, down = ("rose", "fell") if self.parameter == "level_change" else ("sped up", "slowed")
+        return up if self.test.estimate > 0 else down
 
     @property
     def relative(self) -> bool:
@@ -212,9 +224,11 @@ class MomentumEstimate:
         """One sentence: what changed, by how much, with the calibrated interval and p-value."""
         t = self.test
         what = f"Relative to {CONTROL_NAMES[self.spec.control]}" if self.relative else "On its own"
-        change = {"sped up": "sped up", "slowed": "slowed",
-                  "no significant change": "showed no significant change in growth"}[self.verdict]
-        return (f"{what}, {self.series.replace('_', ' ')} {change} after {self.spec.break_month}: its monthly log growth changed by "
+        level = self.parameter == "level_change"
+        change = (f"showed no significant change in {'level' if level else 'growth'}"
+                  if self.verdict == "no significant change" else self.verdict)
+        quantity = "its log level" if level else "its monthly log growth"
+        return (f"{what}, {self.series.replace('_', ' ')} {change} after {self.spec.break_month}: {quantity} changed by "
                 f"{t.estimate:+.4f} ({100 * (1 - t.alpha):.0f}% bootstrap-t CI {t.lower:+.4f} to {t.upper:+.4f}, "
                 "calibrated "
                 f"p = {t.p_value:.3f}; {self.start} to {self.end}, {self.post_months} months after the break "
@@ -222,8 +236,11 @@ class MomentumEstimate:
 
 
 def estimate(data: Inputs, spec: Specification = PRIMARY, *, alpha: float = ALPHA, draws: int = DRAWS,
-             seed: int = SEED, end: pd.Period | None = None) -> MomentumEstimate:
-    """The slope change at ``spec.break_month`` with its calibrated test (see the module docstring)."""
+             seed: int = SEED, end: pd.Period | None = None, parameter: str = "slope_change") -> MomentumEstimate:
+    """The slope change at ``spec.break_month`` with its calibrated test (see the module docstring);
+    ``parameter`` ``level_change`` tests the level change of the same model instead."""
+    if parameter not in ("slope_change", "level_change"):
+        raise ParameterError(f"parameter must be slope_change or level_change; got {parameter!r}")
     if not 0 < alpha < 1:
         raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
     y = outcome(data, spec)
@@ -238,11 +255,13 @@ def estimate(data: Inputs, spec: Specification = PRIMARY, *, alpha: float = ALPH
     X = design(y.index, spec.break_month, shocks=shocks, month_effects=spec.method == "dummies",
                season_shift=spec.variant == "season_2018")
     _check_segments(y.index, spec.break_month, shocks)
-    test = calibrated_test(X.to_numpy(), y.to_numpy(), X.columns.get_loc("slope_change"), alpha=alpha, draws=draws,
+    test = calibrated_test(X.to_numpy(), y.to_numpy(), X.columns.get_loc(parameter), alpha=alpha, draws=draws,
                            seed=seed)
+    finite(data.name, estimate=test.estimate, interval_lower=test.lower, interval_upper=test.upper,
+           p_value=test.p_value)
     post = int(((y.index >= spec.break_month) & ~y.index.isin(shocks)).sum())
     inside = tuple(s for s in shocks if s in y.index)
-    return MomentumEstimate(data.name, spec, test, y.index[0], y.index[-1], post, inside)
+    return MomentumEstimate(data.name, spec, test, y.index[0], y.index[-1], post, inside, parameter=parameter)
 
 
 def _check_segments(index: pd.PeriodIndex, break_month: pd.Period, shocks) -> None:

@@ -34,10 +34,6 @@ from tradedeal.models.momentum.primary import (
 )
 from tradedeal.models.shared.calibrated import calibrated_test
 
-#: A placebo window is a tariff artefact when the 2018-07 step lies inside its post-window, or
-#: its break comes at most this many months after the step (the step is then identified by that
-#: many months alone, 2018-08..2018-10): the step and the break are barely separable.
-TARIFF_GAP = 3
 BRIEF_COLUMNS = ("answer", "control", "break_month", "start", "end", "post_months", "estimate", "ci_lower", "ci_upper",
                  "p_value", "verdict", "placebo_rank")
 
@@ -46,40 +42,57 @@ def placebos(data: Inputs, real: MomentumEstimate, *, draws: int = 199, seed: in
     """The same specification at every placebo break before the agreement, on data truncated
     before it: each placebo has the real fit's number of months after its break and its shock
     dummies at the same distance from the break. A break where the tariff step coincides with
-    the level change cannot be estimated and is left out; a window whose 2018-07 tariff step lies
-    inside its post-window, or at most :data:`TARIFF_GAP` months before its break, is flagged
-    ``tariff_artefact`` (kept in the frame, left out of the rank).
+    the level change cannot be estimated and is left out. Every other window is ranked
+    (``docs/momentum.md``: the rule that left out windows next to the tariffs was written after
+    seeing which rejected, and is dropped); ``spans_tariffs`` marks, for the chart, the windows
+    whose post-window contains the 2018-07 step.
 
-    Returns ``break_month, end, estimate, ci_lower, ci_upper, t, p_value, tariff_artefact``.
+    Returns ``break_month, end, estimate, ci_lower, ci_upper, t, p_value, spans_tariffs``.
     """
     spec = real.spec
     y = outcome(data, spec).loc[: min(spec.break_month, IN_FORCE) - 1]
     length = (real.end - spec.break_month).n + 1
     offsets = [(s - spec.break_month).n for s in real.shocks if s >= spec.break_month]
-    columns = ["break_month", "end", "estimate", "ci_lower", "ci_upper", "t", "p_value", "tariff_artefact"]
+    columns = ["break_month", "end", "estimate", "ci_lower", "ci_upper", "t", "p_value", "spans_tariffs"]
     rows = []
     for b in pd.period_range(y.index[0] + MIN_PRE, y.index[-1] - length + 1, freq="M"):
         part = y.loc[: b + length - 1]
         X = design(part.index, b, shocks=[b + o for o in offsets], month_effects=spec.method == "dummies")
         if np.linalg.matrix_rank(X.to_numpy()) < X.shape[1]:
             continue
-        t = calibrated_test(X.to_numpy(), part.to_numpy(), X.columns.get_loc("slope_change"), alpha=real.test.alpha,
+        t = calibrated_test(X.to_numpy(), part.to_numpy(), X.columns.get_loc(real.parameter), alpha=real.test.alpha,
                             draws=draws, seed=seed)
-        artefact = b - TARIFF_GAP <= TARIFF_MONTH <= part.index[-1]
-        rows.append(dict(zip(columns, (b, part.index[-1], t.estimate, t.lower, t.upper, t.t, t.p_value, artefact))))
+        spans = b <= TARIFF_MONTH <= part.index[-1]
+        rows.append(dict(zip(columns, (b, part.index[-1], t.estimate, t.lower, t.upper, t.t, t.p_value, spans))))
     return pd.DataFrame(rows, columns=columns)
 
 
 def placebo_rank(placebo: pd.DataFrame, t: float) -> tuple[int, int]:
-    """Two-sided rank of the real ``t`` by ``|t|`` among itself and the placebos that are not
-    tariff artefacts (1 = largest ``|t|``), and their number."""
-    clean = placebo[~placebo["tariff_artefact"].astype(bool)]
-    return int((clean["t"].abs() > abs(t)).sum()) + 1, len(clean) + 1
+    """Two-sided rank of the real ``t`` by ``|t|`` among itself and every placebo window
+    (1 = largest ``|t|``), and their number."""
+    return int((placebo["t"].abs() > abs(t)).sum()) + 1, len(placebo) + 1
 
 
-def rank_text(placebo: pd.DataFrame, t: float) -> str:
-    """``"k of n (two-sided, by |t|)"``."""
-    return "{} of {} (two-sided, by |t|)".format(*placebo_rank(placebo, t))
+def placebo_rank_by_p(placebo: pd.DataFrame, p_value: float) -> tuple[int, int]:
+    """Rank of the real calibrated p among itself and every placebo window's (1 = smallest)."""
+    return int((placebo["p_value"] < p_value).sum()) + 1, len(placebo) + 1
+
+
+def independent_windows(placebo: pd.DataFrame) -> int:
+    """How many placebo windows do not overlap: the span of their months over one window's length."""
+    if placebo.empty:
+        return 0
+    first, last = pd.Period(placebo["break_month"].min(), "M"), pd.Period(placebo["end"].max(), "M")
+    length = (pd.Period(placebo["end"].iloc[0], "M") - pd.Period(placebo["break_month"].iloc[0], "M")).n + 1
+    return ((last - first).n + 1) // length
+
+
+def rank_text(placebo: pd.DataFrame, t: float, p_value: float | None = None) -> str:
+    """``"k of n (two-sided, by |t|)"``, and the rank by calibrated p when ``p_value`` is given."""
+    text = "{} of {} (two-sided, by |t|".format(*placebo_rank(placebo, t))
+    if p_value is not None:
+        text += "; by calibrated p: {} of {}".format(*placebo_rank_by_p(placebo, p_value))
+    return text + ")"
 
 
 @dataclass(frozen=True)
@@ -95,10 +108,12 @@ class Verdict:
     notes: tuple[str, ...] = field(default=())
     same_sample: MomentumEstimate | None = None  # the absolute answer over the primary's months
     placebo_same_sample: pd.DataFrame | None = None
+    level: MomentumEstimate | None = None  # the primary's level change at the break (same model and test)
+    placebo_level: pd.DataFrame | None = None
 
     @property
     def placebo_rank(self) -> tuple[int, int]:
-        """The primary's two-sided rank by |t| among its placebos away from the tariffs (1 = largest)."""
+        """The primary's two-sided rank by |t| among all its placebos (1 = largest)."""
         return placebo_rank(self.placebo, self.primary.test.t)
 
     def answers(self) -> list[tuple[MomentumEstimate, pd.DataFrame]]:
@@ -113,7 +128,7 @@ class Verdict:
     def frame(self) -> pd.DataFrame:
         """One row per answer (:meth:`answers`), with its placebo rank and the question's
         coverage, vintage and as_of."""
-        out = pd.DataFrame([{**e.row(), "placebo_rank": rank_text(pl, e.test.t)} for e, pl in self.answers()])
+        out = pd.DataFrame([{**e.row(), "placebo_rank": rank_text(pl, e.test.t, e.test.p_value)} for e, pl in self.answers()])
         return out.assign(coverage=TREATED_COVERAGE, **self.window.fields())
 
     def table(self, *, brief: bool = False) -> pd.DataFrame:
@@ -127,14 +142,16 @@ class Verdict:
                 "in monthly log growth (log level or log ratio to the control; trend, month effects, 2018 tariff step, "
                 "2020 shock months dummied); FGLS, AR(1) errors, p-value from a parametric bootstrap under the fitted "
                 "null, 95% interval symmetric bootstrap-t at the rho fitted under zero; placebo rank two-sided by |t| "
-                f"among placebo breaks before the agreement (1 = largest), windows whose break is at most {TARIFF_GAP} "
-                f"months after the {TARIFF_MONTH} tariffs, or whose post-window spans them, left out",
+                "(and by calibrated p) among every placebo break before the agreement (1 = largest)",
                 *self.window.question()]
 
     def headline_sentences(self) -> list[str]:
         """Two or three sentences for the top of a report, computed from the estimates."""
         p, a, same = self.primary, self.absolute, self.same_sample
         sentences = [p.sentence() + f"; treated coverage {TREATED_COVERAGE}, vintage {self.window.vintage}."]
+        if p.spec.break_month != IN_FORCE:
+            sentences[0] = (f"Exploration (break {p.spec.break_month}, not the pre-registered {IN_FORCE}): "
+                            + sentences[0])
         if same is not None:
             t = a.test
             sentences.append(same.sentence() + f"; through {a.end}, with the months after the HS6 data spliced from "
@@ -146,15 +163,18 @@ class Verdict:
             sentences.append("No placebo break fits in the data before the agreement.")
             return sentences
         alpha = p.test.alpha
-        clean = self.placebo[~self.placebo["tariff_artefact"].astype(bool)]
         first, last = self.placebo["break_month"].min(), self.placebo["break_month"].max()
         rejected = int((self.placebo["p_value"] < alpha).sum())
-        text = (f"Against placebo breaks from {first} to {last} (data before the agreement), the "
-                f"{'relative ' if p.relative else ''}estimate ranks {rank_text(self.placebo, p.test.t)} among the "
-                f"{len(clean)} placebo windows away from the {TARIFF_MONTH} tariffs; {rejected} of all "
-                f"{len(self.placebo)} placebos have a calibrated p below {alpha:g} "
-                f"({int((clean['p_value'] < alpha).sum())} of the {len(clean)} away from the tariffs)")
+        text = (f"Against every placebo break from {first} to {last} (data before the agreement), the "
+                f"{'relative ' if p.relative else ''}estimate ranks "
+                f"{rank_text(self.placebo, p.test.t, p.test.p_value)}; {rejected} of the "
+                f"{len(self.placebo)} placebos have a calibrated p below {alpha:g}; the windows overlap, and "
+                f"{independent_windows(self.placebo)} of them would not")
         sentences.append(text + ".")
+        if self.level is not None:
+            lv = self.level
+            sentences.append(lv.sentence() + f"; placebo rank {rank_text(self.placebo_level, lv.test.t, lv.test.p_value)}"
+                             " among the same placebo breaks.")
         return sentences
 
 
@@ -185,4 +205,6 @@ def verdict(window: Window, *, series: str = "covered_total", break_month=None, 
                      "that end there carry the splice")
     placebo = placebos(data, primary, seed=seed)
     placebo_absolute = placebo if absolute is primary else placebos(data, absolute, seed=seed)
-    return Verdict(primary, absolute, placebo, placebo_absolute, window, tuple(notes), same, placebo_same)
+    level = estimate(data, spec, alpha=alpha, draws=draws, seed=seed, parameter="level_change")
+    return Verdict(primary, absolute, placebo, placebo_absolute, window, tuple(notes), same, placebo_same, level,
+                   placebos(data, level, seed=seed))

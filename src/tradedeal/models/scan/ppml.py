@@ -36,8 +36,10 @@ class PPMLFit:
         return self.params[:, self.names.index(name)]
 
     def std_error(self, name: str) -> np.ndarray:
+        """HAC standard errors; NaN where a line's variance came out negative (a near-singular fit)."""
         j = self.names.index(name)
-        return np.sqrt(self.cov[:, j, j])
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(self.cov[:, j, j])
 
 
 def hac_lags(n: int) -> int:
@@ -64,17 +66,21 @@ def fit_ppml(values: np.ndarray, design: np.ndarray, names: tuple[str, ...], *, 
     eye = _RIDGE * np.eye(k)
     outer = np.einsum("ti,tj->tij", x, x).reshape(n, k * k)  # X'WX of every line as one product
     params = np.zeros((lines, k))
+    active = np.arange(lines)  # a line stops at its own convergence, as statsmodels' fit of it alone
     for _ in range(_MAX_ITER):
-        working = eta + (y - mu) / mu
-        hessian = (mu @ outer).reshape(lines, k, k) + eye
-        params = np.linalg.solve(hessian, ((mu * working) @ x)[:, :, None])[:, :, 0]
-        eta = np.clip(params @ x.T, -_ETA_BOUND, _ETA_BOUND)
-        mu = np.exp(eta)
+        y_a, mu_a = y[active], mu[active]
+        working = eta[active] + (y_a - mu_a) / mu_a
+        hessian = (mu_a @ outer).reshape(len(active), k, k) + eye
+        step = np.linalg.solve(hessian, ((mu_a * working) @ x)[:, :, None])[:, :, 0]
+        eta_a = np.clip(step @ x.T, -_ETA_BOUND, _ETA_BOUND)
+        mu_a = np.exp(eta_a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            new = 2 * np.sum(np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu), axis=1)
-        converged = np.abs(new - deviance) <= _TOL * (np.abs(new) + _TOL)
-        deviance = new
-        if converged.all():
+            new = 2 * np.sum(np.where(y_a > 0, y_a * np.log(y_a / mu_a), 0.0) - (y_a - mu_a), axis=1)
+        done = np.abs(new - deviance[active]) <= _TOL * (np.abs(new) + _TOL)
+        params[active], eta[active], mu[active], deviance[active] = step, eta_a, mu_a, new
+        converged[active[done]] = True
+        active = active[~done]
+        if not len(active):
             break
     bread = np.linalg.inv((mu @ outer).reshape(lines, k, k) + eye)
     resid = y - mu

@@ -14,137 +14,23 @@ listed with the reason and counted in the decomposition of the change, never dro
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
-from tradedeal.agreement.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.agreement.window import Window, select
 from tradedeal.errors import DataNotAvailableError, ParameterError
+from tradedeal.ingest.concordance import CATEGORIES, DEFAULT_COVERAGE
 from tradedeal.ingest.snapshot import Snapshot
-from tradedeal.models.scan.line_model import (MIN_MONTHS_BEFORE, LineModel, calibrated_p, critical_z, fit_breaks,
-                                              placebo_breaks, placebo_table, untestable)
-from tradedeal.models.scan.ppml import fit_ppml
+from tradedeal.models.scan.line_model import (MIN_MONTHS_BEFORE, PARAMETERS, LineModel, benjamini_hochberg,
+                                              calibrated_p, critical_z, fit_breaks, placebo_table, untestable)
+from tradedeal.models.scan.placebos import placebo_fits
+from tradedeal.models.scan.power import measure_power
+from tradedeal.models.scan.result import LINE_COLUMNS, UNTESTED_COLUMNS, Scan
 from tradedeal.months import parse_month
-from tradedeal.units import usd_bn
 
 LEVELS = ("hs4", "hs6", "subcategory")
-#: The verdict groups of the decomposition, in order.
-GROUPS = ("accelerated", "slowed", "no significant change", "not tested")
-_CHUNK = 8  # break months per task on an executor
-#: Columns of :attr:`Scan.lines`.
-LINE_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
-                "same_months_2017_usd", "change_usd", "vs_2017_pct", "level_change", "slope_change", "ci_lower",
-                "ci_upper", "p_hac", "p_value", "q_value", "verdict")
-#: Columns of :attr:`Scan.untested`.
-UNTESTED_COLUMNS = ("code", "description", "subcategory", "category", "value_2017_usd", "last_12m_usd",
-                    "same_months_2017_usd", "change_usd", "reason")
-
-
-@dataclass(frozen=True)
-class Scan:
-    """The momentum test on every covered line of a level, the lines it could not test, and the
-    same scan at every placebo break."""
-
-    lines: pd.DataFrame  # LINE_COLUMNS, one row per tested line, most significant first
-    untested: pd.DataFrame  # UNTESTED_COLUMNS
-    placebos: pd.DataFrame  # scan_model.placebo_table: the placebo breaks, then the real one
-    window: Window | None
-    level: str
-    break_month: pd.Period
-    fdr: float
-    min_usd: float
-    months: tuple[pd.Period, pd.Period]
-    line_model: LineModel
-    critical_z: float  # the calibrated 95 % interval is slope_change ± critical_z × HAC s.e.
-
-    @property
-    def model(self) -> str:
-        return self.line_model.describe(self.break_month)
-
-    def frame(self) -> pd.DataFrame:
-        """Every line as one tidy frame: the tested ones, then the others (verdict ``not tested``)."""
-        return pd.concat([self.lines.assign(reason=""), self.untested.assign(verdict="not tested")],
-                         ignore_index=True)
-
-    def counts(self) -> pd.Series:
-        """Lines by verdict, and the lines not tested."""
-        out = self.lines["verdict"].value_counts().reindex(list(GROUPS[:3]), fill_value=0)
-        out["not tested"] = len(self.untested)
-        return out.rename("lines")
-
-    def decomposition(self) -> pd.DataFrame:
-        """The covered change (last 12 months against the same calendar months of 2017, USD) by
-        verdict group; the groups add up to the row ``all covered lines``."""
-        every = self.frame()
-        groups = every.groupby("verdict")[["same_months_2017_usd", "last_12m_usd", "change_usd"]].sum()
-        out = groups.reindex(list(GROUPS), fill_value=0.0)
-        out.insert(0, "lines", every["verdict"].value_counts().reindex(list(GROUPS), fill_value=0))
-        sums = every[["same_months_2017_usd", "last_12m_usd", "change_usd"]].sum()
-        out.loc["all covered lines"] = [len(every), *sums]
-        out["lines"] = out["lines"].astype(int)
-        total = out.loc["all covered lines", "change_usd"]
-        out["share_of_change_pct"] = 100 * out["change_usd"] / total if total else np.nan
-        return out.rename_axis("verdict")
-
-    def untested_share_pct(self) -> float:
-        """The untested lines' change as a share of every covered line's change, %."""
-        table = self.decomposition()
-        return float(table.loc["not tested", "share_of_change_pct"])
-
-    def reasons(self) -> pd.Series:
-        """Lines not tested, by reason (the text before the colon)."""
-        return self.untested["reason"].str.split(":").str[0].value_counts().rename("lines")
-
-    def placebo_rows(self) -> pd.DataFrame:
-        """The rows of :attr:`placebos` at the placebo breaks (without the real one)."""
-        return self.placebos[self.placebos["kind"] == "placebo"]
-
-    def size_pct(self) -> float:
-        """Share of lines with a calibrated p-value under 5 % at the placebo breaks (the size), %."""
-        return float(self.placebo_rows()["calibrated_p_below_5_pct"].mean())
-
-    def hac_size_pct(self) -> float:
-        """The same share with the uncalibrated HAC p-values, %."""
-        return float(self.placebo_rows()["hac_p_below_5_pct"].mean())
-
-    def headline_sentences(self) -> list[str]:
-        """The scan's answer in three sentences, with its coverage."""
-        c = self.counts()
-        found = int(c["accelerated"] + c["slowed"])
-        placebo = self.placebo_rows()["discoveries"]
-        rank = int((placebo >= found).sum())
-        d = self.decomposition()["change_usd"]
-        coverage = self.window.coverage if self.window is not None else "the panel"
-        return [
-            f"{len(self.lines)} of {len(self.lines) + len(self.untested)} covered {self.level} lines ({coverage}, "
-            f"{self.months[0]} to {self.months[1]}) were tested for a change of monthly growth at {self.break_month}: "
-            f"{found} changed at an FDR of {100 * self.fdr:g}% ({c['accelerated']} accelerated, {c['slowed']} slowed), "
-            f"against {placebo.min()} to {placebo.max()} (median {placebo.median():g}) in the scans at "
-            f"{len(placebo)} pre-deal placebo breaks, {rank} of which found as many or more",
-            f"The calibrated test rejects {self.size_pct():.1f}% of lines at the placebo breaks at nominal 5% "
-            f"(uncalibrated HAC p-values: {self.hac_size_pct():.1f}%)",
-            f"Covered lines, last 12 months ({self.months[1] - 11} to {self.months[1]}) against the same months of "
-            f"{BASELINE_YEAR}: {usd_bn(d['all covered lines'], sign=True)} = accelerated "
-            f"{usd_bn(d['accelerated'], sign=True)} + slowed {usd_bn(d['slowed'], sign=True)} + no significant change "
-            f"{usd_bn(d['no significant change'], sign=True)} + not tested {usd_bn(d['not tested'], sign=True)} "
-            f"({self.untested_share_pct():.1f}% of the change)",
-        ]
-
-    def adjusted(self, values: pd.DataFrame) -> pd.DataFrame:
-        """Lines of ``values`` (USD) seasonally adjusted as the scan sees them: each month divided
-        by the line's PPML month effect (Januaries unchanged)."""
-        design = self.line_model.design(values.index, self.break_month)
-        fit = fit_ppml(values.to_numpy().T, design.to_numpy(), tuple(design.columns))
-        effects = [c for c in design.columns if c.startswith("month_")]
-        seasonal = np.exp(np.stack([fit.estimate(c) for c in effects], axis=1) @ design[effects].to_numpy().T)
-        return values / seasonal.T
-
-
 def panel(window: Window, level: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Covered lines of ``level`` under the window's coverage: monthly values (months × codes,
     USD, zero where Census reports no exports, through the window's month or the HS6 data's end)
@@ -271,33 +157,42 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, break_month: pd.Peri
                for code in facts.index[small]}
     candidates = values.loc[:, ~small.to_numpy()]
     post_months = (values.index.max() - break_month).n + 1
-    breaks = [*placebo_breaks(values.index, post_months, model), break_month]
-    chunks = [breaks[i:i + _CHUNK] for i in range(0, len(breaks), _CHUNK)]
-    task = partial(fit_breaks, candidates, post_months=post_months, model=model)
-    fits = [f for chunk in (executor.map if executor is not None else map)(task, chunks) for f in chunk]
-    fits = [f[f["converged"].astype(bool)] for f in fits[:-1]] + [fits[-1]]
-    placebos = dict(zip(breaks[:-1], fits[:-1]))
-    real = fits[-1]
+    snapshot = window.snapshot if window is not None else None
+    placebos = placebo_fits(candidates, post_months=post_months, model=model, executor=executor, snapshot=snapshot)
+    real = fit_breaks(candidates, [break_month], post_months=post_months, model=model)[0]
     why = untestable(candidates, break_month, model)
     reasons |= {code: r for code, r in why.items() if r}
     reasons |= {code: "no fit: PPML did not converge" for code in real.loc[~real["converged"].astype(bool), "code"]}
     real = real[real["converged"].astype(bool)]
-    null = np.concatenate([f["z"].to_numpy() for f in placebos.values()] or [np.array([])])
-    if len(null) == 0:
+    numbers = ["slope_change", "std_error", "z"]
+    whole = np.isfinite(real[numbers].to_numpy(dtype="float64")).all(axis=1)  # no verdict from NaN or inf
+    reasons |= {code: "no fit: its estimate is not a finite number" for code in real.loc[~whole, "code"]}
+    real = real[whole]
+    nulls = {p: np.concatenate([f[z].to_numpy() for f in placebos.values()] or [np.array([])])
+             for p, z in PARAMETERS.items()}
+    nulls = {p: null[np.isfinite(null)] for p, null in nulls.items()}
+    if len(nulls["pace"]) == 0:
         raise DataNotAvailableError(f"no placebo break fits in the pre-deal months of {values.index.min()} to "
                                     f"{values.index.max()} with {post_months} months after it")
     table = placebo_table(real, placebos, break_month=break_month, post_months=post_months, fdr=fdr)
-    crit = critical_z(null)
-    tested = real.assign(p_value=calibrated_p(real["z"].to_numpy(), null),
-                         ci_lower=real["slope_change"] - crit * real["std_error"],
-                         ci_upper=real["slope_change"] + crit * real["std_error"])
-    if len(tested):
-        reject, q, _, _ = multipletests(tested["p_value"].to_numpy(), alpha=fdr, method="fdr_bh")
-        tested["q_value"] = q
-        tested["verdict"] = np.where(~reject, "no significant change",
-                                     np.where(tested["slope_change"] > 0, "accelerated", "slowed"))
-    else:
-        tested["q_value"], tested["verdict"] = [], []
+    crit = {p: critical_z(null) for p, null in nulls.items()}
+    tested = real.assign(p_value=calibrated_p(real["z"].to_numpy(), nulls["pace"]),
+                         ci_lower=real["slope_change"] - crit["pace"] * real["std_error"],
+                         ci_upper=real["slope_change"] + crit["pace"] * real["std_error"],
+                         level_p_value=calibrated_p(real["level_z"].to_numpy(), nulls["level"]),
+                         level_ci_lower=real["level_change"] - crit["level"] * real["level_std_error"],
+                         level_ci_upper=real["level_change"] + crit["level"] * real["level_std_error"])
+    words = {"": ("slope_change", "accelerated", "slowed"), "level_": ("level_change", "rose", "fell")}
+    for prefix, (estimate, up, down) in words.items():
+        if len(tested):
+            reject, q = benjamini_hochberg(tested[f"{prefix}p_value"].to_numpy(), fdr)
+            tested[f"{prefix}q_value"] = q
+            tested[f"{prefix}verdict"] = np.where(~reject, "no significant change",
+                                                  np.where(tested[estimate] > 0, up, down))
+        else:
+            tested[f"{prefix}q_value"], tested[f"{prefix}verdict"] = [], []
+    power = measure_power(candidates[list(tested["code"])], real, nulls, break_month=break_month, model=model, fdr=fdr,
+                          snapshot=snapshot)
     lines = tested.join(facts, on="code").sort_values(["q_value", "slope_change"], ascending=[True, False])
     untested = pd.DataFrame({"code": list(reasons), "reason": list(reasons.values())}, dtype="object")
     untested = untested.join(facts, on="code")
@@ -305,7 +200,8 @@ def scan_panel(values: pd.DataFrame, meta: pd.DataFrame, *, break_month: pd.Peri
         lines=lines[list(LINE_COLUMNS)].reset_index(drop=True),
         untested=untested[list(UNTESTED_COLUMNS)].sort_values("code").reset_index(drop=True),
         placebos=table, window=window, level=level, break_month=break_month, fdr=fdr, min_usd=min_usd,
-        months=(values.index.min(), values.index.max()), line_model=model, critical_z=crit,
+        months=(values.index.min(), values.index.max()), line_model=model, critical_z=crit["pace"],
+        level_critical_z=crit["level"], power=power,
     )
 
 

@@ -1,3 +1,4 @@
 """What the models' rooms share: seasonal adjustment (:mod:`~tradedeal.models.shared.seasonal`),
-the calibrated bootstrap test (:mod:`~tradedeal.models.shared.calibrated`) and the real-time
-events (:mod:`~tradedeal.models.shared.events`). Nothing here imports a room."""
+the calibrated bootstrap test (:mod:`~tradedeal.models.shared.calibrated`), the real-time
+events (:mod:`~tradedeal.models.shared.events`) and the refusal of numbers that are not finite
+(:mod:`~tradedeal.models.shared.finite`). Nothing here imports a room."""

@@ -18,13 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import lfilter
 
 _RHO_MAX = 0.98
 
 
 def ar1_paths(rho: float, n: int, draws: int, rng: np.random.Generator) -> np.ndarray:
     """``draws`` stationary AR(1) paths of length ``n`` with unit innovations, as an (n, draws) array."""
+    from scipy.signal import lfilter  # here: importing scipy.signal costs a scan, which never calls this
+
     e = rng.standard_normal((n, draws))
     e[0] /= np.sqrt(1 - rho**2)
     return lfilter([1.0], [1.0, -rho], e, axis=0)

@@ -22,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.tsa.seasonal import STL
 
 from tradedeal.errors import ParameterError, TradedealError
 
@@ -71,6 +69,8 @@ def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.
     s = _adjustable(series)
     logs = np.log(s.to_numpy())
     if method == "stl":
+        from statsmodels.tsa.seasonal import STL  # here: the scanner imports this module and needs no statsmodels
+
         adjusted = np.exp(logs - STL(logs, period=12, robust=True).fit().seasonal)
     elif method == "dummies":
         adjusted = np.exp(logs - month_effects(s).to_numpy())
@@ -82,6 +82,8 @@ def seasonally_adjust(series: pd.Series, *, method: str = DEFAULT_METHOD) -> pd.
 def month_effects(series: pd.Series, *, transform=np.log) -> pd.Series:
     """Each month's fixed seasonal effect on the transformed series (centred on zero), from an
     OLS of ``transform(series)`` on a linear trend and month dummies."""
+    import statsmodels.api as sm
+
     s = series.astype("float64")
     X = pd.get_dummies(pd.Series(s.index.month, index=s.index), prefix="m", dtype=float)
     X.insert(0, "trend", np.arange(len(s), dtype=float))

@@ -1,0 +1,88 @@
+"""Variance that follows the regimes in the data: recent errors weigh more than old ones.
+
+The 2018-19 tariff swings and the 2020 shock are in every series' record. Weighted equally, they
+give a December of 2021 the spread of a tariff year. Here an error ``a`` months older than the
+origin weighs ``0.5 ** (a / half_life)``: with a half-life of 12 months, the errors of three years
+before weigh an eighth of last month's. ``half_life=None`` weighs them all equally (the models'
+own variance and the calibration before issue 27). The half-life is chosen by the backtest
+(docs/forecasts.md, "Variance that follows the regimes").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Months after which an error weighs half (chosen by the backtest; docs/forecasts.md).
+HALF_LIFE: float | None = None
+
+
+def recent_weights(ages, half_life: float | None) -> np.ndarray:
+    """Weights ``0.5 ** (age / half_life)`` of errors ``ages`` months old (all 1 for None)."""
+    ages = np.asarray(ages, dtype=float)
+    if half_life is None:
+        return np.ones_like(ages)
+    return 0.5 ** (ages / half_life)
+
+
+def recent_scale(errors: np.ndarray, half_life: float | None) -> float:
+    """How the recent standardised one-step errors (oldest first) compare with the model's own
+    spread: the square root of their recency-weighted mean square (1 for None or no errors)."""
+    errors = np.asarray(errors, dtype=float)
+    if half_life is None or errors.size == 0:
+        return 1.0
+    w = recent_weights(np.arange(errors.size)[::-1], half_life)
+    return float(np.sqrt(np.sum(w * errors**2) / np.sum(w)))
+
+
+def recent_sd(values: np.ndarray, half_life: float | None) -> float:
+    """The standard deviation of ``values`` (oldest first), recency-weighted; for None, the
+    sample standard deviation (``ddof=1``)."""
+    values = np.asarray(values, dtype=float)
+    if half_life is None:
+        return float(np.std(values, ddof=1))
+    w = recent_weights(np.arange(values.size)[::-1], half_life)
+    mean = np.sum(w * values) / np.sum(w)
+    return float(np.sqrt(np.sum(w * (values - mean) ** 2) / np.sum(w)))
+
+
+def sorted_quantile(ordered: np.ndarray, level: float) -> float:
+    """``np.quantile(values, level)`` (its default, linear rule, to the last bit) of the sorted
+    ``ordered``, without its overhead: the backtest asks for some 60 000 of them."""
+    n = ordered.size
+    x = (n - 1) * level
+    i = min(int(np.floor(x)), n - 1)
+    j = min(i + 1, n - 1)
+    t = x - i
+    a, b = ordered[i], ordered[j]
+    d = b - a
+    return float(b - d * (1 - t) if t >= 0.5 else a + d * t)
+
+
+def weighted_quantile(values: np.ndarray, level: float, weights: np.ndarray | None = None) -> float:
+    """The ``level`` quantile of ``values``; with ``weights``, of their weighted distribution (the
+    sorted values' midpoint cumulative weights, interpolated). Without weights, ``np.quantile``'s
+    linear rule."""
+    values = np.asarray(values, dtype=float)
+    if weights is None:
+        return sorted_quantile(np.sort(values), level)
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], np.asarray(weights, dtype=float)[order]
+    cum = (np.cumsum(w) - w / 2) / np.sum(w)
+    return float(np.interp(level, cum, v))
+
+
+#: A simulated month above this multiple of the largest month on record is one the record does
+#: not make possible (``benchmarks/forecast.py`` prints the share).
+RECORD_MULTIPLE = 1.5
+
+
+def above_record_pct(months: np.ndarray, raw: np.ndarray, totals: np.ndarray, ytd: float, record: float) -> float:
+    """The share (%) of simulated months above :data:`RECORD_MULTIPLE` × ``record``: each path's
+    months (``months``, rows months, columns paths) scaled by its calibrated remainder over its
+    own (``totals`` and ``raw`` are the calibrated and the model's calendar-year totals)."""
+    if months.size == 0:
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(raw > ytd, (totals - ytd) / (raw - ytd), 1.0)
+    return float(100 * np.mean(months * scale > RECORD_MULTIPLE * record))
+
