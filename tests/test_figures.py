@@ -19,7 +19,8 @@ import pytest
 from conftest import RAW
 from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result, tracker_sentence
-from tradedeal.agreement.concordance import classify, load_concordance
+from tradedeal.ingest.concordance import classify
+from tradedeal.ingest.sources import load_concordance
 from tradedeal.agreement.cumulative import coverage_phrase
 from tradedeal.agreement.product import profile
 from tradedeal.agreement.tracker import largest_uncovered
@@ -227,8 +228,11 @@ def test_the_processed_schemas_refuse_a_negative_dollar_figure_and_accept_a_real
     real = pd.DataFrame({"month": pd.PeriodIndex(["2017-01"], freq="M"), "hs6": ["010391"],
                          "value_usd": [2740], "qty": [0.0]})  # the first row of the 2017 response
     check_processed("exports_hs6", real)
-    with pytest.raises(SchemaError, match=r"exports_hs6.*row 1.*non-negative"):
-        check_processed("exports_hs6", real.assign(value_usd=[-2740]))
+    sub = pd.DataFrame({"month": pd.PeriodIndex(["2017-01"], freq="M"), "coverage": ["annex_6_1"],
+                        "category": ["agriculture"], "value_usd": [2740]})
+    check_processed("exports_subcategory", sub)
+    with pytest.raises(SchemaError, match=r"exports_subcategory.*row 1.*non-negative"):
+        check_processed("exports_subcategory", sub.assign(value_usd=[-2740]))
     with pytest.raises(SchemaError, match="one row per month and code"):
         check_processed("exports_hs6", pd.concat([real, real], ignore_index=True))
     category = pd.DataFrame({"month": pd.PeriodIndex(["2017-01"], freq="M"), "coverage": ["annex_6_1"],
