@@ -212,10 +212,13 @@ def test_the_report_shows_the_headline_products_seasonally_adjusted(root, hs4):
 def test_the_real_break_counts_as_accelerated_only_the_rises():
     """Planted fits (not real data): three lines far outside 40 placebo z's, two rising and one
     falling, and one inside them; at the real break the three far lines are discoveries, two rose."""
-    placebos = {pd.Period("2015-01", "M") + i: pd.DataFrame({"z": [np.linspace(-1, 1, 40)[i]], "p_hac": [0.5],
-                                                             "slope_change": [0.0]}) for i in range(40)}
+    z = np.linspace(-1, 1, 40)
+    placebos = {pd.Period("2015-01", "M") + i: pd.DataFrame({"z": [z[i]], "p_hac": [0.5], "slope_change": [0.0],
+                                                             "level_z": [z[i]], "level_p_hac": [0.5],
+                                                             "level_change": [0.0]}) for i in range(40)}
     real = pd.DataFrame({"z": [6.0, 5.0, -6.0, 0.1], "p_hac": [0.001, 0.001, 0.001, 0.9],
-                         "slope_change": [0.1, 0.08, -0.1, 0.01]})
+                         "slope_change": [0.1, 0.08, -0.1, 0.01], "level_z": [0.1] * 4, "level_p_hac": [0.9] * 4,
+                         "level_change": [0.0] * 4})
     table = placebo_table(real, placebos, break_month=pd.Period("2020-02", "M"), post_months=12, fdr=0.10)
     last = table.iloc[-1]
     assert last["kind"] == "real" and last["discoveries"] == 3 and last["accelerated"] == 2
