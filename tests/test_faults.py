@@ -23,7 +23,7 @@ import pytest
 
 from tradedeal import executors
 from tradedeal.present import cli, parameters, report
-from waits import has_loaded, wait_for, wait_for_a_kernel
+from waits import wait_for, wait_for_a_kernel
 
 
 def start(argv: list[str], data: Path, cwd: Path) -> subprocess.Popen:
@@ -56,10 +56,9 @@ def end(procs) -> None:
 def test_ctrl_c_during_a_scan_is_one_line_and_exit_130(root, tmp_path):
     for cached in (root / "processed" / "cache").glob("scan_*.pkl"):
         cached.unlink()  # the placebo fits computed afresh: seconds of fits
-    proc = start(["scan", "--level", "hs6"], root, tmp_path)  # tens of seconds of fits
-    # the scanner is being imported (statsmodels, which only the scan loads): the command is past
-    # its start-up, inside the code that turns Ctrl-C into one line
-    wait_for(lambda: has_loaded(proc.pid, "statsmodels"), "scan started", alive=proc)
+    proc = start(["scan", "--level", "hs6"], root, tmp_path)
+    # past the imports and the panel, fitting: the process has used 2.5 s of CPU (an event, not a wait)
+    wait_for(lambda: psutil.Process(proc.pid).cpu_times().user >= 2.5, "scan fitting", alive=proc)
     code, stderr = ctrl_c(proc)
     assert code == 130 and stderr == "tradedeal: interrupted (SIGINT)\n", stderr
 
