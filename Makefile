@@ -20,9 +20,12 @@ report: $(STAMP)
 
 # Notebook outputs are compared by nbval, numbers within notebooks/tolerances.yaml (docs/testing.md).
 # TEST_PATHS=notebooks runs only the notebooks (.ci/run does, under a second OpenBLAS kernel).
+# Two pytest-xdist workers, one test file (or notebook) each at a time: a notebook's cells stay in
+# one kernel, in order (TEST_WORKERS=0 runs in one process).
 TEST_PATHS ?= tests notebooks
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest $(TEST_PATHS) --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+	$(BIN)/python -m pytest $(TEST_PATHS) -n $(TEST_WORKERS) --dist loadfile --durations=25 --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 notebooks: $(STAMP)
 	$(BIN)/python scripts/refresh_notebooks.py

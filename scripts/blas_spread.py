@@ -8,9 +8,13 @@ writes into ``notebooks/`` or ``data/``. It then compares every number shown, ce
 between kernels and with the committed notebook, the way the tests do
 (``tests/nbval_tolerance.py``), and prints for each notebook how many numbers differ, the largest
 relative and absolute difference per cell and table column, any text difference (which no
-tolerance fixes), and whether each pair passes under the current tolerances.
+tolerance fixes), and whether each pair passes under the current tolerances. Last, for each
+notebook, the spread over every pair of kernels per rule of ``notebooks/tolerances.yaml`` (with
+the rule's tolerance as a multiple of it: a rule should be at most about twice its spread) and
+per table and column (to write a new rule), and every number whose sign differs between two
+kernels (no tolerance allows that: show such a figure another way).
 
-    .venv/bin/python scripts/blas_spread.py                                  # every notebook
+    .venv/bin/python scripts/blas_spread.py                                  # every notebook: the command behind tolerances.yaml
     .venv/bin/python scripts/blas_spread.py 03_forecast --cores Prescott,Haswell --keep /tmp/s
     .venv/bin/python scripts/blas_spread.py --reuse /tmp/s --cores Prescott,Haswell  # compare again
     .venv/bin/python scripts/blas_spread.py --other-core   # a kernel for CI's second run (.ci/run)
@@ -79,7 +83,8 @@ def run_notebooks(names: list[str], core: str, out: Path, data: Path, jobs: int)
 
 
 def compare(stored: Path, fresh: Path, sanitize) -> tuple[list[tuple], list[str]]:
-    """Differing numbers ``(rel, abs, stored, fresh, cell, column, line)`` and the text differences."""
+    """Differing numbers ``(rel, abs, stored, fresh, cell, column, line, Difference)`` and the text
+    differences."""
     numbers, texts = [], []
     for cell, (a_blocks, b_blocks) in enumerate(zip(reader_outputs(stored), reader_outputs(fresh), strict=True)):
         if len(a_blocks) != len(b_blocks):
@@ -93,19 +98,21 @@ def compare(stored: Path, fresh: Path, sanitize) -> tuple[list[tuple], list[str]
                               if differences(x, y) is None), ("?", "?"))
                 texts.append(f"Cell {cell}: text differs: {first[0].strip()[:110]!r} vs {first[1].strip()[:110]!r}")
                 continue
-            for x, y, line, column in found:
-                u, v = (float(n.replace(",", "").replace("\u2212", "-")) for n in (x, y))
+            for d in found:
+                u, v = (float(n.replace(",", "").replace("\u2212", "-")) for n in (d.stored, d.fresh))
                 gap = abs(u - v)
-                numbers.append((gap / max(abs(u), abs(v)) if gap else 0.0, gap, x, y, cell, column, line.strip()[:90]))
+                numbers.append((gap / max(abs(u), abs(v)) if gap else 0.0, gap, d.stored, d.fresh, cell, d.column,
+                                d.line.strip()[:90], d))
     return numbers, texts
 
 
-def report_pair(label: str, stored: Path, fresh: Path, sanitize, tolerances: NotebookTolerances, top: int) -> None:
-    """Print how the numbers of ``fresh`` differ from ``stored``: overall, then per cell and column."""
+def report_pair(label: str, stored: Path, fresh: Path, sanitize, tolerances: NotebookTolerances, top: int) -> list:
+    """Print how the numbers of ``fresh`` differ from ``stored``: overall, then per cell and column;
+    return the differing numbers (see :func:`compare`)."""
     numbers, texts = compare(stored, fresh, sanitize)
     if not numbers and not texts:
         print(f"  {label}: identical")
-        return
+        return numbers
     rel = max((n[0] for n in numbers), default=0.0)
     gap = max((n[1] for n in numbers), default=0.0)
     print(f"  {label}: {len(numbers)} numbers differ, max rel {rel:.2e}, max abs {gap:.4g}"
@@ -128,6 +135,50 @@ def report_pair(label: str, stored: Path, fresh: Path, sanitize, tolerances: Not
     print(f"      under notebooks/tolerances.yaml: {verdict}")
     for line in bad[:top]:
         print(f"        outside: {line}")
+    return numbers
+
+
+def _sign(text: str) -> int:
+    value = float(text.replace(",", "").replace("\u2212", "-"))
+    return (value > 0) - (value < 0)
+
+
+def report_spreads(name: str, numbers: list, tolerances: NotebookTolerances, sources: list[str]) -> None:
+    """The spread over every pair of kernels per tolerance rule and per table column, and the
+    numbers whose sign differs between kernels: what tolerances.yaml's rules are set from."""
+    by_rule: dict[str, list] = {}
+    by_column: dict[tuple[str, str], list] = {}
+    flips = []
+    for n in numbers:
+        d = n[7]
+        rule = tolerances.rule_for(sources[n[4]], d.line, d.column, d.table, d.around)
+        key = "default" if rule is None else f"rule {tolerances.rules.index(rule) + 1}"
+        by_rule.setdefault(key, []).append(n)
+        by_column.setdefault((d.table[:70] or "-", d.column or "-"), []).append(n)
+        if _sign(d.stored) * _sign(d.fresh) < 0:
+            flips.append(n)
+    print(f"\n{name}: spread over every pair of kernels, per rule of notebooks/tolerances.yaml "
+          "(a rule should be at most about twice its spread)")
+    rules = [("default", None, tolerances.default, tolerances.spread)] + [
+        (f"rule {i}", r, r.tolerance, r.spread) for i, r in enumerate(tolerances.rules, start=1)]
+    for key, rule, tol, recorded in rules:
+        found = by_rule.get(key, [])
+        rel, gap = max((n[0] for n in found), default=0.0), max((n[1] for n in found), default=0.0)
+        what = "" if rule is None else " ".join(f"{k}={getattr(rule, k)!r}" for k in ("column", "table", "around", "line", "cell")
+                                                 if getattr(rule, k))
+        ratio = []
+        if tol.abs:
+            ratio.append(f"abs {tol.abs:g} = {tol.abs / gap:.1f}x" if gap else f"abs {tol.abs:g} (nothing moved)")
+        if tol.rel:
+            ratio.append(f"rel {tol.rel:g} = {tol.rel / rel:.1f}x" if rel else f"rel {tol.rel:g} (nothing moved)")
+        print(f"  {key} {what}: {len(found)} numbers moved; measured spread: {{abs: {gap:.3g}, rel: {rel:.3g}}}; "
+              f"tolerance {', '.join(ratio) or 'exact'}; recorded spread {recorded}")
+    print(f"{name}: spread per table and column (table = its headings)")
+    for (table, column), found in sorted(by_column.items()):
+        print(f"  {column!r} in [{table}]: {len(found)} moved, max abs {max(n[1] for n in found):.3g}, "
+              f"max rel {max(n[0] for n in found):.3g}")
+    for n in flips:
+        print(f"  SIGN FLIP between kernels (no tolerance allows it): {n[2]} vs {n[3]} in Cell {n[4]}: {n[6]!r}")
 
 
 def nb_sources(path: Path) -> list[str]:
@@ -182,12 +233,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             tolerances = table.get(name, NotebookTolerances())
             print(f"\n{name}  (tolerance: {tolerances})")
+            pairs = []
             for core in cores:
                 report_pair(f"committed vs {core}", ROOT / "notebooks" / f"{name}.ipynb", runs[core][name], sanitize,
                             tolerances, args.top)
             for i, a in enumerate(cores):
                 for b in cores[i + 1:]:
-                    report_pair(f"{a} vs {b}", runs[a][name], runs[b][name], sanitize, tolerances, args.top)
+                    pairs += report_pair(f"{a} vs {b}", runs[a][name], runs[b][name], sanitize, tolerances, args.top)
+            report_spreads(name, pairs, tolerances, nb_sources(ROOT / "notebooks" / f"{name}.ipynb"))
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -68,6 +69,16 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         pass
 
 
+def chromium_or_skip() -> None:
+    """Skip without Chromium, saying so; in CI (``CI=true``), where `.ci/run` installs it, fail."""
+    if CHROMIUM is not None:
+        return
+    message = "no Chromium on this machine (apt-get install chromium): the reports were not read in a browser"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{message}; CI installs Chromium, so in CI this fails the run")
+    pytest.skip(message)
+
+
 def look(url: str) -> dict:
     """What Chromium sees of ``url``'s page (see CHECKER)."""
     done = subprocess.run(
@@ -84,8 +95,7 @@ def look(url: str) -> dict:
 @pytest.fixture(scope="module")
 def served_run(tmp_path_factory):
     """A report run of every notebook with its defaults, served on 127.0.0.1."""
-    if CHROMIUM is None:
-        pytest.skip("no Chromium on this machine (apt-get install chromium): the reports were not read in a browser")
+    chromium_or_skip()
     out = tmp_path_factory.mktemp("browser") / "run"
     outcomes = report.run_report(parameters.plan(None, [{}]), out, jobs=2, progress=False)
     assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]

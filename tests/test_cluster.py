@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
+from conftest import NONDEFAULT
 from notebook_outputs import reader_outputs
+from waits import wait_for, wait_for_a_kernel
 from tradedeal import Snapshot
 from tradedeal.agreement.window import select
 from tradedeal.executors import executor
@@ -14,8 +18,9 @@ from tradedeal.models.forecast.rolling import backtest_categories
 from tradedeal.models.scan.scanner import scan
 from tradedeal.present import cli, parameters, report
 
-BATCH = [{"notebook": "01_tracker", "year": 2020, "as_of": "2020-09"}, {"notebook": "02_momentum", "category": "energy"},
-         {"notebook": "04_product", "product": "crude_oil"}]
+# Three of the report runs the notebook tests make locally (conftest.NONDEFAULT): their local
+# outcomes are shared, the cluster runs them again.
+BATCH = [NONDEFAULT[0], NONDEFAULT[1], NONDEFAULT[3]]
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +29,9 @@ def cluster():
         yield pool
 
 
-def test_a_batch_on_the_cluster_equals_the_local_run(cluster, tmp_path):
+def test_a_batch_on_the_cluster_equals_the_local_run(cluster, nondefault_run, tmp_path):
     runs = parameters.plan(None, BATCH)
-    local = report.run_report(runs, tmp_path / "local", jobs=2, progress=False)
+    local = [nondefault_run[1][r.label] for r in runs]
     remote = report.run_report(runs, tmp_path / "dask", progress=False, executor=cluster)
     assert [o.ok for o in remote] == [True, True, True]
     for a, b in zip(local, remote):
@@ -35,10 +40,12 @@ def test_a_batch_on_the_cluster_equals_the_local_run(cluster, tmp_path):
     assert (tmp_path / "dask" / "index.html").exists()
 
 
-def test_a_failing_report_on_a_worker_is_reported_like_a_local_one(cluster, tmp_path):
-    runs = parameters.plan(None, [{"notebook": "02_momentum", "recovery_month": "2021-06"}])
+def test_a_failing_report_on_a_worker_is_reported_like_a_local_one(cluster, nondefault_run, tmp_path):
+    runs = parameters.plan(None, [NONDEFAULT[-1]])
     (outcome,) = report.run_report(runs, tmp_path / "r", progress=False, executor=cluster)
+    local = nondefault_run[1][runs[0].label]
     assert not outcome.ok and "recovery_month 2021-06 is after the end of the HS6 data" in outcome.error
+    assert not local.ok and local.error.splitlines()[-1] == outcome.error.splitlines()[-1]
 
 
 def test_a_scan_and_backtests_on_the_cluster_equal_the_local_ones(cluster, root):
@@ -62,24 +69,20 @@ def test_the_command_line_runs_reports_on_dask(root, tmp_path, monkeypatch, caps
 
 def test_losing_a_worker_mid_run_loses_no_report(cluster, tmp_path):
     import threading
-    import time
-
-    import psutil
 
     runs = parameters.plan(None, [{"notebook": "04_product", "product": p} for p in ("soybeans", "pork", "lng", "corn")])
     out = tmp_path / "r"
     killed = []
 
     def kill_a_worker():
-        deadline = time.monotonic() + 120
-        while not list(out.glob(".running-*")) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(1.0)
-        kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel_launcher" in " ".join(p.cmdline())]
-        if kernels:  # the worker running that kernel dies with it; its nanny starts a new one
-            worker = kernels[0].parent()
-            killed.append(worker.pid)
-            worker.kill()
+        try:  # a report is being written and its kernel runs
+            wait_for(lambda: list(out.glob(".running-*")), "report started")
+            found = wait_for_a_kernel(os.getpid())
+        except AssertionError:
+            return  # the test says no worker was running a report
+        worker = found[0].parent()  # the worker running that kernel dies with it; its nanny starts a new one
+        killed.append(worker.pid)
+        worker.kill()
 
     thread = threading.Thread(target=kill_a_worker)
     thread.start()

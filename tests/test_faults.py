@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import pytest
 
 from tradedeal import executors
 from tradedeal.present import cli, parameters, report
+from waits import wait_for, wait_for_a_kernel
 
 
 def start(argv: list[str], data: Path, cwd: Path) -> subprocess.Popen:
@@ -57,10 +57,8 @@ def test_ctrl_c_during_a_scan_is_one_line_and_exit_130(root, tmp_path):
     for cached in (root / "processed" / "cache").glob("scan_*.pkl"):
         cached.unlink()  # the placebo fits computed afresh: seconds of fits
     proc = start(["scan", "--level", "hs6"], root, tmp_path)
-    deadline = time.monotonic() + 120
-    while psutil.Process(proc.pid).cpu_times().user < 2.5:  # past the imports and the panel: fitting
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.05)
+    # past the imports and the panel, fitting: the process has used 2.5 s of CPU (an event, not a wait)
+    wait_for(lambda: psutil.Process(proc.pid).cpu_times().user >= 2.5, "scan fitting", alive=proc)
     code, stderr = ctrl_c(proc)
     assert code == 130 and stderr == "tradedeal: interrupted (SIGINT)\n", stderr
 
@@ -80,7 +78,6 @@ def test_ctrl_c_during_a_refresh_is_one_line_exit_130_and_changes_nothing(fresh_
         server.settimeout(120)
         connection, _ = server.accept()  # the refresh is waiting for its first month
         with connection:
-            time.sleep(0.5)
             code, stderr = ctrl_c(proc)
     assert code == 130 and stderr == "tradedeal: interrupted (SIGINT)\n", stderr
     after = sorted(p.relative_to(fresh_root) for p in (fresh_root / "raw").rglob("*"))
@@ -88,13 +85,10 @@ def test_ctrl_c_during_a_refresh_is_one_line_exit_130_and_changes_nothing(fresh_
     assert [p for p in new if (fresh_root / p).is_file()] == []  # no vintage (empty folders for one may stay)
 
 
-def wait_for_a_notebook(proc, out: Path, seconds: float = 180) -> None:
-    """Wait until a report of the run in ``out`` is being written (its kernel is starting)."""
-    deadline = time.monotonic() + seconds
-    while not list(out.glob("*/.running-*")):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline, "no notebook started"
-        time.sleep(0.1)
+def wait_for_a_notebook(proc, out: Path) -> None:
+    """Wait until a report of the run in ``out`` is being written and its kernel runs."""
+    wait_for(lambda: list(out.glob("*/.running-*")), "notebook started", alive=proc)
+    wait_for_a_kernel(proc.pid, alive=proc)
 
 
 def test_workers_end_with_their_kernels_when_the_parent_is_killed(tmp_path):
@@ -104,12 +98,11 @@ def test_workers_end_with_their_kernels_when_the_parent_is_killed(tmp_path):
     family = []
     try:
         wait_for_a_notebook(proc, out)
-        time.sleep(1.0)  # a kernel is up
         family = psutil.Process(proc.pid).children(recursive=True)
         assert any("ipykernel" in " ".join(p.cmdline()) for p in family), "no kernel running"
         proc.kill()  # kill -9 of the parent: nothing of its own runs
-        proc.wait(timeout=10)
-        gone, alive = psutil.wait_procs(family, timeout=15)
+        proc.wait(timeout=120)
+        gone, alive = psutil.wait_procs(family, timeout=120)
         assert [p.pid for p in alive] == [], "workers or kernels orphaned"
     finally:
         end(family)
@@ -216,7 +209,6 @@ def test_ctrl_c_on_a_dask_run_is_one_line(tmp_path, to):
     family = []
     try:
         wait_for_a_notebook(proc, out)
-        time.sleep(2.0)
         family = psutil.Process(proc.pid).children(recursive=True)
         if to == "parent":
             proc.send_signal(signal.SIGINT)
@@ -226,7 +218,7 @@ def test_ctrl_c_on_a_dask_run_is_one_line(tmp_path, to):
         assert proc.returncode == 130
         assert stderr.startswith("tradedeal: interrupted (SIGINT): 0 of 3 reports finished; index: "), stderr
         assert stderr.count("\n") == 1, stderr
-        gone, alive = psutil.wait_procs(family, timeout=10)
+        gone, alive = psutil.wait_procs(family, timeout=120)
         assert [" ".join(p.cmdline())[:80] for p in alive if "resource_tracker" not in " ".join(p.cmdline())] == []
         (run,) = out.iterdir()
         assert sorted(p.name for p in run.iterdir()) == ["index.html"]  # as the index says: none ran

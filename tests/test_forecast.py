@@ -227,11 +227,20 @@ def test_covered_total_is_forecast_bottom_up(root):
     assert np.allclose(res["covered_total"].paths[("ratio", key["origin"])], raw)
 
 
-def test_the_command_line_offers_every_model():
-    from tradedeal.models.forecast import MODEL_CHOICES
-    from tradedeal.models.forecast.projection import CHOICES
+def test_the_command_line_offers_every_model_and_each_one_forecasts():
+    """The models the docs list (README, the notebook's parameters cell), read from the parser a
+    user meets; each named model fits and forecasts a series, and an unknown one is refused."""
+    from tradedeal.present import cli
 
-    assert MODEL_CHOICES == CHOICES
+    commands = next(a for a in cli.build_parser()._actions if a.dest == "command")
+    (option,) = [a for a in commands.choices["forecast"]._actions if a.dest == "model"]
+    assert tuple(option.choices) == ("auto", "snaive", "ets", "sarimax", "uc", "ratio")
+    assert option.default == "auto"
+    for model in option.choices[1:]:
+        fc = fit(periodic(), model).forecast(3)
+        assert len(fc) == 3 and (fc["lower"] <= fc["mean"]).all() and (fc["mean"] <= fc["upper"]).all(), model
+    with pytest.raises(ParameterError, match="model must be one of"):
+        fit(periodic(), "prophet")
 
 
 def test_score_table_is_tidy_per_series_and_model():

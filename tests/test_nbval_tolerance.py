@@ -89,6 +89,22 @@ def test_a_rule_finds_its_column_in_a_text_or_html_table(table):
     assert not matches(stored, table.format(mae="1.22", cov="86.5"), tol)   # mae: rel 1e-3
 
 
+def test_a_rule_can_name_its_table_and_the_words_around_the_number():
+    monthly = "        mae_bn coverage_pct\nauto      1.23         {}\n"
+    yearly = "       coverage_pct   n\nyear                  \n2017         {}  11\n"
+    tol = NotebookTolerances(rules=(Rule(Tolerance(abs=2.4), column="coverage", table="mae_bn"),
+                                    Rule(Tolerance(abs=18.2), column="coverage", table="^coverage_pct n$"),
+                                    Rule(Tolerance(), around=r"bought \$#bn"),
+                                    Rule(Tolerance(rel=0.01), line="band")))
+    assert matches(monthly.format("85.8"), monthly.format("84.0"), tol)
+    assert not matches(monthly.format("85.8"), monthly.format("68.0"), tol)   # monthly: 2.4 points
+    assert matches(yearly.format("90.9"), yearly.format("81.8"), tol)        # per year: one origin in 11
+    assert not matches("China bought $101.0bn in a band", "China bought $101.1bn in a band", tol)  # data: exact
+    assert matches("China sold $101.0bn in a band", "China sold $101.1bn in a band", tol)
+    assert not matches("error 0.9 in a band", "error -0.9 in a band", NotebookTolerances(Tolerance(abs=5)))  # no sign flip
+    assert matches("error -0.0 in a band", "error 0.1 in a band", NotebookTolerances(Tolerance(abs=5)))    # -0.0 is zero
+
+
 def test_reconcile_keeps_the_stored_text_only_where_the_numbers_are_close():
     stored = [nbformat.v4.new_output("stream", name="stdout", text="MAE 0.6457\n"),
               nbformat.v4.new_output("display_data", data={"text/plain": "total 93.65", "text/html": "<td>93.65</td>"})]
@@ -156,3 +172,130 @@ def test_a_text_table_may_pad_its_columns_to_a_wider_number_only_under_a_toleran
     assert matches("month   mean\n2021-04  9.996\n", "month    mean\n2021-04  9.997\n", FIT)  # … a close one is not
     assert not matches("a  b 0.6457", "a b 0.6457", EXACT)                    # exact notebooks keep their padding
     assert not matches("a  b 0.6457", "a  c 0.6457", FIT)
+
+
+# ----------------------------------------------------------------------------- the shipped rules
+
+TABLE = load_tolerances()
+NOTEBOOK_NAMES = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+TWICE = 2.0 * (1 + 1e-9)  # twice the measured spread: more than that must fail
+
+
+def _measured(where: str, tol: Tolerance, spread: Tolerance | None) -> None:
+    if tol.exact:
+        return
+    assert spread is not None, f"{where}: a tolerance without its measured spread (scripts/blas_spread.py)"
+    assert tol.abs <= TWICE * spread.abs + 1e-12, f"{where}: abs {tol.abs} is more than twice the spread {spread.abs}"
+    assert tol.rel <= TWICE * spread.rel + 1e-12, f"{where}: rel {tol.rel} is more than twice the spread {spread.rel}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_every_rule_is_at_most_about_twice_its_measured_spread_and_bounded(name):
+    tol = TABLE.get(name, NotebookTolerances())
+    _measured(f"{name} default", tol.default, tol.spread)
+    for i, rule in enumerate(tol.rules, start=1):
+        _measured(f"{name} rule {i} ({rule.column or rule.around or rule.line})", rule.tolerance, rule.spread)
+    # bounds whatever the measurement: a tolerance is for the last digits of a fit, never a licence
+    for t in (tol.default, *(r.tolerance for r in tol.rules)):
+        assert t.rel <= 0.15 and t.abs <= 20, (name, t)
+    assert tol.default.rel <= 0.005 and tol.default.abs == 0, (name, tol.default)
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_a_notebook_without_rules_is_exact(name):
+    tol = TABLE.get(name, NotebookTolerances())
+    if not tol.rules:
+        assert tol.exact, f"{name} has no measured rule, so it must be exact: {tol.default}"
+
+
+def _blocks(name: str, mime: str) -> list[tuple[str, str]]:
+    """Each output block of a committed notebook with its cell's source."""
+    import re as _re
+
+    from nbval.plugin import get_sanitize_patterns
+
+    from tests.notebook_outputs import reader_outputs
+
+    patterns = get_sanitize_patterns((REPO / "notebooks" / "sanitize.cfg").read_text())
+    path = REPO / "notebooks" / f"{name}.ipynb"
+    sources = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    out = []
+    for source, blocks in zip(sources, reader_outputs(path, mimes=(mime,))):
+        for block in blocks:
+            for regex, replace in patterns:
+                block = _re.sub(regex, replace, block)
+            out.append((block, source))
+    return out
+
+
+def _planted(number: str, tol: Tolerance, spread: Tolerance | None) -> str:
+    """``number`` moved by more than twice its measured spread (one display step when exact),
+    written with the same decimals."""
+    from tests.nbval_tolerance import _value
+
+    value = _value(number)
+    decimals = len(number.split(".")[1].split("e")[0].split("E")[0]) if "." in number else 0
+    step = 10.0 ** -decimals
+    spread = spread or Tolerance()
+    rel = 2 * spread.rel
+    # isclose measures rel against the larger of the two: move far enough that even that fails
+    move = max(2 * spread.abs, rel * abs(value) / (1 - rel) if rel < 1 else abs(value)) + step
+    moved = value + move if value >= 0 else value - move
+    return f"{moved:.{decimals}f}" if "e" not in number.lower() else f"{moved:.{decimals}e}"
+
+
+@pytest.mark.parametrize("mime", ["text/plain", "text/html"])
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_any_shown_number_moved_by_more_than_twice_its_spread_fails(name, mime):
+    """Every decimal number the committed notebook shows, planted one at a time at more than twice
+    its rule's measured spread away (one display step for an exact one), fails the comparison:
+    through the same column, table and context lookup nbval's comparison makes."""
+    from tests.nbval_tolerance import NUMBER, _is_decimal, number_close, where
+
+    tol = TABLE.get(name, NotebookTolerances())
+    checked = passed = 0
+    for block, source in _blocks(name, mime):
+        for m in NUMBER.finditer(block):
+            number = m.group(1)
+            if not _is_decimal(number):
+                continue  # integers are always exact
+            d = where(block, m.start(1), m.end(1))
+            rule = tol.rule_for(source, d.line, d.column, d.table, d.around)
+            applied, spread = (tol.default, tol.spread) if rule is None else (rule.tolerance, rule.spread)
+            fresh = _planted(number, applied, spread)
+            checked += 1
+            if number_close(number, fresh, applied):
+                passed += 1
+                assert False, f"{name}: {number} -> {fresh} passes (in: {d.line.strip()[:100]})"
+    assert checked or name not in ("03_forecast",), f"{name}: no decimal number found"
+
+
+def _plant(name: str, mime: str, column: str, row: str, value: str) -> tuple[str, str, str]:
+    """A committed output block of ``name`` with the first number in the column whose heading
+    matches ``column``, on a line matching ``row``, replaced by ``value``: (stored, fresh, source)."""
+    import re as _re
+
+    from tests.nbval_tolerance import NUMBER, where
+
+    for block, source in _blocks(name, mime):
+        for m in NUMBER.finditer(block):
+            d = where(block, m.start(1), m.end(1))
+            if _re.search(column, d.column) and _re.search(row, d.line):
+                return block, block[:m.start(1)] + value + block[m.end(1):], source
+    pytest.fail(f"{name}: no number in a column {column!r} on a line {row!r} (the table moved: update this test)")
+
+
+@pytest.mark.parametrize(("column", "row", "value", "why"), [
+    ("^coverage_pct$", r"^auto .* 267 ", "68.0", "monthly 80 % interval coverage (issue: 85.8 -> 68.0)"),
+    ("^coverage_pct$", r"^auto .* 498 ", "97.8", "monthly coverage, horizons 1-12, one-sided count"),
+    ("^observed_ytd_bn$", r"^covered_total ", "101.59", "observed purchases are data"),
+    ("^target_bn$", r"^covered_total ", "178.00", "a target is data"),
+    ("^observed_total_bn$", r"^2020-01 ", "89.30", "the observed year total is data"),
+    ("^mean_abs_error_pct$", r"^auto ", "6.6", "year-total error 3.5 -> 6.6 (or 28.8 -> 31.9)"),
+    ("^auto_pct$", r"^2020-09 ", "-0.9", "a real-time error changing sign (0.9 -> -0.9)"),
+    ("^calibration$", r"^auto ", "2.350", "calibration 2.071 -> 2.350"),
+    ("^median_bn$", r"^2020-01 ", "67.00", "a median 65.76 -> 67.00"),
+])
+def test_the_material_errors_planted_in_03_forecast_fail(column, row, value, why):
+    stored, fresh, source = _plant("03_forecast", "text/plain", column, row, value)
+    assert mismatches(stored, fresh, TABLE["03_forecast"], source), why

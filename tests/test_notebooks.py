@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from pathlib import Path
 
@@ -106,32 +105,6 @@ def test_parameters_are_checked_against_the_data_before_any_kernel(tmp_path, cap
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
     assert not (tmp_path / "r").exists()  # nothing written
-
-
-@pytest.fixture(scope="module")
-def nondefault_run(tmp_path_factory):
-    """One report run of every notebook with other parameters, plus one that fails."""
-    out = tmp_path_factory.mktemp("reports")
-    previous = os.environ.get("CENSUS_API_KEY")
-    os.environ["CENSUS_API_KEY"] = "k3y" * 10  # must never reach an output
-    try:
-        sets = [
-            {"notebook": "01_tracker", "year": 2021, "as_of": "2021-06", "proration": "flat"},
-            {"notebook": "02_momentum", "category": "agriculture", "as_of": "2020-12"},
-            {"notebook": "03_forecast", "year": 2020, "as_of": "2020-07", "model": "ratio", "category": "energy"},
-            {"notebook": "04_product", "product": "crude_oil", "year": 2020},
-            # passes the checks made before any kernel, fails in the notebook: the drivers of a
-            # recovery need HS6 months after it, and the HS6 data end in 2021-01
-            {"notebook": "02_momentum", "recovery_month": "2021-06"},
-        ]
-        runs = parameters.plan(None, sets)
-        outcomes = report.run_report(runs, out, jobs=2, progress=False)
-    finally:
-        if previous is None:
-            del os.environ["CENSUS_API_KEY"]
-        else:
-            os.environ["CENSUS_API_KEY"] = previous
-    return out, {o.run.label: o for o in outcomes}
 
 
 def executed(run, label: str) -> str:

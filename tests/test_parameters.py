@@ -3,6 +3,7 @@ made before any kernel and the notebook's own check; bad input is one line and e
 
 from __future__ import annotations
 
+import re
 import string
 
 import pandas as pd
@@ -130,10 +131,19 @@ def test_a_bad_scheduler_address_is_one_line(tmp_path, capsys, address, message)
 # --- property-based: the readers of each type --------------------------------------------------
 
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+# Each reader is fed valid inputs too, and an oracle written here says which inputs are valid: a
+# reader that refused everything would fail on them.
+HORIZONS = st.integers(1, 24).map(lambda n: f"{' ' * (n % 2)}{n}")
+SHARES = st.floats(1e-6, 1 - 1e-6).map(repr)
+MONTHS = st.dates().map(lambda d: d.strftime("%Y-%m"))
+
+
+def valid_horizon(text: str) -> bool:
+    return re.fullmatch(r"\s*[0-9]+\s*", text) is not None and 1 <= int(text) <= 24
 
 
 @settings(max_examples=300, deadline=None)
-@given(TEXT)
+@given(st.one_of(TEXT, HORIZONS))
 @example("²")
 @example("١٢")
 @example(" 12 ")
@@ -143,31 +153,40 @@ def test_whole_numbers_are_ascii_digits_or_an_error(text):
         value = check("horizon", text)
     except ParameterError as exc:
         assert str(exc).startswith("horizon must be a whole number from 1 to 24; got ")
+        assert not valid_horizon(text), f"a valid horizon {text!r} was refused"
     else:
         assert text.strip() and set(text.strip()) <= set(string.digits) and value == int(text) and 1 <= value <= 24
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(TEXT, st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str)))
+@given(st.one_of(TEXT, st.floats(allow_nan=True, allow_infinity=True).map(repr), st.integers().map(str), SHARES))
+@example("0.1")
+@example("0")
+@example("1")
+@example("1.0")
 def test_numbers_are_finite_and_in_range_or_an_error(text):
     try:
         value = notebook_params.PARAMS["fdr"].check("fdr", text)
     except ParameterError as exc:
         assert str(exc).startswith("fdr must be a number between 0 and 1; got ")
+        plain = re.fullmatch(r"\s*[0-9]*\.[0-9]+(e-[0-9]+)?\s*", text)
+        assert not (plain and 0 < float(text) < 1), f"a valid share {text!r} was refused"
     else:
         assert 0 < value < 1 and value == float(text.replace("_", ""))
         assert text.isascii()
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(TEXT, st.dates().map(str), st.dates().map(lambda d: d.strftime("%Y-%m"))))
+@given(st.one_of(TEXT, st.dates().map(str), MONTHS))
 @example("٢٠٢٠-07")
 @example("2020-07-31")
+@example("2020-07")
 def test_months_are_yyyy_mm_or_an_error(text):
     try:
         value = notebook_params.PARAMS["as_of"].read(text)
     except ParameterError as exc:
         assert str(exc).startswith("as_of must be a month YYYY-MM; got ")
+        assert re.fullmatch(r"\s*[0-9]{4}-(0[1-9]|1[0-2])\s*", text) is None, f"a valid month {text!r} was refused"
     else:
         if text.strip() in notebook_params.NULL_TEXT:
             assert value is None

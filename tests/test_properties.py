@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -38,12 +39,17 @@ def test_every_real_date_parses_to_its_month(day):
     assert parse_month(f"  {day.year:04d}-{day.month:02d}\n") == expected
 
 
-@given(st.text(max_size=12))
+# A valid month as written, with or without its day: the oracle of what a reader must accept.
+VALID_MONTH = re.compile(r"\s*[0-9]{4}-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?\s*")
+
+
+@given(st.one_of(st.text(max_size=12), st.dates().map(str), st.dates().map(lambda d: f" {d:%Y-%m}")))
 def test_any_text_is_a_month_or_a_parameter_error(text):
     try:
         month = parse_month(text, "start")
     except ParameterError as exc:
         assert str(exc).startswith("start must be a month YYYY-MM; got ")
+        assert VALID_MONTH.fullmatch(text) is None, f"a valid month {text!r} was refused"
         return
     assert str(month) == text.strip()[:7]  # only what was written, never a guess
 
@@ -110,7 +116,7 @@ def test_a_bad_census_value_is_refused_naming_its_row(values, data):
 
 
 @SETTINGS
-@given(st.text(max_size=9), st.integers(1, 3))
+@given(st.one_of(st.text(max_size=9), st.just("2017-03")), st.integers(1, 3))
 def test_any_census_time_is_the_files_month_or_refused(text, at):
     rows = [HEADER, *([f"{n:06d}", "1", "0", "-", "5700", "HS6", "2017-03"] for n in range(3))]
     rows[at][6] = text
@@ -118,6 +124,7 @@ def test_any_census_time_is_the_files_month_or_refused(text, at):
         frame = sources.read_census_exports(_write(rows))
     except SchemaError as exc:
         assert f": row {at}: time " in str(exc)
+        assert text != "2017-03", "the file's own month was refused"
         return
     assert text == "2017-03" and len(frame) == 3
 
@@ -137,7 +144,7 @@ def test_fred_rows_parse_to_their_dollars(start, values):
 
 
 @SETTINGS
-@given(st.text(max_size=12), st.integers(2, 6))
+@given(st.one_of(st.text(max_size=12), st.decimals(0, 1_000_000, places=3).map(str)), st.integers(2, 6))
 def test_any_fred_value_is_a_number_in_range_or_refused(text, line):
     months = pd.period_range("2016-01", periods=5, freq="M")
     rows = [f"{m.start_time:%Y-%m-%d},100.5" for m in months]
@@ -149,6 +156,8 @@ def test_any_fred_value_is_a_number_in_range_or_refused(text, line):
         frame = sources.read_fred(path)
     except SchemaError as exc:
         assert str(exc).startswith(f"EXPCH.csv: line {line}: ")
+        plain = re.fullmatch(r"[0-9]+(\.[0-9]+)?", text)
+        assert not (plain and float(text) <= 1_000_000), f"a valid value {text!r} was refused"
         return
     got = frame["value_usd"].iloc[line - 2]
     assert 0 <= got <= 1e12 and got == round(float(text) * 1e6)

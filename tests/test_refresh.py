@@ -8,12 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import KEY, REPO, wait_for
+from conftest import KEY, REPO
+from waits import wait_for
 from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result
 from tradedeal.errors import SchemaError, SourceError
@@ -125,9 +125,7 @@ def test_a_refresh_killed_midway_changes_nothing(fresh_root, api):
     proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "data", "refresh", "--source", "census",
                              "--start", "2020-01", "--end", "2020-12"], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while len(server.requests) < 4 and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: len(server.requests) >= 4, "fourth request of the pull", alive=proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert len(server.requests) >= 4  # it was killed in the middle of the pull
@@ -285,7 +283,7 @@ def test_a_refresh_stopped_after_the_census_part_commits_nothing(fresh_root, api
                              "--start", "2020-12", "--end", "2021-01"], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: any("fredgraph" in r for r in server.requests), "FRED request", proc)
+        wait_for(lambda: any("fredgraph" in r for r in server.requests), "FRED request", alive=proc)
         census = [r for r in server.requests if "exports/hs" in r]
         assert len(census) == 2  # both months were pulled and checked before FRED was asked
         proc.send_signal(signum)

@@ -21,7 +21,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import wait_for
+from waits import wait_for
 from tradedeal.present import recovery
 from tradedeal.present.parameters import Run
 
@@ -71,7 +71,7 @@ def started(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, Path]:
     out = tmp_path / "reports"
     proc = start(["report", "-f", str(batch(tmp_path)), "--jobs", "2", "--out", str(out), *options], tmp_path)
     try:
-        wait_for(lambda: list(out.glob("*/.running-*")) and kernel_running(proc), "kernel", proc)
+        wait_for(lambda: list(out.glob("*/.running-*")) and kernel_running(proc), "kernel", alive=proc)
     except BaseException:
         end(proc, [])
         raise

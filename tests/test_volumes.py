@@ -26,6 +26,10 @@ def test_crude_oil_2020_at_2017_prices(root):
     assert split.loc[2020, "value_at_2017_prices_usd"] / 1e9 == pytest.approx(9.60, abs=0.005)
     assert split.loc[2020, "change_from_volume_usd"] + split.loc[2020, "change_from_prices_usd"] == pytest.approx(
         split.loc[2020, "change_vs_2017_usd"])
+    # by hand: more barrels (volume +$5.2bn at 2017's $54.44), each cheaper (price -$2.8bn)
+    at_2017 = 176_242_881 * 4_378_735_544 / 80_427_058
+    assert split.loc[2020, "change_from_volume_usd"] == pytest.approx(at_2017 - 4_378_735_544)
+    assert split.loc[2020, "change_from_prices_usd"] == pytest.approx(6_760_934_244 - at_2017)
     assert split.loc[2017, "change_from_prices_usd"] == pytest.approx(0)
     assert "$9.60bn, not $6.76bn" in crude.headline_sentences()[1]
 

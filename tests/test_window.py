@@ -65,9 +65,14 @@ def test_every_answer_names_its_data_folder_vintage_and_months(root):
 
 
 def test_snapshot_is_a_value(root):
-    from tradedeal.agreement.tracker import tracker
-
+    """Two snapshots of one folder and vintage are equal, whichever way they are named, and a
+    tracker made from either answers the same question: the window each carries is the one
+    asked for (year, month, the default coverage of 2020), not one resolved another way."""
     assert Snapshot(root) == Snapshot(str(root)) == Snapshot(root, vintage="snapshot")
-    by_answer = tracker_result(Snapshot(root), 2020, "2020-07")
-    by_window = tracker(select(Snapshot(root), year=2020, as_of="2020-07"))
-    assert by_answer.table.equals(by_window.table) and by_answer.window == by_window.window
+    assert Snapshot(root) != Snapshot(root / "raw")
+    by_path, by_text = tracker_result(Snapshot(root), 2020, "2020-07"), tracker_result(Snapshot(str(root)), 2020, "2020-07")
+    assert by_path.window == by_text.window and by_path.table.equals(by_text.table)
+    window = by_path.window
+    assert (window.year, str(window.as_of), window.coverage, window.vintage) == (2020, "2020-07", "annex_6_1", "snapshot")
+    assert window == select(Snapshot(root), year=2020, as_of="2020-07", coverage="annex_6_1")
+    assert set(by_path.table["coverage"]) == {"annex_6_1"}

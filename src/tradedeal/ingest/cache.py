@@ -3,7 +3,9 @@
 A result is keyed by the raw data's fingerprint, the source code of the package and the call's
 arguments, so a change to any of them computes it afresh; nothing stale is ever served. Each
 file starts with the sha256 of the pickle after it: a damaged or altered file is a cache miss,
-never served. Files are written to a temporary name and renamed.
+never served. Files are written to a temporary name and renamed. Two processes that ask for the
+same result at once (two report runs, two test workers) compute it once: the second waits on a
+lock file beside the result and then reads it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+from filelock import FileLock
 
 from tradedeal.ingest.paths import atomic_path, processed_dir
 
@@ -37,17 +41,34 @@ def cached(name: str, compute: Callable[[], T], *, key: tuple, snapshot) -> T:
     digest = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:24]
     folder = processed_dir(snapshot.root) / "cache"
     path = folder / f"{name}-{digest}.pkl"
-    if path.exists():
-        try:
-            data = path.read_bytes()
-            if len(data) <= _DIGEST or hashlib.sha256(data[_DIGEST:]).digest() != data[:_DIGEST]:
-                raise ValueError("damaged or altered")
-            return pickle.loads(data[_DIGEST:])
-        except Exception:  # noqa: BLE001  unreadable, damaged, altered or from other code: compute again
-            path.unlink(missing_ok=True)
-    result = compute()
-    body = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    found = _read(path)
+    if found is not _MISS:
+        return found
     folder.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(hashlib.sha256(body).digest() + body)
+    with FileLock(path.with_suffix(".lock")):  # another process may be computing it: wait, then read
+        found = _read(path)
+        if found is not _MISS:
+            return found
+        result = compute()
+        body = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(hashlib.sha256(body).digest() + body)
     return result
+
+
+_MISS = object()
+
+
+def _read(path: Path):
+    """The result in ``path``, or ``_MISS`` when there is none or it is unreadable, damaged,
+    altered or from other code (the file is then removed)."""
+    if not path.exists():
+        return _MISS
+    try:
+        data = path.read_bytes()
+        if len(data) <= _DIGEST or hashlib.sha256(data[_DIGEST:]).digest() != data[:_DIGEST]:
+            raise ValueError("damaged or altered")
+        return pickle.loads(data[_DIGEST:])
+    except Exception:  # noqa: BLE001  unreadable, damaged, altered or from other code: compute again
+        path.unlink(missing_ok=True)
+        return _MISS

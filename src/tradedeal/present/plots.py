@@ -319,17 +319,29 @@ def in_words(fig) -> None:
 
 def show(alt: str, fig=None) -> None:
     """Display a figure in a notebook with ``alt`` (what it shows, for a screen reader and the
-    HTML report's ``<img alt>``), then close it so it is not shown twice. The figure's texts and
-    the alt text are written in words (:func:`in_words`)."""
+    HTML report's ``<img alt>``) and its plotted data as its plain text (:mod:`figure_data`: the
+    report keeps what the figure shows, and a notebook test compares it like a table), then close
+    it so it is not shown twice. The figure's texts and the alt text are written in words
+    (:func:`in_words`)."""
+    from IPython import get_ipython
     from IPython.display import display
 
     from tradedeal.present import export
+    from tradedeal.present.figure_data import plotted_data
     from tradedeal.present.labels import words
 
     fig = fig if fig is not None else plt.gcf()
     in_words(fig)
     alt = words(alt)
-    display(fig, metadata={"image/png": {"alt": alt}})
+    shell = get_ipython()
+    if shell is None:  # not in a kernel: nothing to show
+        display(fig, metadata={"image/png": {"alt": alt}})
+    else:
+        data, metadata = shell.display_formatter.format(fig)
+        data["text/plain"] = plotted_data(fig)
+        metadata = dict(metadata or {})
+        metadata["image/png"] = {**metadata.get("image/png", {}), "alt": alt}
+        display(data, raw=True, metadata=metadata)
     export.figure(fig, alt)  # next to the report, when the report run exports (--figures)
     plt.close(fig)
 

@@ -1,0 +1,65 @@
+"""Waiting for an event, never for the clock: a file, a process, a loaded library, a request.
+
+Each wait polls its condition and gives up after a deadline generous enough for a loaded machine
+(minutes, not seconds); how long it took is never asserted.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import psutil
+
+T = TypeVar("T")
+DEADLINE = 300.0  # seconds: a 2-core machine at load average 15 still gets there
+
+
+def wait_for(condition: Callable[[], T], what: str, *, seconds: float = DEADLINE, alive=None) -> T:
+    """Poll ``condition`` until it returns something true, and return that. Fail naming ``what``
+    after ``seconds``, or as soon as the process ``alive`` (a ``Popen``) has ended."""
+    deadline = time.monotonic() + seconds
+    while True:
+        got = condition()
+        if got:
+            return got
+        if alive is not None and alive.poll() is not None:
+            raise AssertionError(f"the process ended (exit {alive.returncode}) before {what}: {alive.communicate()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {seconds:.0f} s")
+        time.sleep(0.05)
+
+
+def descendants(pid: int) -> list[psutil.Process]:
+    """The processes below ``pid`` (none if it is gone)."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cmdline(p: psutil.Process) -> str:
+    try:
+        return " ".join(p.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return ""
+
+
+def kernels(pid: int) -> list[psutil.Process]:
+    """The Jupyter kernels running below ``pid``."""
+    return [p for p in descendants(pid) if "ipykernel" in _cmdline(p)]
+
+
+def wait_for_a_kernel(pid: int, *, alive=None, seconds: float = DEADLINE) -> list[psutil.Process]:
+    """Wait until a Jupyter kernel runs below ``pid``; the kernels found."""
+    return wait_for(lambda: kernels(pid), "kernel running", seconds=seconds, alive=alive)
+
+
+def has_loaded(pid: int, library: str) -> bool:
+    """Whether process ``pid`` has mapped a file whose path holds ``/library/`` (an extension
+    module it imported)."""
+    try:
+        return any(f"/{library}/" in m.path for m in psutil.Process(pid).memory_maps())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
