@@ -20,6 +20,7 @@ from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result
 from tradedeal.errors import SchemaError
 from tradedeal.ingest import build as builder
+from tradedeal.ingest import processed
 
 # Census figures for 2017 under the HS4 transcription of Annex 6.1 (no civil aircraft), as
 # published with every 2021 release (data/raw/census/phase1_category_ytd_vintages_2021.csv).
@@ -105,7 +106,7 @@ def test_manifest_records_the_raw_files(root):
         "fred/EXPCH.csv",
     }
     assert all(len(h) == 64 for h in manifest["raw_sha256"].values())
-    assert builder.is_current(root)
+    assert processed.is_current(root)
 
 
 def test_loaders_rebuild_when_raw_data_changes(fresh_root):
@@ -115,7 +116,7 @@ def test_loaders_rebuild_when_raw_data_changes(fresh_root):
     soy = next(r for r in rows[1:] if r[0] == "120190")
     soy[1] = str(int(soy[1]) + 1_000)
     write_census(fresh_root / "raw" / "census" / "exports_hs6_cty5700_2021.json.gz", rows)
-    assert not builder.is_current(fresh_root)
+    assert not processed.is_current(fresh_root)
     again = Snapshot(fresh_root).exports_by_category("annex_6_1")
     assert again.loc["2021-01", "agriculture"] == 3_869_342_817 + 1_000
 

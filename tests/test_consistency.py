@@ -15,7 +15,7 @@ import pytest
 
 from conftest import RAW, census_rows, write_census
 from tradedeal.errors import SchemaError
-from tradedeal.ingest import build, consistency, sources
+from tradedeal.ingest import consistency, processed, sources, vintages
 
 
 def _keep_a_tenth_of(root, month: str) -> int:
@@ -63,12 +63,12 @@ def test_a_c5700_balance_that_is_not_exports_less_imports_is_refused(tmp_path):
 
 def test_the_band_holds_every_month_of_the_shipped_data(root):
     """The stated band holds the real spread with room: no shipped month is a break."""
-    hs6 = build.load_table("exports_hs6", root)
+    hs6 = processed.load_table("exports_hs6", root)
     by_month = hs6.groupby("month").agg(records=("hs6", "size"), value_usd=("value_usd", "sum"))
     ratios = by_month.astype(float) / by_month.apply(consistency.neighbours)
     assert 0.6 < ratios.min().min() < 0.75 and 1.1 < ratios.max().max() < 1.4  # the spread docs/reliability.md states
     assert consistency.breaks(by_month, "exports_hs6").empty
-    assert build.read_manifest(root)["breaks"] == []
+    assert processed.read_manifest(root)["breaks"] == []
 
 
 def test_a_month_with_most_of_its_records_removed_is_a_named_break(run_cli, fresh_root):
@@ -88,7 +88,7 @@ def test_a_break_is_accepted_only_by_name_and_is_recorded(run_cli, fresh_root):
     code, out, err = run_cli("data", "build", "--accept-break", "exports_hs6:2020-06")
     assert code == 0, err
     assert "accepted break: exports_hs6:2020-06 (accepted by the user)" in out
-    manifest = build.read_manifest(fresh_root)
+    manifest = processed.read_manifest(fresh_root)
     assert manifest["breaks"] == ["exports_hs6:2020-06"]
     assert manifest["accepted_breaks"]["exports_hs6:2020-06"] == "accepted by the user"
     (fresh_root / consistency.ACCEPTED_FILE).unlink()  # withdrawn: the next load fails again, never silently
@@ -123,7 +123,7 @@ def _edit_table_and_manifest(root, name: str, folder=None) -> None:
     frame.loc[0, "value_usd"] = frame.loc[0, "value_usd"] * 2
     frame.to_parquet(path, index=False)
     manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["tables"][name]["sha256"] = build.vintages.sha256(path)
+    manifest["tables"][name]["sha256"] = vintages.sha256(path)
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -133,7 +133,7 @@ def test_verify_finds_a_table_edited_together_with_its_manifest(run_cli, fresh_r
     assert code == 0, err
     assert "snapshot (latest): 6 tables rebuilt from raw and identical" in out
     _edit_table_and_manifest(fresh_root, "exports_hs6")
-    assert build.load_table("exports_hs6", fresh_root)["value_usd"].iloc[0] > 0  # served: the checksum holds
+    assert processed.load_table("exports_hs6", fresh_root)["value_usd"].iloc[0] > 0  # served: the checksum holds
     before = (fresh_root / "processed" / "exports_hs6.parquet").read_bytes()
     code, out, err = run_cli("data", "verify")
     assert code == 2
@@ -161,11 +161,11 @@ def test_verify_names_a_pulled_file_rewritten_with_its_pull_manifest(run_cli, fr
     folder.mkdir(parents=True)
     text = (fresh_root / "raw" / "fred" / "EXPCH.csv").read_text()
     (folder / "EXPCH.csv").write_text(text.replace("2020-06-01,9240.649481", "2020-06-01,9000.500000"))
-    manifest = {"files": {"EXPCH.csv": {"sha256": build.vintages.sha256(folder / "EXPCH.csv")}}}
+    manifest = {"files": {"EXPCH.csv": {"sha256": vintages.sha256(folder / "EXPCH.csv")}}}
     (folder / "manifest.json").write_text(json.dumps(manifest))
     assert run_cli("data", "build")[0] == 0
     (folder / "EXPCH.csv").write_text(text.replace("2020-06-01,9240.649481", "2020-06-01,9500.500000"))
-    manifest["files"]["EXPCH.csv"]["sha256"] = build.vintages.sha256(folder / "EXPCH.csv")
+    manifest["files"]["EXPCH.csv"]["sha256"] = vintages.sha256(folder / "EXPCH.csv")
     (folder / "manifest.json").write_text(json.dumps(manifest))
     code, _, err = run_cli("data", "verify")
     assert code == 2

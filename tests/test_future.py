@@ -17,7 +17,7 @@ from api_server import APIServer
 from conftest import REPO, census_rows
 from tradedeal import Snapshot
 from tradedeal.errors import SchemaError
-from tradedeal.ingest import build as builder
+from tradedeal.ingest import processed
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, CATEGORIES, classify
 from tradedeal.ingest.sources import load_concordance
 from tradedeal.present import cli
@@ -139,12 +139,12 @@ def test_a_missing_first_or_last_raw_year_is_named(fresh_root, year):
 
 def test_two_builds_at_once_build_once(fresh_root):
     script = ("import logging, sys; logging.basicConfig(level=logging.INFO, stream=sys.stdout, format='%(message)s'); "
-              "from tradedeal.ingest.build import ensure_built; ensure_built(sys.argv[1])")
+              "from tradedeal.ingest.processed import ensure_built; ensure_built(sys.argv[1])")
     env = {k: v for k, v in os.environ.items() if k != "TRADEDEAL_DATA_DIR"}
     procs = [subprocess.Popen([sys.executable, "-c", script, str(fresh_root)], stdout=subprocess.PIPE, text=True, env=env)
              for _ in range(2)]
     outputs = [p.communicate(timeout=300)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert sum(o.count("building processed data") for o in outputs) == 1  # the other waited, then found it built
-    assert builder.is_current(fresh_root)
+    assert processed.is_current(fresh_root)
     assert Snapshot(fresh_root).exports_by_category("annex_6_1").loc["2021-01", "agriculture"] == 3_869_342_817

@@ -63,7 +63,7 @@ def test_two_tables_swapped_with_their_manifest_entries_are_rebuilt(fresh_root, 
     """The manifest's sha256 and columns move with the files, so only the columns a table must
     have can tell: each file is then a cache miss, rebuilt from the raw data, said in one line.
     (Once the tracker ended in a pandas traceback.)"""
-    from tradedeal.ingest.build import load_table
+    from tradedeal.ingest.processed import load_table
     from tradedeal.present import cli
 
     build(fresh_root)

@@ -14,7 +14,7 @@ from tradedeal.agreement.tracker import COLUMNS
 from tradedeal.errors import DataNotAvailableError, ParameterError
 from tradedeal.ingest.concordance import classify
 from tradedeal.ingest.sources import load_concordance
-from tradedeal.present import cli
+from tradedeal.present import cli_arguments
 
 CATS = ["agriculture", "manufactures", "energy"]
 INCREMENT_2020 = {"agriculture": 12.5e9, "manufactures": 32.9e9, "energy": 18.5e9}
@@ -134,7 +134,7 @@ def test_cli_errors_are_one_line_with_exit_2(run, argv, message):
 
 
 def test_every_option_has_a_help_line_that_shows_its_default():
-    parser = cli.build_parser()
+    parser = cli_arguments.build_parser()
     seen = 0
     stack = [parser]
     while stack:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from tradedeal.errors import ParameterError, SchemaError, SourceError, TradedealError
 from tradedeal.ingest import sources, vintages
-from tradedeal.ingest.build import ensure_built, load_table, read_manifest
+from tradedeal.ingest.processed import ensure_built, load_table, read_manifest
 from tradedeal.ingest.paths import current_umask
 from tradedeal.ingest.remote import CensusClient, FredClient
 from tradedeal.ingest.transport import make_session

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.ingest import build, vintages
+from tradedeal.ingest import build, processed, vintages
 from tradedeal.ingest.concordance import (
     AGGREGATE_COVERAGE,
     CATEGORIES,
@@ -86,15 +86,15 @@ class Snapshot:
     def table(self, name: str) -> pd.DataFrame:
         """One processed table (:data:`tradedeal.ingest.build.TABLES`) of this snapshot's vintage,
         built first if needed and served only if it matches the build manifest
-        (:func:`tradedeal.ingest.build.load_table`). The vintage is always passed by its id:
+        (:func:`tradedeal.ingest.processed.load_table`). The vintage is always passed by its id:
         ``data/processed`` holds the latest of now, which a refresh may have moved on."""
-        return build.load_table(name, self.root, self.vintage)
+        return processed.load_table(name, self.root, self.vintage)
 
     @property
     def manifest(self) -> dict:
         """The build manifest: raw file hashes, pulls, months each source covers."""
-        build.ensure_built(self.root, self.vintage)
-        return build.read_manifest(self.root, self.vintage) or {}
+        processed.ensure_built(self.root, self.vintage)
+        return processed.read_manifest(self.root, self.vintage) or {}
 
     def exports_hs6(self) -> pd.DataFrame:
         """US exports to China by HS6 code and month: ``month, hs6, value_usd, qty, qty_unit``."""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from tradedeal.errors import DataNotAvailableError, SchemaError
-from tradedeal.ingest import build, consistency, vintages
+from tradedeal.ingest import build, consistency, processed, vintages
 from tradedeal.ingest.paths import data_dir, processed_dir, raw_dir
 
 
@@ -75,7 +75,7 @@ def verify(root: str | os.PathLike[str] | None = None) -> list[str]:
             shutil.copy(accepted, Path(tmp) / consistency.ACCEPTED_FILE)
         for vintage, folder in targets:
             name = f"{vintages.label(None, root)} (latest)" if vintage is None else vintage
-            manifest = build.read_manifest(root, vintage) or {}
+            manifest = processed.read_manifest(root, vintage) or {}
             if vintage is not None and vintage not in vintages.list_vintages(root):
                 lines.append(f"{name}: no longer a vintage (dropped); its tables are not read")
                 continue
