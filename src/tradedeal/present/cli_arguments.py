@@ -14,6 +14,7 @@ from tradedeal.errors import TradedealError
 from tradedeal.ingest.concordance import COVERAGES
 from tradedeal.models.forecast import MODEL_CHOICES as CHOICES  # light: no statsmodels
 from tradedeal.models.momentum import MOMENTUM_CONTROLS
+from tradedeal.present.momentum_cli import HEADLINE_DESIGN
 from tradedeal.present.notebook_params import parameters_help
 from tradedeal.present.tables import FORMATS, UNITS
 
@@ -169,16 +170,16 @@ def build_parser() -> argparse.ArgumentParser:
     momentum.add_argument("--design", choices=("panel", "aggregate"), default=None,
                           help="panel (HS6 lines x months, PPML with product and month fixed effects: level and pace) "
                                "or aggregate (the log ratio of covered to the control: the primary FGLS test) "
-                               "(default: the headline design, panel)")
+                               f"(default: the headline design, {HEADLINE_DESIGN}; docs/momentum.md says why)")
     momentum.add_argument("--weights", choices=("dollar", "product"), default="dollar",
                           help="panel design: dollar (each line by its dollars, PPML) or product (each line about "
                                "equally: dollars over the line's pre-deal mean) (default: dollar)")
     momentum.add_argument("--event-study", action="store_true",
                           help="panel design: print the event-study coefficients (covered x quarter relative to the "
-                               "break) instead of level and pace")
+                               "break) instead of level and pace (default: off)")
     momentum.add_argument("--robustness", action="store_true",
                           help="panel design: print the robustness rows (controls and covered lines left out by the "
-                               "pre-registered rules, the five largest lines in turn, the other weights)")
+                               "pre-registered rules, the five largest lines in turn, the other weights) (default: off)")
     _question_options(momentum, coverage, formats, vintage)
 
     report = commands.add_parser("report", help="run the report notebooks with papermill",
