@@ -97,3 +97,12 @@ def test_every_exported_table_compiles_with_pdflatex(exported, tmp_path):
     labels = [b[b.index("\\label{") + 7:].split("}")[0] for b in bodies]
     assert len(set(labels)) == len(labels), "two tables share a label"
     compile_tables(bodies, tmp_path)
+
+
+def test_a_cell_opening_with_a_bracket_compiles(tmp_path):
+    """A first cell like ``[0.2, 0.4)`` (a reliability bin) right after a row's ``\\\\`` must not
+    read as the row's spacing argument (pdflatex: "Illegal unit of measure")."""
+    frame = pd.DataFrame({"bin": ["[0.0, 0.2)", "[0.2, 0.4)"], "projections": [3, 4]})
+    body = latex.table(frame, text_columns=(0,), caption="Bins", notes=["planted, not data"])
+    assert "{[}0.2, 0.4)" in body
+    compile_tables([body], tmp_path)

@@ -23,7 +23,8 @@ PREAMBLE = "".join(f"\\usepackage{{{p}}}\n" for p in PACKAGES)
 
 _SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
             "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-            "<": r"$<$", ">": r"$>$", "|": r"$|$"}  # OT1 text fonts set < > | as other glyphs
+            "<": r"$<$", ">": r"$>$", "|": r"$|$",  # OT1 text fonts set < > | as other glyphs
+            "[": "{[}", "]": "{]}"}  # a cell opening with [ after a row's \\ would read as its spacing
 #: Characters a report's text uses that plain pdflatex does not take as they are.
 _UNICODE = {"\u2212": r"$-$", "\u00d7": r"$\times$", "\u2014": "---", "\u2013": "--", "\u2026": r"\ldots{}",
             "\u2018": "`", "\u2019": "'", "\u201c": "``", "\u201d": "''", "\u2264": r"$\leq$", "\u2265": r"$\geq$",
