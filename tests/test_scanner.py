@@ -121,7 +121,7 @@ def test_the_scan_at_the_real_break_is_shown_beside_the_placebo_scans(hs4):
     shown = scan_table(hs4, "placebos")  # what `tradedeal scan --table placebos` prints
     assert shown["break_month"].tolist() == [*placebos["break_month"], "2020-02"]
     assert shown["discoveries"].tolist() == [*placebos["discoveries"], 0]
-    assert hs4.headline_sentences()[0].startswith("385 of 525 covered hs4 lines (annex_6_1, 2013-01 to 2021-01) were "
+    assert hs4.headline_sentences()[0].startswith("385 of 525 covered hs4 lines (annex_6_1) were "
                                                   "tested for a change of monthly growth at 2020-02: 0 changed")
 
 
@@ -265,13 +265,16 @@ def test_the_headline_states_the_measured_power_in_words(hs4):
     assert pace["found_pct"].max() < 10
     first, level = hs4.headline_sentences()[:2]
     assert "0 changed at an FDR of 10%" in first and "the scan has almost no power to see this at line level" in first
-    assert "a jump of the level" in level and "almost no power" in level
+    assert level.startswith("For the level, 1 changed (1 rose, 0 fell)") and "almost no power" in level
     assert "could not tell, not that the line kept its pace" in hs4.headline_sentences()[-1]
+    detail = " ".join(hs4.detail_sentences())
+    assert "46 pre-deal placebo breaks" in detail and "at nominal 5%" in detail and "+$3.56bn" in detail
     # a planted power value gives its words, and the figures it rests on
     planted = hs4.power.assign(found_pct=[5.0, 60.0, 90.0, 1.0, 2.0, 30.0])
     sentences = dataclasses.replace(hs4, power=planted).headline_sentences()
-    assert "the scan has good power to see this" in sentences[0] and "found in 5%, 60%, 90% of them" in sentences[0]
-    assert "the scan has little power to see this" in sentences[1] and "found in 1%, 2%, 30% of them" in sentences[1]
+    assert "the scan has good power to see this" in sentences[0] and "found in 5%, 60%, 90%" in sentences[0]
+    assert "+0.02, +0.05, +0.10 log points a month" in sentences[0]
+    assert "the scan has little power to see this" in sentences[1] and "found in 1%, 2%, 30%" in sentences[1]
     assert sentences[-1].endswith("no significant change means a change smaller than those planted")
 
 

@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace) -> None:
         table = scanner.scan_table(result, args.table, brief=args.format == "table")
         header = [f"Momentum test on every covered {args.level} line: {result.model}; HAC z calibrated by "
                   f"{len(result.placebo_rows())} placebo breaks, Benjamini-Hochberg q-values", *window.question()]
-        notes = [*result.headline_sentences(),
+        notes = [*result.headline_sentences(), *result.detail_sentences(),
                  *(f"not tested, {reason}: {n} lines" for reason, n in result.reasons().items())]
         _emit(table, args.format, window, header, notes, args.units)
     elif args.command == "momentum":

@@ -109,3 +109,16 @@ def power_clause(power: pd.DataFrame, parameter: str, fdr: float) -> str:
             f"{'a change of pace' if parameter == 'pace' else 'a jump of the level'} of {sizes}{unit} planted in "
             f"{rows['lines_planted'].iloc[0]} of these lines is found in {found} of them at an FDR of {100 * fdr:g}% "
             f"(mean of {rows['draws'].iloc[0]} draws)")
+
+
+def power_brief(power: pd.DataFrame, parameter: str, *, line_level: bool = True) -> str:
+    """:func:`power_clause` for a headline: the words and the share found at each planted change."""
+    rows = power[power["parameter"] == parameter].sort_values("planted_change")
+    if rows.empty:
+        return "its power could not be measured (no line tested)"
+    unit = " log points a month" if parameter == "pace" else " log points"
+    sizes = ", ".join(f"+{c:.2f}" for c in rows["planted_change"])
+    found = ", ".join(f"{p:.0f}%" for p in rows["found_pct"])
+    return (f"the scan has {power_words(float(rows['found_pct'].iloc[-1]))} to see this"
+            f"{' at line level' if line_level else ''}: planted "
+            f"{'changes' if parameter == 'pace' else 'jumps'} of {sizes}{unit} are found in {found}")

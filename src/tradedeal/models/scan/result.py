@@ -112,25 +112,38 @@ class Scan:
         return float(self.placebo_rows()["level_hac_p_below_5_pct"].mean())
 
     def headline_sentences(self) -> list[str]:
-        """The scan's answer in sentences, with its coverage: the pace and the level, each beside
-        the placebo scans and its measured power in words; the size; the change by verdict."""
-        from tradedeal.models.scan.power import power_clause
+        """The scan's answer in three sentences, with its coverage: the pace and the level, each with
+        its measured power in words, and what a count of no change means at that power (the placebo
+        scans, the size and the change by verdict: :meth:`detail_sentences`)."""
+        from tradedeal.models.scan.power import power_brief
 
         coverage = self.window.coverage if self.window is not None else "the panel"
-        tested = (f"{len(self.lines)} of {len(self.lines) + len(self.untested)} covered {self.level} lines "
-                  f"({coverage}, {self.months[0]} to {self.months[1]}) were tested")
+        pace, level = self.counts(), self.level_counts()
+        caveat = self.no_change_caveat()
+        return [
+            f"{len(self.lines)} of {len(self.lines) + len(self.untested)} covered {self.level} lines ({coverage}) were "
+            f"tested for a change of monthly growth at {self.break_month}: "
+            f"{int(pace['accelerated'] + pace['slowed'])} changed at an FDR of {100 * self.fdr:g}% "
+            f"({pace['accelerated']} accelerated, {pace['slowed']} slowed); {power_brief(self.power, 'pace')}",
+            f"For the level, {int(level['rose'] + level['fell'])} changed ({level['rose']} rose, "
+            f"{level['fell']} fell); {power_brief(self.power, 'level', line_level=False)}",
+            caveat[:1].upper() + caveat[1:],
+        ]
+
+    def detail_sentences(self) -> list[str]:
+        """What the headline leaves out: each test beside the placebo scans with its power in full,
+        the calibrated tests' size, and the change by verdict."""
+        from tradedeal.models.scan.power import power_clause
+
         said = []
         for parameter, counts, prefix in (("pace", self.counts(), ""), ("level", self.level_counts(), "level_")):
             up, down = ("accelerated", "slowed") if parameter == "pace" else ("rose", "fell")
             found = int(counts[up] + counts[down])
             placebo = self.placebo_rows()[f"{prefix}discoveries"]
-            opening = (f"{tested} for a change of monthly growth at {self.break_month}" if parameter == "pace" else
-                       f"Tested with the same placebo calibration for a jump of the level at {self.break_month}")
-            said.append(f"{opening}: {found} changed at an FDR of {100 * self.fdr:g}% ({counts[up]} {up}, "
-                        f"{counts[down]} {down}), against {placebo.min()} to {placebo.max()} (median "
-                        f"{placebo.median():g}) in the scans at {len(placebo)} pre-deal placebo breaks, "
-                        f"{int((placebo >= found).sum())} of which found as many or more; "
-                        f"{power_clause(self.power, parameter, self.fdr)}")
+            said.append(f"The {parameter} test at {self.break_month} ({self.months[0]} to {self.months[1]}) found "
+                        f"{found} against {placebo.min()} to {placebo.max()} (median {placebo.median():g}) in the scans "
+                        f"at {len(placebo)} pre-deal placebo breaks, {int((placebo >= found).sum())} of which found as "
+                        f"many or more; {power_clause(self.power, parameter, self.fdr)}")
         d = self.decomposition()["change_usd"]
         return [
             *said,
@@ -141,7 +154,7 @@ class Scan:
             f"{BASELINE_YEAR}: {usd_bn(d['all covered lines'], sign=True)} = accelerated "
             f"{usd_bn(d['accelerated'], sign=True)} + slowed {usd_bn(d['slowed'], sign=True)} + no significant change "
             f"{usd_bn(d['no significant change'], sign=True)} + not tested {usd_bn(d['not tested'], sign=True)} "
-            f"({self.untested_share_pct():.1f}% of the change); {self.no_change_caveat()}",
+            f"({self.untested_share_pct():.1f}% of the change)",
         ]
 
     def no_change_caveat(self) -> str:
