@@ -96,29 +96,37 @@ def power_words(found_pct: float) -> str:
     return next(words for floor, words in POWER_WORDS if found_pct >= floor)
 
 
+def _planted(power: pd.DataFrame, parameter: str) -> tuple[pd.DataFrame, str, str, str] | None:
+    """The rows of ``parameter``, the planted changes with their unit, the shares found, and the
+    power in words (those of the largest planted change, the most favourable); None when no line
+    was tested."""
+    rows = power[power["parameter"] == parameter].sort_values("planted_change")
+    if rows.empty:
+        return None
+    unit = " log points a month" if parameter == "pace" else " log points"
+    sizes = ", ".join(f"+{c:.2f}" for c in rows["planted_change"]) + unit
+    found = ", ".join(f"{p:.0f}%" for p in rows["found_pct"])
+    return rows, sizes, found, power_words(float(rows["found_pct"].iloc[-1]))
+
+
 def power_clause(power: pd.DataFrame, parameter: str, fdr: float) -> str:
     """The measured power for ``parameter`` (rows of :func:`measure_power`) in words, with the
     figures it rests on: the words are those of the largest planted change, the most favourable."""
-    rows = power[power["parameter"] == parameter].sort_values("planted_change")
-    if rows.empty:
+    planted = _planted(power, parameter)
+    if planted is None:
         return "its power could not be measured (no line tested)"
-    unit = " log points a month" if parameter == "pace" else " log points"
-    sizes = ", ".join(f"+{c:.2f}" for c in rows["planted_change"])
-    found = ", ".join(f"{p:.0f}%" for p in rows["found_pct"])
-    return (f"the scan has {power_words(float(rows['found_pct'].iloc[-1]))} to see this at line level: "
-            f"{'a change of pace' if parameter == 'pace' else 'a jump of the level'} of {sizes}{unit} planted in "
+    rows, sizes, found, words = planted
+    return (f"the scan has {words} to see this at line level: "
+            f"{'a change of pace' if parameter == 'pace' else 'a jump of the level'} of {sizes} planted in "
             f"{rows['lines_planted'].iloc[0]} of these lines is found in {found} of them at an FDR of {100 * fdr:g}% "
             f"(mean of {rows['draws'].iloc[0]} draws)")
 
 
 def power_brief(power: pd.DataFrame, parameter: str, *, line_level: bool = True) -> str:
     """:func:`power_clause` for a headline: the words and the share found at each planted change."""
-    rows = power[power["parameter"] == parameter].sort_values("planted_change")
-    if rows.empty:
+    planted = _planted(power, parameter)
+    if planted is None:
         return "its power could not be measured (no line tested)"
-    unit = " log points a month" if parameter == "pace" else " log points"
-    sizes = ", ".join(f"+{c:.2f}" for c in rows["planted_change"])
-    found = ", ".join(f"{p:.0f}%" for p in rows["found_pct"])
-    return (f"the scan has {power_words(float(rows['found_pct'].iloc[-1]))} to see this"
-            f"{' at line level' if line_level else ''}: planted "
-            f"{'changes' if parameter == 'pace' else 'jumps'} of {sizes}{unit} are found in {found}")
+    _, sizes, found, words = planted
+    return (f"the scan has {words} to see this{' at line level' if line_level else ''}: planted "
+            f"{'changes' if parameter == 'pace' else 'jumps'} of {sizes} are found in {found}")
