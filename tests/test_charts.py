@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tradedeal.present import labels, momentum_plots, plots  # noqa: E402
+from tradedeal.present import labels, momentum_plots, plots, scan_plots  # noqa: E402
 
 
 def made_up_specifications() -> pd.DataFrame:
@@ -69,12 +69,12 @@ def test_small_multiples_mark_the_artefacts_and_say_why_in_the_caption():
     observed = pd.DataFrame({"1201": np.linspace(1, 3, len(months)) * 1e8, "2709": np.full(len(months), 2e8)},
                             index=months)
     adjusted = observed.copy()
-    fig = plots.small_multiples(observed, adjusted, {"1201": "Soybeans"}, recovery_month="2020-02", title="T",
+    fig = scan_plots.small_multiples(observed, adjusted, {"1201": "Soybeans"}, recovery_month="2020-02", title="T",
                                 source="Source: made up.")
     assert plots.ARTEFACT_NOTE not in fig.get_supxlabel().replace("\n", " ")
     plt.close(fig)
     adjusted.loc["2019-06", "1201"] = 8.4e9
-    fig = plots.small_multiples(observed, adjusted, {"1201": "Soybeans"}, recovery_month="2020-02", title="T",
+    fig = scan_plots.small_multiples(observed, adjusted, {"1201": "Soybeans"}, recovery_month="2020-02", title="T",
                                 source="Source: made up.")
     assert fig.get_supxlabel().replace("\n", " ").startswith(plots.ARTEFACT_NOTE[:40])
     marks = [line for line in fig.axes[0].get_lines() if line.get_marker() == "x"]

@@ -15,7 +15,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from tradedeal import Snapshot  # noqa: E402
-from tradedeal.present import labels, plots  # noqa: E402
+from tradedeal.present import labels, plots, scan_plots  # noqa: E402
 from tradedeal.present.tables import Table, fmt_table  # noqa: E402
 from tradedeal.units import usd_bn  # noqa: E402
 
@@ -147,7 +147,7 @@ def test_volcano_labels_do_not_overlap_and_the_legend_is_off_the_points():
     })
     made_up["verdict"] = np.where(made_up["q_value"] > 0.1, "no significant change",
                                   np.where(made_up["slope_change"] > 0, "accelerated", "slowed"))
-    ax = plots.volcano(made_up, fdr=0.1, title="t", source="Source: made-up lines")
+    ax = scan_plots.volcano(made_up, fdr=0.1, title="t", source="Source: made-up lines")
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()

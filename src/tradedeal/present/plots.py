@@ -27,7 +27,7 @@ def axes_or_new(ax, figsize=(9, 4)):
 SOURCE_STYLE = {"fontsize": 7, "color": "#555555"}
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap_text(text: str, width: int) -> str:
     """Wrap between words (never inside one)."""
     import textwrap
 
@@ -43,7 +43,7 @@ def caption(ax, text: str, width: int | None = None) -> None:
         inches = ax.get_position().width * ax.figure.get_figwidth()
         width = max(40, int(inches * 15))
     below_axis = (lambda renderer: ax.xaxis.get_tightbbox(renderer) or ax.get_window_extent(renderer))
-    ax.annotate(_wrap(text, width), xy=(0, 0), xycoords=("axes fraction", below_axis), xytext=(0, -6),
+    ax.annotate(wrap_text(text, width), xy=(0, 0), xycoords=("axes fraction", below_axis), xytext=(0, -6),
                 textcoords="offset points", ha="left", va="top", annotation_clip=False, **SOURCE_STYLE)
 
 
@@ -51,7 +51,7 @@ def figure_caption(fig, text: str, width: int | None = None) -> None:
     """A source/vintage caption under a figure of several panels, once for the figure."""
     if text:
         width = width or max(60, int(fig.get_figwidth() * 14))
-        fig.supxlabel(_wrap(text, width), x=0.01, ha="left", **SOURCE_STYLE)
+        fig.supxlabel(wrap_text(text, width), x=0.01, ha="left", **SOURCE_STYLE)
 
 
 def short_name(text, limit: int = 40, *, fallback="") -> str:
@@ -92,7 +92,7 @@ def _with_gaps(series: pd.Series) -> pd.Series:
     return series.reindex(pd.period_range(series.index.min(), series.index.max(), freq=series.index.freq))
 
 
-def _dates(index: pd.PeriodIndex):
+def timestamps(index: pd.PeriodIndex):
     return index.to_timestamp()
 
 
@@ -115,9 +115,9 @@ def cumulative_vs_target(
     """
     ax = axes_or_new(ax)
     for name, path in target_path.items():
-        ax.plot(_dates(path.index), path.to_numpy() / BN, linestyle="--", marker="." if name == "annual" else None,
+        ax.plot(timestamps(path.index), path.to_numpy() / BN, linestyle="--", marker="." if name == "annual" else None,
                 label=f"target ({name} proration)")
-    ax.plot(_dates(purchases.index), purchases.cumsum().to_numpy() / BN, color="black", lw=2, label="purchases (cumulative)")
+    ax.plot(timestamps(purchases.index), purchases.cumsum().to_numpy() / BN, color="black", lw=2, label="purchases (cumulative)")
     date_axis(ax)
     ax.set(title=title, ylabel="$bn, cumulative", xlabel="")
     ax.legend(fontsize=8, loc="upper left")
@@ -170,16 +170,16 @@ def lines(frame: pd.DataFrame, *, title: str, source: str, ylabel: str = "$bn pe
     flagged = 0
     for name, s in frame.items():
         s = _with_gaps(s)
-        line, = ax.plot(_dates(s.index), s.to_numpy() / scale, label=_series_label(name), color=PALETTE.get(str(name)))
+        line, = ax.plot(timestamps(s.index), s.to_numpy() / scale, label=_series_label(name), color=PALETTE.get(str(name)))
         alone = s.notna() & s.shift(1).isna() & s.shift(-1).isna()  # a month with no neighbour: a dot
         if alone.any():
-            ax.plot(_dates(s.index[alone]), s[alone].to_numpy() / scale, linestyle="none", marker=".",
+            ax.plot(timestamps(s.index[alone]), s[alone].to_numpy() / scale, linestyle="none", marker=".",
                     color=line.get_color())
         if observed is not None and "adjusted" in str(name):
             out = adjustment_artefacts(observed, s)
             flagged += int(out.sum())
             if out.any():
-                ax.plot(_dates(s.index[out]), s[out].to_numpy() / scale, linestyle="none", marker="x", ms=6,
+                ax.plot(timestamps(s.index[out]), s[out].to_numpy() / scale, linestyle="none", marker="x", ms=6,
                         color=line.get_color())
     if flagged:
         ax.plot([], [], linestyle="none", marker="x", color="#555555", label="adjusted beyond any observed month")
@@ -203,8 +203,8 @@ def fan_chart(history: pd.Series, forecast: pd.DataFrame, *, title: str, source:
     line.
     """
     ax = axes_or_new(ax)
-    ax.plot(_dates(history.index), history.to_numpy() / BN, color="black", label="observed")
-    x = _dates(forecast.index)
+    ax.plot(timestamps(history.index), history.to_numpy() / BN, color="black", label="observed")
+    x = timestamps(forecast.index)
     ax.fill_between(x, forecast["lower"] / BN, forecast["upper"] / BN, color="#1f5fa8", alpha=0.25,
                     label="forecast, 80% interval")
     ax.plot(x, forecast["mean"] / BN, color="#1f5fa8", linestyle="--", label="forecast")
@@ -246,10 +246,10 @@ def projection_by_as_of(frame: pd.DataFrame, *, title: str, source: str, ax=None
     ax = axes_or_new(ax)
     auto = frame[frame["model"] == "auto"]
     if not auto.empty:
-        ax.fill_between(_dates(pd.PeriodIndex(auto["as_of"])), auto["p10_usd"] / BN, auto["p90_usd"] / BN,
+        ax.fill_between(timestamps(pd.PeriodIndex(auto["as_of"])), auto["p10_usd"] / BN, auto["p90_usd"] / BN,
                         color="tab:blue", alpha=0.15, lw=0, label="auto, 80% band")
     for model, part in frame.groupby("model"):
-        ax.plot(_dates(pd.PeriodIndex(part["as_of"])), part["median_usd"] / BN, marker=".",
+        ax.plot(timestamps(pd.PeriodIndex(part["as_of"])), part["median_usd"] / BN, marker=".",
                 lw=2.5 if model == "auto" else 1, label=model)
     observed = frame["observed_total_usd"].iloc[0]
     through = pd.Period(frame["through"].iloc[0], "M")
@@ -344,88 +344,3 @@ def show(alt: str, fig=None) -> None:
         display(data, raw=True, metadata=metadata)
     export.figure(fig, alt)  # next to the report, when the report run exports (--figures)
     plt.close(fig)
-
-
-VERDICT_COLORS = {"accelerated": "#4c9a2a", "slowed": "#b03a2e", "no significant change": "#aaaaaa"}
-
-
-def volcano(lines: pd.DataFrame, *, fdr: float, title: str, source: str, labels: int = 8, ax=None) -> plt.Axes:
-    """Each tested line's slope change (x) against its Benjamini–Hochberg q-value (y, −log10),
-    coloured by verdict; the ``labels`` most significant lines named by their description."""
-    from adjustText import adjust_text
-
-    ax = axes_or_new(ax, figsize=(10, 5.5))
-    y = -np.log10(lines["q_value"].clip(lower=1e-300))
-    for verdict, part in lines.groupby("verdict"):
-        ax.scatter(part["slope_change"], y[part.index], s=14, color=VERDICT_COLORS.get(verdict, "#333333"),
-                   label=verdict, alpha=0.8)
-    ax.axhline(-np.log10(fdr), color="black", lw=0.8, linestyle=":", label=f"FDR {100 * fdr:g}%")
-    ax.axvline(0, color="black", lw=0.5)
-    texts = [
-        ax.text(row["slope_change"], -np.log10(max(row["q_value"], 1e-300)),
-                _wrap(short_name(row.get("description"), fallback=row.get("code")), 22), fontsize=7, linespacing=1.0)
-        for _, row in lines.nsmallest(labels, "q_value").iterrows()
-    ]
-    ax.set(title=title, xlabel="change in monthly growth at the break (log points a month)",
-           ylabel="−log10 q-value")
-    legend_outside(ax)
-    if texts:  # labels moved apart and off the points, each joined to its point by a thin line
-        ax.figure.canvas.draw()
-        adjust_text(texts, x=lines["slope_change"].to_numpy(), y=y.to_numpy(), ax=ax, expand=(1.2, 1.5),
-                    arrowprops={"arrowstyle": "-", "color": "#777777", "lw": 0.5})
-    caption(ax, source)
-    return ax
-
-
-def small_multiples(observed: pd.DataFrame, adjusted: pd.DataFrame, names: dict, *, recovery_month, title: str,
-                    source: str, columns: int = 3):
-    """One panel per line: observed and seasonally adjusted monthly values ($m), the recovery
-    month marked. Returns the figure."""
-    codes = list(observed.columns)
-    rows = max(1, -(-len(codes) // columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.6 * rows), layout="constrained", squeeze=False)
-    mark = pd.Period(recovery_month, "M").to_timestamp()
-    flagged = 0
-    for ax, code in zip(axes.flat, codes):
-        ax.plot(_dates(observed.index), observed[code] / 1e6, color="#999999", lw=0.8, label="observed")
-        ax.plot(_dates(adjusted.index), adjusted[code] / 1e6, color="#1f5fa8", lw=1.4, label="seasonally adjusted")
-        out = adjustment_artefacts(observed[code], adjusted[code])
-        if out.any():
-            flagged += 1
-            ax.plot(_dates(adjusted.index[out]), adjusted[code][out] / 1e6, linestyle="none", marker="x", ms=5,
-                    color="#b03a2e", label="adjusted beyond any observed month")
-        ax.axvline(mark, color="#b03a2e", lw=0.8, linestyle="--")
-        ax.set_title(_wrap(f"{code} {short_name(names.get(code), 60)}", 42), fontsize=8)
-        ax.tick_params(labelsize=7)
-        date_axis(ax)
-    for ax in list(axes.flat)[len(codes):]:
-        ax.set_visible(False)
-    axes.flat[0].set_ylabel("$m per month", fontsize=8)
-    legend = {}
-    for ax in axes.flat:
-        legend.update(zip(*reversed(ax.get_legend_handles_labels())))
-    fig.legend(list(legend.values()), list(legend), loc="outside upper right", ncols=3, fontsize=7, frameon=False)
-    fig.suptitle(title, fontsize=10, x=0.01, ha="left")  # left, apart from the legend on the right
-    figure_caption(fig, f"{ARTEFACT_NOTE} {source}" if flagged else source)
-    return fig
-
-
-def placebo_scans(table: pd.DataFrame, *, title: str, source: str, ax=None) -> plt.Axes:
-    """Discoveries of a scan at each placebo break (grey) and at the real break (coloured), from
-    :func:`tradedeal.models.scan.line_model.placebo_table`."""
-    ax = axes_or_new(ax)
-    real = table["kind"] == "real"
-    x = _dates(pd.PeriodIndex(table["break_month"], freq="M"))
-    ax.bar(x[~real.to_numpy()], table.loc[~real, "discoveries"], width=25, color="#aaaaaa",
-           label="placebo break (pre-deal)")
-    ax.bar(x[real.to_numpy()], table.loc[real, "discoveries"].clip(lower=0.05), width=25, color="#b03a2e",
-           label="real break")
-    for when, n in zip(x[real.to_numpy()], table.loc[real, "discoveries"]):
-        ax.annotate(f"{n}", (when, n), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=8,
-                    color="#b03a2e")
-    date_axis(ax)
-    ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))
-    ax.set(title=title, ylabel="lines with a significant change", xlabel="break month")
-    legend_outside(ax)
-    caption(ax, source)
-    return ax
