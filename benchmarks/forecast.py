@@ -32,7 +32,7 @@ coverage whose data runs longest (annex_6_1_ex_civil_aircraft, to 2021-11). Prin
    beats the year before, over every origin of 2017-2020: predicted against observed frequency,
    with counts.
 
-    .venv/bin/python benchmarks/forecast.py [--jobs 2] [--runs 3] [--before REV] [--events ex_post] [--half-life 12]
+    .venv/bin/python benchmarks/forecast.py [--jobs 2] [--runs 3] [--before REV] [--events ex_post] [--half-life 12] [--variance regime]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from tradedeal.agreement.targets import annual_targets
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
 from tradedeal.models.forecast.reliability import beat_last_year, reliability_table, target_events
 from tradedeal.models.forecast.rolling import backtest_categories
-from tradedeal.models.forecast.variance import RECORD_MULTIPLE
+from tradedeal.models.forecast.variance import RECORD_MULTIPLE, REGIME
 
 SERIES = ("agriculture", "manufactures", "energy", "covered_total")
 #: Line 1, as a script any version of the package can run (``--before``).
@@ -140,6 +140,9 @@ def main() -> None:
     parser.add_argument("--before", metavar="REV", help="also time line 1 on the code of commit REV, in this run")
     parser.add_argument("--half-life", type=float, default=None,
                         help="recency weights of the variance, months (default: none, equal weights; docs/forecasts.md)")
+    parser.add_argument("--variance", choices=("equal", "persistent", "regime"), default="equal",
+                        help="variance candidate (docs/forecasts.md, second round): equal weights (default), the "
+                             "persistent-shock year calibration, or tariff-regime weights")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     coverage = AGGREGATE_COVERAGE
@@ -155,9 +158,11 @@ def main() -> None:
         timings["now"] = _line_1(None, args.jobs, args.events, args.runs)
     load = os.getloadavg()
     start, cpu = time.perf_counter(), _cpu()
+    half_life = REGIME if args.variance == "regime" else args.half_life
     results = backtest_categories(monthly, jobs=args.jobs, targets=targets, events=args.events,
-                                  half_life=args.half_life)
+                                  half_life=half_life, persistent=args.variance == "persistent")
     wall, cpu = time.perf_counter() - start, _cpu() - cpu
+    print(f"variance: {args.variance}" + (f", half-life {args.half_life} months" if args.half_life else ""))
     print(f"events: {args.events}" + ("" if args.events == "realtime" else " (an ex-post analysis: the end of the 2020 "
                                                                           "shock known in advance; not real time)"))
     print(f"1. full backtest, 5 models + auto × 3 categories + covered_total (bottom-up), {args.jobs} processes, "

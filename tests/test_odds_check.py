@@ -15,7 +15,16 @@ from tradedeal.agreement.targets import annual_targets
 from tradedeal.errors import ParameterError
 from tradedeal.models.forecast.reach import reach, reach_table
 from tradedeal.models.forecast.reliability import reliability_table
-from tradedeal.models.forecast.variance import above_record_pct, recent_scale, recent_sd, weighted_quantile
+from tradedeal.models.forecast.calibration import Z80, Calibration, calibrate_year, stretch_persistent
+from tradedeal.models.forecast.variance import (
+    REGIME,
+    above_record_pct,
+    recent_scale,
+    recent_sd,
+    recent_weights,
+    regime_weights,
+    weighted_quantile,
+)
 
 
 def planted_series() -> pd.Series:
@@ -71,13 +80,63 @@ def test_december_2021_needs_what_the_referee_computed(root):
 def test_share_of_simulated_months_above_the_record():
     # two months (rows) × four paths; record month 10, so the bound is 15
     months = np.array([[1.0, 16.0, 2.0, 14.0], [20.0, 1.0, 1.0, 1.0]])
-    ytd = 100.0
-    raw = ytd + months.sum(axis=0)  # 121, 117, 103, 115
-    assert above_record_pct(months, raw, raw, ytd, 10.0) == pytest.approx(100 * 2 / 8)
-    # a calibration that doubles every path's remainder doubles its months: 32, 28 and 40 are above
-    doubled = ytd + 2 * months.sum(axis=0)
-    assert above_record_pct(months, raw, doubled, ytd, 10.0) == pytest.approx(100 * 3 / 8)
-    assert above_record_pct(np.empty((0, 4)), raw, raw, ytd, 10.0) == 0.0
+    assert above_record_pct(months, 10.0) == pytest.approx(100 * 2 / 8)
+    assert above_record_pct(np.empty((0, 4)), 10.0) == 0.0
+
+
+def test_the_year_calibration_measures_its_own_months_against_the_record():
+    # no judged projection yet: factor 1, so the calibrated months are the model's (2 of 8 above 15)
+    months = np.array([[1.0, 16.0, 2.0, 14.0], [20.0, 1.0, 1.0, 1.0]])
+    info = {"as_of": pd.Period("2019-10", "M"), "year": 2019, "through": pd.Period("2019-12", "M"),
+            "observed_ytd_usd": 100.0, "observed_total_usd": np.nan}
+    raw = 100.0 + months.sum(axis=0)
+    cal = Calibration(1, Z80)
+    row, totals, _ = calibrate_year(info, raw, cal, largest=10.0, months=months, record=10.0)
+    assert row["calibration"] == 1.0 and row["above_record_pct"] == pytest.approx(25.0)
+    np.testing.assert_allclose(totals, raw)
+    row, totals, _ = calibrate_year(info, raw, cal, largest=10.0, months=months, record=10.0, persistent=True)
+    assert row["above_record_pct"] == pytest.approx(25.0)
+    np.testing.assert_allclose(totals, raw)
+
+
+def planted_paths(seed: int = 1) -> np.ndarray:
+    """Not real data: 6 months × 400 paths, a path-level log shock (sd 0.3) plus a month-to-month
+    one (sd 0.2) around a seasonal median of 1-6."""
+    rng = np.random.default_rng(seed)
+    level = rng.normal(0, 0.3, size=400)
+    return np.arange(1.0, 7.0)[:, None] * np.exp(level + rng.normal(0, 0.2, size=(6, 400)))
+
+
+@pytest.mark.parametrize("factor", [0.7, 1.8, 3.0])
+def test_a_persistent_stretch_widens_the_remainder_by_the_factor_through_the_path_level_only(factor):
+    months = planted_paths()
+    out = stretch_persistent(months, factor)
+    before, after = np.log(months.sum(axis=0)), np.log(out.sum(axis=0))
+    spread = np.subtract(*np.quantile(before, [0.9, 0.1]))
+    assert np.subtract(*np.quantile(after, [0.9, 0.1])) == pytest.approx(factor * spread, rel=1e-6)
+    assert np.median(after) == pytest.approx(np.median(before), abs=1e-9)
+    # each path moves by one factor over all its months: the month-to-month part is the model's
+    shift = np.log(out) - np.log(months)
+    np.testing.assert_allclose(shift, np.broadcast_to(shift[0], shift.shape), atol=1e-12)
+    # a path-level stretch keeps each path's ranking of months
+    assert (np.argsort(out, axis=0) == np.argsort(months, axis=0)).all()
+
+
+def test_with_one_month_left_the_persistent_stretch_is_the_stretch_around_the_median():
+    month = np.array([[1.0, 2.0, 4.0, 8.0, 16.0]])  # log2 0..4: median 4
+    expected = 4.0 * (month / 4.0) ** 2.0
+    np.testing.assert_allclose(stretch_persistent(month, 2.0), expected, rtol=1e-9)
+
+
+def test_regime_weights_weigh_the_origins_regime_fully():
+    months = pd.PeriodIndex(["2018-06", "2018-07", "2019-12", "2020-01"], freq="M").asi8
+    np.testing.assert_allclose(regime_weights(months, pd.Period("2021-06", "M")), [1, 0.1, 0.1, 1])
+    np.testing.assert_allclose(regime_weights(months, pd.Period("2019-03", "M")), [0.1, 1, 1, 0.1])
+    # errors 2, 1, 0 months old at 2020-01: 2019-11 and 2019-12 are the tariff regime's
+    errors = np.array([4.0, 2.0, 1.0])
+    expected = np.sqrt((0.1 * 16 + 0.1 * 4 + 1 * 1) / 1.2)
+    assert recent_scale(errors, REGIME, pd.Period("2020-01", "M")) == pytest.approx(expected)
+    assert recent_weights([0, 1], REGIME, pd.Period("2018-07", "M")).tolist() == [1.0, 0.1]
 
 
 def test_recent_errors_weigh_more():

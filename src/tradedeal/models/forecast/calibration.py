@@ -15,7 +15,7 @@ from scipy import stats
 from scoringrules import crps_ensemble
 
 from tradedeal.models.forecast.scores import piled_pct
-from tradedeal.models.forecast.variance import recent_weights, weighted_quantile
+from tradedeal.models.forecast.variance import above_record_pct, recent_weights, weighted_quantile
 
 #: Year totals are reported as 10th/50th/90th percentiles.
 Z80 = float(stats.norm.ppf(0.9))
@@ -57,7 +57,7 @@ class Calibration:
 
     MIN_ERRORS = 6
 
-    def __init__(self, horizon: int, z: float, half_life: float | None = None):
+    def __init__(self, horizon: int, z: float, half_life: float | str | None = None):
         self.horizon, self.z, self.half_life = horizon, z, half_life
         self.level = float(2 * stats.norm.cdf(z) - 1)
         self.month: list[int] = []
@@ -74,7 +74,7 @@ class Calibration:
         month, h = np.array(self.month), np.array(self.h)
         error, spread = np.array(self.error), np.array(self.spread)
         judged = month <= origin.ordinal
-        weight = None if self.half_life is None else recent_weights(origin.ordinal - month, self.half_life)
+        weight = None if self.half_life is None else recent_weights(origin.ordinal - month, self.half_life, origin)
         for j in range(1, self.horizon + 1):
             pick = judged & (h == j)
             if pick.sum() >= self.MIN_ERRORS:
@@ -142,7 +142,8 @@ def _log_rest(totals: np.ndarray, ytd: float) -> np.ndarray:
 
 
 def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, largest: float,
-                   judged: np.ndarray | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
+                   judged: np.ndarray | None = None, *, months: np.ndarray | None = None,
+                   record: float | None = None, persistent: bool = False) -> tuple[dict, np.ndarray, np.ndarray]:
     """Calibrate one year-total projection by what its model's earlier projections taught.
 
     ``raw`` are the model's simulated calendar-year totals (observed months plus the simulated
@@ -156,6 +157,14 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
     until six are known. This projection's error, once its December is observed, is added for
     later origins; a year the data does not complete teaches nothing. ``judged`` is stretched
     by the same factor around its own median.
+
+    ``months`` are the simulated months to December behind ``raw`` (rows months, columns paths).
+    With ``persistent`` (a candidate, docs/forecasts.md "Variance that follows the regimes"), the
+    remainder's spread is stretched by the same factor through the path-level part of the months
+    only (:func:`stretch_persistent`), and ``judged`` is the calibrated months summed to
+    ``through``. With ``record`` (the largest month of the data to the origin), the row also gets
+    ``above_record_pct``, the share of calibrated simulated months above
+    :data:`~tradedeal.models.forecast.variance.RECORD_MULTIPLE` × ``record``.
 
     Returns the row (quantiles, ``crps_usd`` and ``at_bound_pct`` of the totals through
     ``through``; the factor; ``largest_usd``), the calibrated calendar-year totals and the
@@ -172,14 +181,64 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
         if spread > 0 and through == december and observed > ytd:  # NaN until December is observed
             calibration.record(december, 1, np.log(observed - ytd) - median, spread)
         factor = float(calibration.factors(origin, spread)[0])
-        totals = ytd + np.exp(median + factor * (logs - median))
-        judged_totals = totals
-        if judged is not None and through > origin:
-            logs = _log_rest(judged, ytd)
-            centre = np.median(logs)
-            judged_totals = ytd + np.exp(centre + factor * (logs - centre))
+        if persistent and months is not None and months.size:
+            months = stretch_persistent(months, factor)
+            totals = ytd + months.sum(axis=0)
+            judged_totals = totals if through >= december else ytd + months[: (through - origin).n].sum(axis=0)
+        else:
+            totals = ytd + np.exp(median + factor * (logs - median))
+            judged_totals = totals
+            if judged is not None and through > origin:
+                logs = _log_rest(judged, ytd)
+                centre = np.median(logs)
+                judged_totals = ytd + np.exp(centre + factor * (logs - centre))
+            if months is not None:  # each path's months scaled by its remainder's stretch
+                months = months * np.where(raw > ytd, (totals - ytd) / np.maximum(raw - ytd, np.finfo(float).tiny), 1.0)
     row = {**info, "p10_usd": np.quantile(judged_totals, 0.1), "median_usd": np.median(judged_totals),
            "p90_usd": np.quantile(judged_totals, 0.9), "calibration": factor, "largest_usd": largest,
            "crps_usd": float(crps_ensemble(observed, judged_totals)) if np.isfinite(observed) else np.nan,
            "at_bound_pct": piled_pct(judged_totals)}
+    if record is not None:
+        row["above_record_pct"] = above_record_pct(np.empty((0, 0)) if months is None else months, record)
     return row, totals, judged_totals
+
+
+def stretch_persistent(months: np.ndarray, factor: float) -> np.ndarray:
+    """Simulated months (rows months, columns paths) whose remainder (their sum) has ``factor``
+    times the spread on logs (90th minus 10th percentile) of theirs, and the same median, stretched
+    through the path-level part only.
+
+    Each path's log deviations from the median months split into their mean over the months
+    (the path-level part ``c``) and the rest. ``log x' = log x + (k − 1)(c − median c)`` plus one
+    shift for all paths that keeps the remainder's median: ``k`` (at least 0) is solved by
+    bisection so the spread is ``factor`` times; the month-to-month part is left as it is, so a
+    path that is wide because of one month is not stretched as a whole. With one month left this
+    is the stretch on logs around the median.
+    """
+    logs = np.log(months)
+    if logs.shape[1] < 2 or factor == 1.0:
+        return months
+    common = (logs - np.median(logs, axis=1, keepdims=True)).mean(axis=0)
+    common = common - np.median(common)
+    rest = np.log(months.sum(axis=0))
+    q10, centre, q90 = np.quantile(rest, [0.1, 0.5, 0.9])
+    target = factor * (q90 - q10)
+
+    def spread(k: float) -> float:
+        r = np.log(np.exp(logs + (k - 1) * common).sum(axis=0))
+        lo, hi = np.quantile(r, [0.1, 0.9])
+        return hi - lo
+
+    lo, hi = 0.0, max(2.0 * factor, 2.0)
+    for _ in range(20):  # widen the bracket until it holds the target
+        if spread(hi) >= target:
+            break
+        lo, hi = hi, 2 * hi
+    if spread(lo) >= target:
+        hi = lo
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if spread(mid) < target else (lo, mid)
+    out = logs + (hi - 1) * common
+    out += centre - np.median(np.log(np.exp(out).sum(axis=0)))
+    return np.exp(out)

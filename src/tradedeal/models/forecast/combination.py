@@ -28,7 +28,6 @@ from tradedeal.models.forecast.calibration import (
     year_facts,
 )
 from tradedeal.models.forecast.scores import Backtest, piled_pct, seasonal_scale
-from tradedeal.models.forecast.variance import above_record_pct
 
 
 def with_targets(projections: pd.DataFrame, paths: dict, targets) -> pd.DataFrame:
@@ -85,7 +84,7 @@ def with_auto(bt: Backtest) -> Backtest:
     return replace(bt, forecasts=forecasts, projections=projections, record=record, paths=paths, judged_paths=judged)
 
 
-def _calibrate_combination(auto: pd.DataFrame, z: float, half_life: float | None) -> pd.DataFrame:
+def _calibrate_combination(auto: pd.DataFrame, z: float, half_life: float | str | None) -> pd.DataFrame:
     """The combination's intervals (``model_lower``, ``model_upper``) stretched in real time by
     the conformal factor of its own earlier errors (see :func:`with_auto`)."""
     calibration = Calibration(int(auto["horizon"].max()), z, half_life)
@@ -206,10 +205,9 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
             year_calibration[model] = Calibration(1, Z80, parts[0].half_life)
         calibration = year_calibration[model]
         info = year_facts(s, origin, through[key])
-        row, totals, seen_totals = calibrate_year(info, raw, calibration, largest_month(s.loc[:origin]), seen)
-        months = sum(p.raw_months[key] for p in parts)
-        row["above_record_pct"] = above_record_pct(months, raw, totals, info["observed_ytd_usd"],
-                                                   float(s.loc[:origin].max()))
+        row, totals, seen_totals = calibrate_year(info, raw, calibration, largest_month(s.loc[:origin]), seen,
+                                                  months=sum(p.raw_months[key] for p in parts),
+                                                  record=float(s.loc[:origin].max()), persistent=parts[0].persistent)
         record.append({"model": model, **row})
         raw_paths[key], paths[key] = raw, totals
         if seen is not None:
@@ -218,7 +216,7 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
             rows.append({"model": model, **row})
     projections = with_targets(pd.DataFrame(rows), paths, targets)
     bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, s.index.max(), parts[0].half_life)
+                  judged, raw_judged, s.index.max(), parts[0].half_life, persistent=parts[0].persistent)
     return with_auto(bt)
 
 

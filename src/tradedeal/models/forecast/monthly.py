@@ -113,9 +113,9 @@ class _SeasonalNaive:
     """log y(T+j) = log y(T+j−12) + e, e ~ N(0, σ²) with σ from in-sample seasonal differences."""
 
     @staticmethod
-    def fit(s: pd.Series, *, half_life: float | None = None, **_) -> Fitted:
+    def fit(s: pd.Series, *, half_life: float | str | None = None, **_) -> Fitted:
         logs = np.log(s.to_numpy())
-        sigma = recent_sd(logs[12:] - logs[:-12], half_life)
+        sigma = recent_sd(logs[12:] - logs[:-12], half_life, s.index[-1])
         return Fitted("snaive", s.index[-1], s, {"sigma": sigma, "half_life": half_life})
 
     extend = staticmethod(lambda fitted, series, as_of: _SeasonalNaive.fit(series.loc[:as_of],
@@ -176,7 +176,7 @@ class _StateSpace:
         return events(s, rule=rule) if self.uses_exog else ()
 
     def fit(self, s: pd.Series, *, events: str = "realtime", start: Fitted | None = None,
-            half_life: float | None = None, **_) -> Fitted:
+            half_life: float | str | None = None, **_) -> Fitted:
         as_of = s.index[-1]
         terms = self._terms(s, events)
         exog = self._exog(s.index, terms)
@@ -228,7 +228,7 @@ class _StateSpace:
                 var[j] = design @ cov @ design + k.obs_cov[0, 0]
                 state = k.transition @ state + k.drift
                 cov = k.transition @ cov @ k.transition.T + noise
-            f._memo[h] = (mean, var * recent_scale(k.errors, f.params["half_life"]) ** 2)
+            f._memo[h] = (mean, var * recent_scale(k.errors, f.params["half_life"], f.as_of) ** 2)
         return f._memo[h]
 
     def forecast(self, f: Fitted, h: int, alpha: float):
@@ -247,7 +247,7 @@ class _StateSpace:
         """
         kf = f._state
         mean = self.moments(f, h)[0]
-        scale = recent_scale(kf.errors, f.params["half_life"])
+        scale = recent_scale(kf.errors, f.params["half_life"], f.as_of)
         k = kf.transition.shape[0]
         state = rng.multivariate_normal(np.zeros(k), kf.cov, size=repetitions, check_valid="ignore", method="eigh")
         shocks = rng.multivariate_normal(np.zeros(kf.state_cov.shape[0]), kf.state_cov, size=(h, repetitions),
@@ -279,7 +279,7 @@ class _Ratio:
         return base.to_numpy()
 
     @staticmethod
-    def fit(s: pd.Series, *, k: int = 3, baseline_year: int = BASELINE_YEAR, half_life: float | None = None,
+    def fit(s: pd.Series, *, k: int = 3, baseline_year: int = BASELINE_YEAR, half_life: float | str | None = None,
             **_) -> Fitted:
         if not 1 <= k <= 12:
             raise ParameterError(f"k must be between 1 and 12; got {k}")
@@ -321,7 +321,7 @@ class _Ratio:
             if half_life is None:
                 lower[j], upper[j] = np.quantile(col[known], [alpha / 2, 1 - alpha / 2])
             else:
-                w = recent_weights(f._state["ages"][known], half_life)
+                w = recent_weights(f._state["ages"][known], half_life, f.as_of)
                 lower[j], upper[j] = (weighted_quantile(col[known], q, w) for q in (alpha / 2, 1 - alpha / 2))
         return point, point * np.exp(lower), point * np.exp(upper)
 
@@ -336,7 +336,7 @@ class _Ratio:
         if f.params["half_life"] is None:
             pick = rng.integers(0, len(complete), size=repetitions)
         else:  # recent origins' errors drawn more often
-            w = recent_weights(ages, f.params["half_life"])
+            w = recent_weights(ages, f.params["half_life"], f.as_of)
             pick = rng.choice(len(complete), size=repetitions, p=w / w.sum())
         draws = complete[pick].T  # (h', reps)
         if h > draws.shape[0]:
@@ -355,7 +355,7 @@ _ENGINES = {
 
 def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
         baseline_year: int = BASELINE_YEAR, events: str = "realtime", start: Fitted | None = None,
-        half_life: float | None = HALF_LIFE) -> Fitted:
+        half_life: float | str | None = HALF_LIFE) -> Fitted:
     """Fit ``model`` on ``series`` (USD, month PeriodIndex) up to ``as_of`` (default: its end).
 
     ``events`` is the intervention rule (:func:`events`): ``"realtime"``, or ``"ex_post"`` for an

@@ -33,7 +33,7 @@ from tradedeal.models.forecast.calibration import (
 from tradedeal.models.forecast.combination import combine, with_auto, with_targets
 from tradedeal.models.forecast.monthly import Fitted, fit
 from tradedeal.models.forecast.scores import Backtest, seasonal_scale
-from tradedeal.models.forecast.variance import HALF_LIFE, above_record_pct
+from tradedeal.models.forecast.variance import HALF_LIFE
 
 
 #: Year-total projections are simulated at every origin, with this many paths where none is
@@ -62,7 +62,8 @@ def run_backtest(
     repetitions: int = 1000,
     seed: int = 0,
     events: str = "realtime",
-    half_life: float | None = HALF_LIFE,
+    half_life: float | str | None = HALF_LIFE,
+    persistent: bool = False,
     auto: bool = True,
 ) -> Backtest:
     """Rolling-origin backtest of ``models`` (and ``auto``) on one monthly series.
@@ -95,6 +96,12 @@ def run_backtest(
     events
         The models' intervention rule (:func:`tradedeal.models.forecast.monthly.events`): ``"realtime"``,
         or ``"ex_post"`` for an analysis that knows when the 2020 shock ended.
+    half_life, persistent
+        The variance's weights (:mod:`~tradedeal.models.forecast.variance`: a half-life in months,
+        ``"regime"``, or None for equal weights) and whether the year calibration stretches the
+        path-level part of the months only
+        (:func:`~tradedeal.models.forecast.calibration.stretch_persistent`); candidates, off by
+        default (docs/forecasts.md, "Variance that follows the regimes").
     """
     if horizon < 1:
         raise ParameterError(f"horizon must be at least 1; got {horizon}")
@@ -145,10 +152,10 @@ def run_backtest(
             if project or (keep_record and origin.month < 12):
                 reps = repetitions if project else RECORD_REPETITIONS
                 info, raw, seen, months_paths = _project(current[0], s, origin, reps, series_seed, through_december)
-                row, totals, seen_totals = calibrate_year(info, raw, year_calibration[model], largest, seen)
+                row, totals, seen_totals = calibrate_year(info, raw, year_calibration[model], largest, seen,
+                                                          months=months_paths, record=record_high,
+                                                          persistent=persistent)
                 key = (model, origin)
-                row["above_record_pct"] = above_record_pct(months_paths, raw, totals, info["observed_ytd_usd"],
-                                                           record_high)
                 record.append({"model": model, **row})
                 raw_paths[key], paths[key], raw_months[key] = raw, totals, months_paths
                 if seen is not None:
@@ -160,7 +167,7 @@ def run_backtest(
     forecasts["month"] = pd.PeriodIndex(forecasts["month"], freq="M")
     projections = with_targets(pd.DataFrame(projections), paths, targets)
     bt = Backtest(name, forecasts, projections, alpha, refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, last, half_life, raw_months)
+                  judged, raw_judged, last, half_life, raw_months, persistent)
     return with_auto(bt) if auto else bt
 
 

@@ -41,7 +41,8 @@ class Backtest:
     made at every origin before December. ``paths`` holds the simulated calendar-year totals
     behind every row of ``record``, keyed by (model, as_of), ``judged_paths`` the totals through
     ``through`` where that is before December, and ``raw_paths``/``raw_judged`` the models' own
-    (uncalibrated). ``data_end`` is the series' last month. Projections are forecasts, not data.
+    (uncalibrated). ``data_end`` is the series' last month; ``half_life`` and ``persistent`` the variance it was run
+    with (:func:`~tradedeal.models.forecast.rolling.run_backtest`). Projections are forecasts, not data.
     """
 
     name: str
@@ -55,8 +56,9 @@ class Backtest:
     judged_paths: dict = field(default_factory=dict, repr=False, compare=False)
     raw_judged: dict = field(default_factory=dict, repr=False, compare=False)
     data_end: pd.Period | None = None
-    half_life: float | None = None
+    half_life: float | str | None = None
     raw_months: dict = field(default_factory=dict, repr=False, compare=False)
+    persistent: bool = False
 
     def errors(self) -> pd.DataFrame:
         """Forecast rows with an observed outcome, with their errors."""

@@ -4,43 +4,75 @@ The 2018-19 tariff swings and the 2020 shock are in every series' record. Weight
 give a December of 2021 the spread of a tariff year. Here an error ``a`` months older than the
 origin weighs ``0.5 ** (a / half_life)``: with a half-life of 12 months, the errors of three years
 before weigh an eighth of last month's. ``half_life=None`` weighs them all equally (the models'
-own variance and the calibration before issue 27). The half-life is chosen by the backtest
+own variance and the calibration before issue 27). ``half_life=REGIME`` weighs them by regime
+instead (:func:`regime_weights`): an error dated in the regime the origin sits in weighs 1, one of
+the other regime :data:`OTHER_REGIME_WEIGHT`. The weighting is chosen by the backtest
 (docs/forecasts.md, "Variance that follows the regimes").
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 #: Months after which an error weighs half (chosen by the backtest; docs/forecasts.md).
 HALF_LIFE: float | None = None
 
 
-def recent_weights(ages, half_life: float | None) -> np.ndarray:
-    """Weights ``0.5 ** (age / half_life)`` of errors ``ages`` months old (all 1 for None)."""
+#: The weighting by regime (``half_life=REGIME``; docs/forecasts.md, second round).
+REGIME = "regime"
+#: The tariff regime, dated from the tariff timeline, not by fit: China's retaliatory tariffs of
+#: 6 July 2018 to the Phase One text of 13 December 2019 (and the suspended December tariffs).
+TARIFF_REGIME = (pd.Period("2018-07", "M"), pd.Period("2019-12", "M"))
+#: The weight of an error dated in the other regime than the origin's (fixed before the backtest:
+#: never zero, so the first origins of a regime still have a spread).
+OTHER_REGIME_WEIGHT = 0.1
+
+
+def in_tariff_regime(months) -> np.ndarray:
+    """Whether each month (ordinals) lies in :data:`TARIFF_REGIME`."""
+    months = np.asarray(months)
+    return (months >= TARIFF_REGIME[0].ordinal) & (months <= TARIFF_REGIME[1].ordinal)
+
+
+def regime_weights(months, origin: pd.Period) -> np.ndarray:
+    """Weights of errors dated ``months`` (ordinals) at ``origin``: 1 in the origin's regime (the
+    tariff regime or the rest), :data:`OTHER_REGIME_WEIGHT` in the other."""
+    same = in_tariff_regime(months) == bool(in_tariff_regime(origin.ordinal))
+    return np.where(same, 1.0, OTHER_REGIME_WEIGHT)
+
+
+def recent_weights(ages, half_life: float | str | None, as_of: pd.Period | None = None) -> np.ndarray:
+    """Weights ``0.5 ** (age / half_life)`` of errors ``ages`` months old at ``as_of`` (all 1 for
+    None); for :data:`REGIME`, :func:`regime_weights` of the months ``as_of − age``."""
     ages = np.asarray(ages, dtype=float)
     if half_life is None:
         return np.ones_like(ages)
+    if half_life == REGIME:
+        if as_of is None:
+            raise ValueError("regime weights need the origin (as_of)")
+        return regime_weights(as_of.ordinal - ages.astype(np.int64), as_of)
     return 0.5 ** (ages / half_life)
 
 
-def recent_scale(errors: np.ndarray, half_life: float | None) -> float:
-    """How the recent standardised one-step errors (oldest first) compare with the model's own
-    spread: the square root of their recency-weighted mean square (1 for None or no errors)."""
+def recent_scale(errors: np.ndarray, half_life: float | str | None, as_of: pd.Period | None = None) -> float:
+    """How the recent standardised one-step errors (oldest first, the last at ``as_of``) compare
+    with the model's own spread: the square root of their weighted mean square (1 for None or no
+    errors)."""
     errors = np.asarray(errors, dtype=float)
     if half_life is None or errors.size == 0:
         return 1.0
-    w = recent_weights(np.arange(errors.size)[::-1], half_life)
+    w = recent_weights(np.arange(errors.size)[::-1], half_life, as_of)
     return float(np.sqrt(np.sum(w * errors**2) / np.sum(w)))
 
 
-def recent_sd(values: np.ndarray, half_life: float | None) -> float:
-    """The standard deviation of ``values`` (oldest first), recency-weighted; for None, the
-    sample standard deviation (``ddof=1``)."""
+def recent_sd(values: np.ndarray, half_life: float | str | None, as_of: pd.Period | None = None) -> float:
+    """The standard deviation of ``values`` (oldest first, the last at ``as_of``), weighted; for
+    None, the sample standard deviation (``ddof=1``)."""
     values = np.asarray(values, dtype=float)
     if half_life is None:
         return float(np.std(values, ddof=1))
-    w = recent_weights(np.arange(values.size)[::-1], half_life)
+    w = recent_weights(np.arange(values.size)[::-1], half_life, as_of)
     mean = np.sum(w * values) / np.sum(w)
     return float(np.sqrt(np.sum(w * (values - mean) ** 2) / np.sum(w)))
 
@@ -76,13 +108,9 @@ def weighted_quantile(values: np.ndarray, level: float, weights: np.ndarray | No
 RECORD_MULTIPLE = 1.5
 
 
-def above_record_pct(months: np.ndarray, raw: np.ndarray, totals: np.ndarray, ytd: float, record: float) -> float:
-    """The share (%) of simulated months above :data:`RECORD_MULTIPLE` × ``record``: each path's
-    months (``months``, rows months, columns paths) scaled by its calibrated remainder over its
-    own (``totals`` and ``raw`` are the calibrated and the model's calendar-year totals)."""
+def above_record_pct(months: np.ndarray, record: float) -> float:
+    """The share (%) of simulated months (``months``: rows months, columns paths, calibrated)
+    above :data:`RECORD_MULTIPLE` × ``record``; 0 with no month left."""
     if months.size == 0:
         return 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(raw > ytd, (totals - ytd) / (raw - ytd), 1.0)
-    return float(100 * np.mean(months * scale > RECORD_MULTIPLE * record))
-
+    return float(100 * np.mean(months > RECORD_MULTIPLE * record))
