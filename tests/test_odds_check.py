@@ -19,6 +19,7 @@ from tradedeal.models.forecast.calibration import Z80, Calibration, calibrate_ye
 from tradedeal.models.forecast.variance import (
     REGIME,
     above_record_pct,
+    median_above_record_pct,
     recent_scale,
     recent_sd,
     recent_weights,
@@ -234,3 +235,11 @@ def test_reliability_counts_on_the_shipped_data(root):
         assert outcome == float(totals.loc[year, series] >= totals.loc[year - 1, series]), (series, year)
     table = reliability_table(beat["prob"], beat["outcome"])
     assert table["n"].sum() == 176 and table["hits"].sum() == beat["outcome"].sum()
+
+
+def test_months_whose_median_is_beyond_the_record():
+    # record 10, bound 15: the first month's median over the paths is 16 (above), the second's 2
+    months = np.array([[14.0, 16.0, 17.0], [1.0, 2.0, 40.0]])
+    assert median_above_record_pct(months, 10.0) == pytest.approx(50.0)
+    assert above_record_pct(months, 10.0) == pytest.approx(100 * 3 / 6)
+    assert median_above_record_pct(np.empty((0, 3)), 10.0) == 0.0

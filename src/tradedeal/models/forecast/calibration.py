@@ -15,7 +15,12 @@ from scipy import stats
 from scoringrules import crps_ensemble
 
 from tradedeal.models.forecast.scores import piled_pct
-from tradedeal.models.forecast.variance import above_record_pct, recent_weights, weighted_quantile
+from tradedeal.models.forecast.variance import (
+    above_record_pct,
+    median_above_record_pct,
+    recent_weights,
+    weighted_quantile,
+)
 
 #: Year totals are reported as 10th/50th/90th percentiles.
 Z80 = float(stats.norm.ppf(0.9))
@@ -164,7 +169,8 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
     only (:func:`stretch_persistent`), and ``judged`` is the calibrated months summed to
     ``through``. With ``record`` (the largest month of the data to the origin), the row also gets
     ``above_record_pct``, the share of calibrated simulated months above
-    :data:`~tradedeal.models.forecast.variance.RECORD_MULTIPLE` × ``record``.
+    :data:`~tradedeal.models.forecast.variance.RECORD_MULTIPLE` × ``record``, and
+    ``median_above_record_pct``, the share of months whose median over the paths is.
 
     Returns the row (quantiles, ``crps_usd`` and ``at_bound_pct`` of the totals through
     ``through``; the factor; ``largest_usd``), the calibrated calendar-year totals and the
@@ -199,7 +205,9 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
            "crps_usd": float(crps_ensemble(observed, judged_totals)) if np.isfinite(observed) else np.nan,
            "at_bound_pct": piled_pct(judged_totals)}
     if record is not None:
-        row["above_record_pct"] = above_record_pct(np.empty((0, 0)) if months is None else months, record)
+        months = np.empty((0, 0)) if months is None else months
+        row["above_record_pct"] = above_record_pct(months, record)
+        row["median_above_record_pct"] = median_above_record_pct(months, record)
     return row, totals, judged_totals
 
 

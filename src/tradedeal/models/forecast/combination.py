@@ -126,7 +126,8 @@ def _pool_rows(record: pd.DataFrame, paths: dict, judged: dict) -> tuple[pd.Data
                      "crps_usd": float(crps_ensemble(observed, seen)) if np.isfinite(observed) else np.nan,
                      "at_bound_pct": piled_pct(seen),
                      # the models' paths pooled in equal numbers: the pooled share is their mean
-                     "above_record_pct": float(group["above_record_pct"].mean())})
+                     "above_record_pct": float(group["above_record_pct"].mean()),
+                     "median_above_record_pct": float(group["median_above_record_pct"].mean())})
         pooled[(AUTO, origin)] = totals
         if any((m, origin) in judged for m in models):
             pooled_judged[(AUTO, origin)] = seen

@@ -114,3 +114,12 @@ def above_record_pct(months: np.ndarray, record: float) -> float:
     if months.size == 0:
         return 0.0
     return float(100 * np.mean(months > RECORD_MULTIPLE * record))
+
+
+def median_above_record_pct(months: np.ndarray, record: float) -> float:
+    """The share (%) of simulated months whose median over the paths (``months``: rows months,
+    columns paths) is above :data:`RECORD_MULTIPLE` × ``record``: months beyond the record that
+    no spread makes possible, since the model's own centre is there; 0 with no month left."""
+    if months.size == 0:
+        return 0.0
+    return float(100 * np.mean(np.median(months, axis=1) > RECORD_MULTIPLE * record))
