@@ -243,3 +243,36 @@ def test_months_whose_median_is_beyond_the_record():
     assert median_above_record_pct(months, 10.0) == pytest.approx(50.0)
     assert above_record_pct(months, 10.0) == pytest.approx(100 * 3 / 6)
     assert median_above_record_pct(np.empty((0, 3)), 10.0) == 0.0
+
+
+def test_both_year_stretches_widen_the_remainder_by_the_learned_factor_and_count_their_own_months():
+    # errors of three spreads of 0.1, judged in 2016-2018 December; the planted months (not real
+    # data) are about 1-6 a month
+    cal = Calibration(1, Z80)
+    for year in (2016, 2017, 2018):
+        cal.record(pd.Period(f"{year}-12", "M"), 1, 0.3, 0.1)
+        cal.record(pd.Period(f"{year}-12", "M"), 1, -0.3, 0.1)
+    months = planted_paths()
+    ytd = 10.0
+    raw = ytd + months.sum(axis=0)
+    info = {"as_of": pd.Period("2019-06", "M"), "year": 2019, "through": pd.Period("2019-12", "M"),
+            "observed_ytd_usd": ytd, "observed_total_usd": np.nan}
+    record = 6.0  # the bound is 9
+    spread = np.subtract(*np.quantile(np.log(raw - ytd), [0.9, 0.1]))
+    row, totals, _ = calibrate_year(info, raw, cal, largest=6.0, months=months, record=record)
+    factor = row["calibration"]
+    # the additive rule by hand: the missing spread c of the recorded errors, over this projection's own
+    missing = np.sqrt((0.3 / Z80) ** 2 - 0.1**2)
+    assert factor == pytest.approx(np.sqrt(1 + missing**2 / (spread / (2 * Z80)) ** 2), rel=1e-9)
+    assert factor > 1.2
+    assert np.subtract(*np.quantile(np.log(totals - ytd), [0.9, 0.1])) == pytest.approx(factor * spread, rel=1e-9)
+    # each path's months scaled by its remainder's stretch, then counted against 9
+    scaled = months * (totals - ytd) / (raw - ytd)
+    assert row["above_record_pct"] == pytest.approx(100 * np.mean(scaled > 9.0))
+    row_p, totals_p, _ = calibrate_year(info, raw, cal, largest=6.0, months=months, record=record, persistent=True)
+    assert row_p["calibration"] == factor
+    assert np.subtract(*np.quantile(np.log(totals_p - ytd), [0.9, 0.1])) == pytest.approx(factor * spread, rel=1e-6)
+    assert np.median(totals_p) == pytest.approx(np.median(raw), rel=1e-5)  # 400 paths: a mean of the middle two
+    persistent = stretch_persistent(months, factor)
+    assert row_p["above_record_pct"] == pytest.approx(100 * np.mean(persistent > 9.0))
+    np.testing.assert_allclose(totals_p, ytd + persistent.sum(axis=0))
