@@ -10,6 +10,7 @@ of each parameter, and its power.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -102,4 +103,7 @@ def main(levels: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hs4"])
+    parser = argparse.ArgumentParser(description="Wall and CPU time of tradedeal scan --level hs4, and the scan's goal figures.")
+    parser.add_argument("levels", nargs="*", default=["hs4"], choices=["hs4", "hs6", "subcategory"],
+                        help="levels whose goal figures to print after hs4's timing (default: hs4)")
+    main(parser.parse_args().levels)
