@@ -104,6 +104,10 @@ def main(levels: list[str]) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Wall and CPU time of tradedeal scan --level hs4, and the scan's goal figures.")
-    parser.add_argument("levels", nargs="*", default=["hs4"], choices=["hs4", "hs6", "subcategory"],
-                        help="levels whose goal figures to print after hs4's timing (default: hs4)")
-    main(parser.parse_args().levels)
+    parser.add_argument("levels", nargs="*", metavar="LEVEL",
+                        help="hs4, hs6 or subcategory: levels whose goal figures to print after hs4's timing (default: hs4)")
+    levels = parser.parse_args().levels or ["hs4"]
+    for level in levels:
+        if level not in ("hs4", "hs6", "subcategory"):
+            parser.error(f"level must be hs4, hs6 or subcategory; got {level!r}")
+    main(levels)
