@@ -77,8 +77,10 @@ def main() -> None:
     ratio = statistics.median(w for w, _, _ in results["build"]) / statistics.median(w for w, _, _ in results["floor"])
     cpu = statistics.median(c for _, c, _ in results["build"]) / statistics.median(c for _, c, _ in results["floor"])
     print(f"ratio build / floor: {ratio:.2f} wall, {cpu:.2f} CPU (goal at most 1.25); memory goal under 500 MB")
-    print(f"load average (1 min) {load[0]:.2f} before, {os.getloadavg()[0]:.2f} after, on {os.cpu_count()} cores: "
-          "above the core count, trust the CPU ratio over the wall ratio")
+    after = os.getloadavg()[0]
+    busy = max(load[0], after) >= (os.cpu_count() or 1)
+    print(f"load average (1 min) {load[0]:.2f} before, {after:.2f} after, on {os.cpu_count()} cores"
+          + (": at or above the core count, trust the CPU ratio over the wall ratio" if busy else ": quiet"))
 
 
 if __name__ == "__main__":

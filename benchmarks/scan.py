@@ -10,6 +10,7 @@ of each parameter, and its power.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -102,4 +103,11 @@ def main(levels: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["hs4"])
+    parser = argparse.ArgumentParser(description="Wall and CPU time of tradedeal scan --level hs4, and the scan's goal figures.")
+    parser.add_argument("levels", nargs="*", metavar="LEVEL",
+                        help="hs4, hs6 or subcategory: levels whose goal figures to print after hs4's timing (default: hs4)")
+    levels = parser.parse_args().levels or ["hs4"]
+    for level in levels:
+        if level not in ("hs4", "hs6", "subcategory"):
+            parser.error(f"level must be hs4, hs6 or subcategory; got {level!r}")
+    main(levels)
