@@ -163,3 +163,26 @@ def set_release(frame, through: str, category: str, value: str, column: str = "v
     if category in ("agriculture", "energy", "manufactures"):
         total = (frame["data_through"] == through) & (frame["category"] == "covered_total")
         frame.loc[total, column] = str(int(frame.loc[total, column].item()) + delta)
+
+
+# --- The shared report run of the defaults (test_browser, test_latex, test_export) -------------
+
+#: Every notebook with its defaults, and the two-year tracker (its tables span two years): a batch file.
+DEFAULTS = "- {}\n- {notebook: 01_tracker, year: 2020-2021}\n"
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory) -> Path:
+    """The folder of one ``tradedeal report --file <DEFAULTS> --figures svg,png --jobs 2`` run,
+    every report ok. The browser, LaTeX and export tests read it."""
+
+    def produce(base: Path) -> Path:
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "defaults.yaml").write_text(DEFAULTS)
+        argv = ["report", "--file", str(base / "defaults.yaml"), "--figures", "svg,png", "--jobs", "2",
+                "--out", str(base / "runs")]
+        assert cli.main(argv) == 0
+        (folder,) = (base / "runs").iterdir()
+        return folder
+
+    return once_per_run(tmp_path_factory, "default-reports", produce)

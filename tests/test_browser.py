@@ -17,8 +17,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tradedeal.present import parameters, report
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 # Loads one page in an iframe (same origin: both come from the local server), waits for its
@@ -93,12 +91,11 @@ def look(url: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def served_run(tmp_path_factory):
-    """A report run of every notebook with its defaults, served on 127.0.0.1."""
+def served_run(default_run):
+    """The shared report run (every notebook with its defaults, and the two-year tracker), served
+    on 127.0.0.1."""
     chromium_or_skip()
-    out = tmp_path_factory.mktemp("browser") / "run"
-    outcomes = report.run_report(parameters.plan(None, [{}]), out, jobs=2, progress=False)
-    assert all(o.ok for o in outcomes), [o.error for o in outcomes if not o.ok]
+    out = default_run
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -116,6 +113,14 @@ def checked(out, base: str, page: str) -> dict:
         (out / name).unlink()
 
 
+@pytest.fixture(scope="module")
+def seen_page(served_run):
+    """``seen_page(page)``: what Chromium sees of ``page`` of the served run, each page opened once in
+    the module and kept (the tests read the same pages)."""
+    out, base = served_run
+    return functools.cache(lambda page: checked(out, base, page))
+
+
 def headline_of(ipynb) -> str | None:
     import nbformat
 
@@ -124,14 +129,15 @@ def headline_of(ipynb) -> str | None:
     return find_headline(nbformat.read(ipynb, as_version=4))
 
 
-def test_a_browser_reads_the_index_and_every_report(served_run):
-    out, base = served_run
-    index = checked(out, base, "index.html")
+def test_a_browser_reads_the_index_and_every_report(served_run, seen_page):
+    out, _ = served_run
+    index = seen_page("index.html")
     pages = [href for href, _ in index["links"]]
-    assert sorted(pages) == sorted(p.name for p in out.glob("0*.html")) and len(pages) == 5
+    # the five notebooks with their defaults, and the two-year tracker
+    assert sorted(pages) == sorted(p.name for p in out.glob("0*.html")) and len(pages) == 6
     assert all(status == 200 for _, status in index["links"]), index["links"]
     for page in pages:
-        seen = checked(out, base, page)
+        seen = seen_page(page)
         assert seen["images"], page
         assert all(width > 0 for width, _ in seen["images"]), (page, "an image did not load")
         assert all(len(alt) > 20 and "No description" not in alt for _, alt in seen["images"]), (page, seen["images"])
@@ -142,12 +148,12 @@ def test_a_browser_reads_the_index_and_every_report(served_run):
         assert fonts and not [f for f in fonts if "mono" in f.lower()], (page, "notes in monospace", fonts)
 
 
-def test_each_report_opens_with_its_title_and_headline_and_the_index_repeats_them(served_run):
-    out, base = served_run
-    index = checked(out, base, "index.html")
+def test_each_report_opens_with_its_title_and_headline_and_the_index_repeats_them(served_run, seen_page):
+    out, _ = served_run
+    index = seen_page("index.html")
     rows = {row[0]: row for row in index["index_rows"]}
     for page in sorted(out.glob("0*.html")):
-        seen = checked(out, base, page.name)
+        seen = seen_page(page.name)
         headline = headline_of(page.with_suffix(".ipynb"))
         assert headline, (page.name, "the notebook shows no headline (show_headline)")
         # the title names the report and its subject, and is the page's first heading
@@ -157,6 +163,6 @@ def test_each_report_opens_with_its_title_and_headline_and_the_index_repeats_the
         (row,) = [r for label, r in rows.items() if label.startswith(seen["title"])]
         assert row[1] == headline, (page.name, row)
         assert "Coverage: " in row[2] and "Annex 6.1 goods" in row[2], (page.name, row)
-    product = checked(out, base, "04_product.html")
+    product = seen_page("04_product.html")
     assert "soybeans" in product["title"] and "One product in depth" in product["title"]
     assert "product = soybeans" in rows[[k for k in rows if k.startswith(product["title"])][0]][3]

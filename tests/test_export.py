@@ -14,12 +14,10 @@ from tradedeal.present.tables import Table
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """The soybean product report (its defaults), run with --figures svg,png."""
-    out = tmp_path_factory.mktemp("export")
-    assert cli.main(["report", "04_product", "--figures", "svg,png", "--out", str(out)]) == 0
-    (run,) = [p for p in out.iterdir() if p.is_dir()]
-    return run
+def exported(default_run):
+    """The folder of the shared report run (``default_run``: --figures svg,png), which holds the
+    soybean product report with its defaults."""
+    return default_run
 
 
 def test_every_figure_is_saved_in_each_format_with_its_caption(exported):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tradedeal.present import cli, latex
+from tradedeal.present import latex
 from tradedeal.present.tables import Table
 
 ENGINE = shutil.which("pdflatex")
@@ -79,13 +79,11 @@ def test_a_wide_table_compiles_and_fits_the_page(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """Every report with its default parameters, and the two-year tracker, run with --figures svg."""
-    out = tmp_path_factory.mktemp("latex")
-    assert cli.main(["report", *NOTEBOOKS, "--figures", "svg", "--out", str(out / "defaults")]) == 0
-    assert cli.main(["report", "01_tracker", "-p", "year", "2020-2021", "--figures", "svg",
-                     "--out", str(out / "two-years")]) == 0
-    return sorted(out.glob("*/*/*-table*.tex"))
+def exported(default_run):
+    """The tables of every report with its default parameters, and of the two-year tracker, from
+    the shared report run (``default_run``: --figures svg,png)."""
+    assert (default_run / "01_tracker-2020-2021.ipynb").exists()
+    return sorted(default_run.glob("*-table*.tex"))
 
 
 def test_every_exported_table_compiles_with_pdflatex(exported, tmp_path):

@@ -9,7 +9,6 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from tradedeal.present.labels import label
 
@@ -128,6 +127,8 @@ def cumulative_vs_target(
 def monthly_against_baseline(series: pd.Series, *, year: int, title: str, source: str, baseline_year: int = 2017,
                              ax=None) -> plt.Axes:
     """Monthly purchases in ``year`` beside the same months of the baseline year ($bn)."""
+    import seaborn as sns  # here, not at the top: importing it costs every report that draws no bars
+
     ax = axes_or_new(ax)
     frame = pd.DataFrame({
         str(baseline_year): series[series.index.year == baseline_year].to_numpy() / BN,

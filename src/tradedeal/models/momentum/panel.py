@@ -42,7 +42,7 @@ def matrix(p: Panel, weights: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     f = p.frame
     months, codes = p.months, pd.Index(f["hs6"].drop_duplicates())
     if len(f) == len(codes) * len(months) and codes.is_monotonic_increasing and (
-            f["month"].to_numpy()[: len(months)] == months.to_numpy()).all():
+            f["month"].iloc[: len(months)].to_numpy() == months.to_numpy()).all():  # slice, then box
         # balanced and sorted by line, then month (as :func:`panel_data.panel` builds it): a reshape
         wide = pd.DataFrame(f["value_usd"].to_numpy(dtype=float).reshape(len(codes), len(months)), index=codes,
                             columns=months)
