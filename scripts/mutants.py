@@ -196,7 +196,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("tolerance_momentum_figures_loosened", "notebooks/tolerances.yaml",
           "        abs: 2.0e-12\n", "        abs: 1.0e-3\n", (TOL,)),
     Fault("tolerance_scanner_loosened", "notebooks/tolerances.yaml",
-          "05_scanner: {rel: 0, abs: 0}", "05_scanner: {rel: 1.0e-3, abs: 0}", (TOL,)),
+          "  05_scanner:\n    rel: 0\n    abs: 0\n", "  05_scanner:\n    rel: 1.0e-3\n    abs: 0\n", (TOL,)),
     Fault("tolerance_data_get_a_tolerance", "notebooks/tolerances.yaml",
           "01_tracker: {rel: 0, abs: 0}", "01_tracker: {rel: 1.0e-2, abs: 0}", (TOL,)),
     Fault("tolerance_forecast_default_loosened", "notebooks/tolerances.yaml",
