@@ -12,6 +12,7 @@ import sys
 import future_vintage
 import pandas as pd
 import pytest
+import yaml
 from api_server import APIServer
 
 from conftest import REPO, census_rows
@@ -21,8 +22,13 @@ from tradedeal.ingest import processed
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE, CATEGORIES, classify
 from tradedeal.ingest.sources import load_concordance
 from tradedeal.present import cli
+from tradedeal.present.parameters import load_batch, plan
 
 PUBLISHED_YTD_2021_11 = 100_986_670_042  # covered total, Jan-Nov 2021, as published (no civil aircraft)
+#: The entry of notebooks/report.yaml the future-vintage test leaves out: on that vintage, its run of
+#: 04_product (year 2020, no quantities, the full Annex 6.1) takes the same lines and branches as the
+#: default run (soybeans), in the package and in the notebook; only the product code differs.
+SAME_PATH_AS_KEPT = {"notebook": "04_product", "product": "civil_aircraft"}
 
 
 @pytest.fixture
@@ -102,14 +108,20 @@ def test_refresh_past_2021_01_then_tracker_forecast_and_reports(future_api, fres
     assert [r["category"] for r in forecast] == ["agriculture", "manufactures", "energy", "covered_total"]
     assert all(r["as_of"] == "2021-11" and r["vintage"] == snap.vintage for r in forecast)
 
-    code, out, err = run("report", "-f", str(REPO / "notebooks" / "report.yaml"), "--jobs", "2",
-                         "--out", str(tmp_path / "reports"))
+    # `make report`'s batch on the new vintage, less one report that runs no line or branch of the
+    # package, nor of its notebook, that the others do not (measured under coverage on this vintage)
+    batch = [entry for entry in load_batch(REPO / "notebooks" / "report.yaml") if entry != SAME_PATH_AS_KEPT]
+    assert len(batch) == len(load_batch(REPO / "notebooks" / "report.yaml")) - 1  # the one dropped is still there
+    (tmp_path / "batch.yaml").write_text(yaml.safe_dump(batch))
+    code, out, err = run("report", "-f", str(tmp_path / "batch.yaml"), "--jobs", "2", "--out", str(tmp_path / "reports"))
     assert code == 0, err
-    assert "9 of 9 reports ok" in out
+    labels = sorted(r.label for r in plan(None, batch))
+    assert len(labels) == 8 and f"{len(labels)} of {len(labels)} reports ok" in out
     index = next((tmp_path / "reports").glob("*/index.html"))
-    for html in index.parent.glob("*.html"):
-        if html.name != "index.html":
-            assert f"vintage: {snap.vintage}" in html.read_text(), html.name
+    reports = [html for html in index.parent.glob("*.html") if html.name != "index.html"]
+    assert sorted(html.stem for html in reports) == labels
+    for html in reports:
+        assert f"vintage: {snap.vintage}" in html.read_text(), html.name
 
 
 def test_a_vintage_can_be_dropped_but_never_the_snapshot(future_api, fresh_root):
