@@ -148,7 +148,8 @@ def _log_rest(totals: np.ndarray, ytd: float) -> np.ndarray:
 
 def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, largest: float,
                    judged: np.ndarray | None = None, *, months: np.ndarray | None = None,
-                   record: float | None = None, persistent: bool = False) -> tuple[dict, np.ndarray, np.ndarray]:
+                   record: float | None = None, persistent: bool = False,
+                   month_factors: np.ndarray | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
     """Calibrate one year-total projection by what its model's earlier projections taught.
 
     ``raw`` are the model's simulated calendar-year totals (observed months plus the simulated
@@ -172,6 +173,12 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
     :data:`~tradedeal.models.forecast.variance.RECORD_MULTIPLE` × ``record``, and
     ``median_above_record_pct``, the share of months whose median over the paths is.
 
+    With ``month_factors`` (a candidate, docs/forecasts.md "Third round": the factors the monthly
+    calibration learned for horizons 1, 2, ... at the origin), the year-total stretch is not
+    applied: each simulated month is stretched on logs around its own median by its horizon's
+    factor (:func:`stretch_months`), and the totals are the sums; the row's factor is their mean.
+    The year's error is still recorded in ``calibration``.
+
     Returns the row (quantiles, ``crps_usd`` and ``at_bound_pct`` of the totals through
     ``through``; the factor; ``largest_usd``), the calibrated calendar-year totals and the
     calibrated totals through ``through``.
@@ -187,7 +194,13 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
         if spread > 0 and through == december and observed > ytd:  # NaN until December is observed
             calibration.record(december, 1, np.log(observed - ytd) - median, spread)
         factor = float(calibration.factors(origin, spread)[0])
-        if persistent and months is not None and months.size:
+        if month_factors is not None and months is not None and months.size:
+            f = np.asarray(month_factors, dtype=float)[: months.shape[0]]
+            factor = float(f.mean())
+            months = stretch_months(months, f)
+            totals = ytd + months.sum(axis=0)
+            judged_totals = totals if through >= december else ytd + months[: (through - origin).n].sum(axis=0)
+        elif persistent and months is not None and months.size:
             months = stretch_persistent(months, factor)
             totals = ytd + months.sum(axis=0)
             judged_totals = totals if through >= december else ytd + months[: (through - origin).n].sum(axis=0)
@@ -209,6 +222,14 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
         row["above_record_pct"] = above_record_pct(months, record)
         row["median_above_record_pct"] = median_above_record_pct(months, record)
     return row, totals, judged_totals
+
+
+def stretch_months(months: np.ndarray, factors) -> np.ndarray:
+    """Simulated months (rows months, columns paths) each stretched on logs around its own
+    median over the paths by its row's factor: ``log x' = log m_j + f_j (log x − log m_j)``."""
+    logs = np.log(months)
+    centre = np.median(logs, axis=1, keepdims=True)
+    return np.exp(centre + np.asarray(factors, dtype=float)[:, None] * (logs - centre))
 
 
 def stretch_persistent(months: np.ndarray, factor: float) -> np.ndarray:

@@ -25,6 +25,7 @@ from tradedeal.models.forecast.calibration import (
     largest_month,
     log_spread,
     stretch,
+    stretch_months,
     year_facts,
 )
 from tradedeal.models.forecast.scores import Backtest, piled_pct, seasonal_scale
@@ -206,9 +207,15 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
             year_calibration[model] = Calibration(1, Z80, parts[0].half_life)
         calibration = year_calibration[model]
         info = year_facts(s, origin, through[key])
+        months, by_horizon = sum(p.raw_months[key] for p in parts), None
+        if parts[0].year_stretch == "horizon" and months.size:  # each part stretched by its own monthly factors
+            months = sum(stretch_months(p.raw_months[key], p.month_factors[key][: months.shape[0]]) for p in parts)
+            by_horizon = np.ones(months.shape[0])
         row, totals, seen_totals = calibrate_year(info, raw, calibration, largest_month(s.loc[:origin]), seen,
-                                                  months=sum(p.raw_months[key] for p in parts),
-                                                  record=float(s.loc[:origin].max()), persistent=parts[0].persistent)
+                                                  months=months, record=float(s.loc[:origin].max()),
+                                                  persistent=parts[0].persistent, month_factors=by_horizon)
+        if by_horizon is not None:
+            row["calibration"] = float(np.mean([p.month_factors[key][: months.shape[0]].mean() for p in parts]))
         record.append({"model": model, **row})
         raw_paths[key], paths[key] = raw, totals
         if seen is not None:
@@ -217,7 +224,8 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
             rows.append({"model": model, **row})
     projections = with_targets(pd.DataFrame(rows), paths, targets)
     bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, s.index.max(), parts[0].half_life, persistent=parts[0].persistent)
+                  judged, raw_judged, s.index.max(), parts[0].half_life, persistent=parts[0].persistent,
+                  year_stretch=parts[0].year_stretch)
     return with_auto(bt)
 
 

@@ -6,6 +6,8 @@ Models (all but ``ratio`` through statsmodels, all on logs):
 
 - ``snaive``: seasonal naive, each month = the same month a year earlier (the benchmark);
 - ``ets``: exponential smoothing, damped additive trend, additive seasonality (state space);
+  with ``ets_trend="none"`` (a candidate, off by default; docs/forecasts.md, third round), level
+  and seasonality only;
 - ``sarimax``: airline model (0,1,1)(0,1,1)12 with intervention terms for the 2018 tariffs and
   the 2020 shock and recovery;
 - ``uc``: unobserved components, local linear trend + seasonal, same interventions;
@@ -44,6 +46,8 @@ from tradedeal.models.forecast.variance import HALF_LIFE, recent_scale, recent_s
 from tradedeal.models.shared.events import EVENT_RULES, Event, events, interventions
 from tradedeal.models.shared.finite import finite
 
+#: ``ets``'s trend: damped (the default) or none (a candidate; docs/forecasts.md, third round).
+ETS_TRENDS = ("damped", "none")
 MIN_MONTHS = {"snaive": 24, "ets": 36, "sarimax": 36, "uc": 36, "ratio": 24}
 def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.Series:
     if model not in MODELS:
@@ -158,9 +162,10 @@ class _StateSpace:
         self.name = name
         self.uses_exog = uses_exog
 
-    def _model(self, endog: pd.Series, exog: pd.DataFrame | None):
+    def _model(self, endog: pd.Series, exog: pd.DataFrame | None, ets_trend: str = "damped"):
         if self.name == "ets":
-            return ExponentialSmoothing(endog, trend=True, damped_trend=True, seasonal=12)
+            damped = ets_trend == "damped"
+            return ExponentialSmoothing(endog, trend=damped, damped_trend=damped, seasonal=12)
         if self.name == "sarimax":
             return SARIMAX(endog, exog=exog, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
         return UnobservedComponents(endog, level="local linear trend", seasonal=12, exog=exog)
@@ -176,11 +181,11 @@ class _StateSpace:
         return events(s, rule=rule) if self.uses_exog else ()
 
     def fit(self, s: pd.Series, *, events: str = "realtime", start: Fitted | None = None,
-            half_life: float | str | None = None, **_) -> Fitted:
+            half_life: float | str | None = None, ets_trend: str = "damped", **_) -> Fitted:
         as_of = s.index[-1]
         terms = self._terms(s, events)
         exog = self._exog(s.index, terms)
-        model = self._model(_endog(s), exog)
+        model = self._model(_endog(s), exog, ets_trend)
         start_params = None  # a refit starts from the previous estimates when they fit the same terms
         if start is not None and start.model == self.name and list(start.params["params"]) == list(model.param_names):
             start_params = np.array(list(start.params["params"].values()))
@@ -191,7 +196,7 @@ class _StateSpace:
             results = model.filter(estimates, cov_type="none")
         notes = tuple(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
         params = {"params": results.params.to_dict(), "interventions": terms, "events": events,
-                  "half_life": half_life}
+                  "half_life": half_life, "ets_trend": ets_trend}
         return Fitted(self.name, as_of, s, params, notes, Filtered.of(results, terms))
 
     def extend(self, f: Fitted, series: pd.Series, as_of: pd.Period) -> Fitted:
@@ -202,7 +207,8 @@ class _StateSpace:
         s = series.loc[:as_of]
         terms = self._terms(s, f.params["events"])
         if terms != f.params["interventions"]:
-            return self.fit(s, events=f.params["events"], start=f, half_life=f.params["half_life"])
+            return self.fit(s, events=f.params["events"], start=f, half_life=f.params["half_life"],
+                            ets_trend=f.params["ets_trend"])
         new = s.loc[f.as_of + 1:]
         exog = interventions(new.index, terms).to_numpy() if terms else np.zeros((len(new), 0))
         return replace(f, as_of=as_of, history=s, _state=f._state.step(np.log(new.to_numpy()), exog), _memo={})
@@ -355,18 +361,23 @@ _ENGINES = {
 
 def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
         baseline_year: int = BASELINE_YEAR, events: str = "realtime", start: Fitted | None = None,
-        half_life: float | str | None = HALF_LIFE) -> Fitted:
+        half_life: float | str | None = HALF_LIFE, ets_trend: str = "damped") -> Fitted:
     """Fit ``model`` on ``series`` (USD, month PeriodIndex) up to ``as_of`` (default: its end).
 
     ``events`` is the intervention rule (:func:`events`): ``"realtime"``, or ``"ex_post"`` for an
     analysis with the dates known afterwards. ``start``: an earlier fit of the same model whose
     estimates start the optimiser (state space models, when the terms are the same).
+    ``ets_trend``: ``"damped"`` (the default) or ``"none"``, ``ets``'s trend (a candidate, off by
+    default; docs/forecasts.md, third round).
 
     Raises :class:`~tradedeal.errors.ParameterError` (a ``ValueError``) naming the parameter:
     unknown model or rule, ``as_of`` outside the data, a series too short for the model.
     """
     if events not in EVENT_RULES:
         raise ParameterError(f"events must be one of {', '.join(EVENT_RULES)}; got {events!r}")
+    if ets_trend not in ETS_TRENDS:
+        raise ParameterError(f"ets_trend must be one of {', '.join(ETS_TRENDS)}; got {ets_trend!r}")
     month = None if as_of is None else pd.Period(as_of, "M")
     s = _check_series(series, model, month)
-    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start, half_life=half_life)
+    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start, half_life=half_life,
+                               ets_trend=ets_trend)

@@ -39,6 +39,8 @@ from tradedeal.models.forecast.variance import HALF_LIFE
 #: Year-total projections are simulated at every origin, with this many paths where none is
 #: reported, so that their errors can calibrate later projections.
 RECORD_REPETITIONS = 100
+#: How the year projection's simulated months are calibrated (``run_backtest``'s ``year_stretch``).
+YEAR_STRETCHES = ("remainder", "horizon")
 #: The first origin of a full record (it needs 36 months of history before it).
 RECORD_START = "2016-01"
 
@@ -64,6 +66,8 @@ def run_backtest(
     events: str = "realtime",
     half_life: float | str | None = HALF_LIFE,
     persistent: bool = False,
+    ets_trend: str = "damped",
+    year_stretch: str = "remainder",
     auto: bool = True,
 ) -> Backtest:
     """Rolling-origin backtest of ``models`` (and ``auto``) on one monthly series.
@@ -102,9 +106,18 @@ def run_backtest(
         path-level part of the months only
         (:func:`~tradedeal.models.forecast.calibration.stretch_persistent`); candidates, off by
         default (docs/forecasts.md, "Variance that follows the regimes").
+    ets_trend, year_stretch
+        Third-round candidates, off by default (docs/forecasts.md, "Third round"): ``ets``'s trend
+        (``"damped"``, or ``"none"``), and how the year projection's simulated months are
+        calibrated: ``"remainder"`` (the year calibration's stretch of their sum,
+        :func:`~tradedeal.models.forecast.calibration.calibrate_year`) or ``"horizon"`` (each month
+        stretched on logs by the monthly calibration's factor for its horizon,
+        :func:`~tradedeal.models.forecast.calibration.stretch_months`).
     """
     if horizon < 1:
         raise ParameterError(f"horizon must be at least 1; got {horizon}")
+    if year_stretch not in YEAR_STRETCHES:
+        raise ParameterError(f"year_stretch must be one of {', '.join(YEAR_STRETCHES)}; got {year_stretch!r}")
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ParameterError(f"model must be one of {', '.join(MODELS)}; got {unknown[0]!r}")
@@ -122,7 +135,7 @@ def run_backtest(
     calibration = {m: Calibration(horizon, stats.norm.ppf(1 - alpha / 2), half_life) for m in models}
     year_calibration = {m: Calibration(1, Z80, half_life) for m in models}
     rows, projections, record = [], [], []
-    paths, judged, raw_paths, raw_judged, raw_months = {}, {}, {}, {}, {}
+    paths, judged, raw_paths, raw_judged, raw_months, month_factors = {}, {}, {}, {}, {}, {}
     for origin in pd.period_range(first_origin, last_origin, freq="M"):
         history = s.loc[:origin]
         scale = seasonal_scale(history)
@@ -132,7 +145,7 @@ def run_backtest(
         actual = s.reindex(months).to_numpy()
         project = origin in wanted if wanted is not None else origin.year in projection_years
         for model in models:
-            current = _advance(fitted.get(model), s, model, origin, refit_every, k, events, half_life)
+            current = _advance(fitted.get(model), s, model, origin, refit_every, k, events, half_life, ets_trend)
             if current is None:
                 continue
             fitted[model] = current
@@ -152,10 +165,13 @@ def run_backtest(
             if project or (keep_record and origin.month < 12):
                 reps = repetitions if project else RECORD_REPETITIONS
                 info, raw, seen, months_paths = _project(current[0], s, origin, reps, series_seed, through_december)
+                key = (model, origin)
+                by_horizon = None
+                if year_stretch == "horizon":
+                    by_horizon = month_factors[key] = widen
                 row, totals, seen_totals = calibrate_year(info, raw, year_calibration[model], largest, seen,
                                                           months=months_paths, record=record_high,
-                                                          persistent=persistent)
-                key = (model, origin)
+                                                          persistent=persistent, month_factors=by_horizon)
                 record.append({"model": model, **row})
                 raw_paths[key], paths[key], raw_months[key] = raw, totals, months_paths
                 if seen is not None:
@@ -167,7 +183,7 @@ def run_backtest(
     forecasts["month"] = pd.PeriodIndex(forecasts["month"], freq="M")
     projections = with_targets(pd.DataFrame(projections), paths, targets)
     bt = Backtest(name, forecasts, projections, alpha, refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, last, half_life, raw_months, persistent)
+                  judged, raw_judged, last, half_life, raw_months, persistent, month_factors, year_stretch)
     return with_auto(bt) if auto else bt
 
 
@@ -178,12 +194,13 @@ def record_start(series: pd.Series, as_of: pd.Period) -> pd.Period:
     return min(max(pd.Period(RECORD_START, "M"), first), as_of)
 
 
-def _advance(previous, s, model, origin, refit_every, k, events, half_life):
+def _advance(previous, s, model, origin, refit_every, k, events, half_life, ets_trend="damped"):
     """The model fitted at ``origin``: refit when due, else extend the previous fit."""
     try:
         if previous is None or (origin - previous[1]).n >= refit_every:
             start = previous[0] if previous is not None else None
-            return fit(s, model, as_of=origin, k=k, events=events, start=start, half_life=half_life), origin
+            return fit(s, model, as_of=origin, k=k, events=events, start=start, half_life=half_life,
+                       ets_trend=ets_trend), origin
         return previous[0].extend(s, origin), previous[1]
     except ParameterError:
         return None  # too little data for this model at this origin
@@ -233,7 +250,7 @@ def merge_models(parts: list[Backtest]) -> Backtest:
                  projections=stack([p.projections for p in parts], "as_of"),
                  record=stack([p.record for p in parts], "as_of"), paths=union("paths"),
                  raw_paths=union("raw_paths"), judged_paths=union("judged_paths"), raw_judged=union("raw_judged"),
-                 raw_months=union("raw_months"))
+                 raw_months=union("raw_months"), month_factors=union("month_factors"))
     return with_auto(bt)
 
 

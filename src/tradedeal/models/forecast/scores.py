@@ -41,7 +41,7 @@ class Backtest:
     made at every origin before December. ``paths`` holds the simulated calendar-year totals
     behind every row of ``record``, keyed by (model, as_of), ``judged_paths`` the totals through
     ``through`` where that is before December, and ``raw_paths``/``raw_judged`` the models' own
-    (uncalibrated). ``data_end`` is the series' last month; ``half_life`` and ``persistent`` the variance it was run
+    (uncalibrated). ``data_end`` is the series' last month; ``half_life``, ``persistent`` and ``year_stretch`` the variance it was run
     with (:func:`~tradedeal.models.forecast.rolling.run_backtest`). Projections are forecasts, not data.
     """
 
@@ -59,6 +59,9 @@ class Backtest:
     half_life: float | str | None = None
     raw_months: dict = field(default_factory=dict, repr=False, compare=False)
     persistent: bool = False
+    #: monthly factors that stretched the year paths, by (model, as_of), with ``year_stretch="horizon"``
+    month_factors: dict = field(default_factory=dict, repr=False, compare=False)
+    year_stretch: str = "remainder"
 
     def errors(self) -> pd.DataFrame:
         """Forecast rows with an observed outcome, with their errors."""
