@@ -1,7 +1,10 @@
-"""Shared fixtures: a private copy of the shipped snapshot, built once per test session.
+"""Shared fixtures: the run's copy of the shipped snapshot, built once, and private copies to change.
 
 The whole run, nbval included, already works on a temporary copy of data/raw named by
 TRADEDEAL_DATA_DIR (the checkout's root conftest.py sets it): nothing writes into data/.
+``root`` is that copy, built once for every xdist worker and notebook kernel, so its result cache
+(backtests, scans, placebo calibrations) is computed once per run: tests only read it. A test that
+changes a data folder takes ``built_root`` or ``fresh_root``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from tradedeal.ingest.build import build
+from tradedeal.ingest.processed import ensure_built
 from tradedeal.present import cli, parameters, report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,11 +28,26 @@ RAW = REPO / "data" / "raw"
 
 @pytest.fixture(scope="session")
 def root(tmp_path_factory) -> Path:
-    """A data folder holding a copy of data/raw, with processed tables built from it."""
-    base = tmp_path_factory.mktemp("data")
-    shutil.copytree(RAW, base / "raw")
-    build(base)
+    """The run's shared data folder (TRADEDEAL_TEST_DATA_DIR: a copy of data/raw), its processed
+    tables built once under the build lock; its result cache is shared by every worker and kernel.
+    Read it, never change it (a test that does takes ``built_root``). Without the root conftest.py,
+    a copy of this session's own."""
+    shared = os.environ.get("TRADEDEAL_TEST_DATA_DIR")
+    base = Path(shared) if shared and Path(shared, "raw").is_dir() else tmp_path_factory.mktemp("data")
+    if not (base / "raw").is_dir():
+        shutil.copytree(RAW, base / "raw")
+    ensure_built(base)
     return base
+
+
+@pytest.fixture
+def built_root(root, tmp_path) -> Path:
+    """A private data folder: a copy of data/raw and of the processed tables built from it, no result
+    cache. Tests may change it."""
+    shutil.copytree(RAW, tmp_path / "raw")
+    shutil.copytree(root / "processed", tmp_path / "processed",
+                    ignore=shutil.ignore_patterns("cache", "vintages", "*.lock", ".*.tmp"))
+    return tmp_path
 
 
 @pytest.fixture

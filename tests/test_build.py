@@ -122,15 +122,14 @@ def test_loaders_rebuild_when_raw_data_changes(fresh_root):
 
 
 @pytest.mark.parametrize(("value", "rule"), [("-5", "non-negative"), ("1e19", "at most 1e+12 USD")])
-def test_bad_raw_data_leaves_processed_data_untouched(fresh_root, value, rule):
-    builder.build(fresh_root)
-    processed = fresh_root / "processed"
+def test_bad_raw_data_leaves_processed_data_untouched(built_root, value, rule):
+    processed = built_root / "processed"
     before = {p.name: p.read_bytes() for p in processed.iterdir() if p.name != ".build.lock"}
     rows = census_rows(2019)
     rows[100][1] = value
-    write_census(fresh_root / "raw" / "census" / "exports_hs6_cty5700_2019.json.gz", rows)
+    write_census(built_root / "raw" / "census" / "exports_hs6_cty5700_2019.json.gz", rows)
     with pytest.raises(SchemaError, match=re.escape(f"exports_hs6_cty5700_2019.json.gz: row 100: ALL_VAL_MO '{value}' breaks the rule: {rule}")):
-        Snapshot(fresh_root).exports_hs6()
+        Snapshot(built_root).exports_hs6()
     assert {p.name: p.read_bytes() for p in processed.iterdir() if p.name != ".build.lock"} == before
 
 
@@ -161,30 +160,28 @@ def _tamper(path: Path, how: str, root: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["doubled", "another_table"])
-def test_a_tampered_processed_table_is_never_served(fresh_root, how, caplog):
-    builder.build(fresh_root)
-    path = fresh_root / "processed" / "exports_category.parquet"
-    _tamper(path, how, fresh_root)
+def test_a_tampered_processed_table_is_never_served(built_root, how, caplog):
+    path = built_root / "processed" / "exports_category.parquet"
+    _tamper(path, how, built_root)
     caplog.set_level(logging.WARNING)
-    table = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table.set_index("category")
+    table = tracker_result(Snapshot(built_root), 2020, "2020-12").table.set_index("category")
     assert table.loc["covered_total", "purchases_ytd_usd"] == 93_651_664_966
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert said == ["tradedeal: exports_category.parquet was damaged (its sha256 does not match the build manifest); "
                     "rebuilt it from the raw data"]
-    manifest = json.loads((fresh_root / "processed" / "manifest.json").read_text())
+    manifest = json.loads((built_root / "processed" / "manifest.json").read_text())
     assert hashlib.sha256(path.read_bytes()).hexdigest() == manifest["tables"]["exports_category"]["sha256"]
 
 
-def test_a_manifest_edited_to_match_a_foreign_table_is_still_caught(fresh_root, caplog):
-    builder.build(fresh_root)
-    path = fresh_root / "processed" / "exports_category.parquet"
-    _tamper(path, "another_table", fresh_root)
-    manifest_path = fresh_root / "processed" / "manifest.json"
+def test_a_manifest_edited_to_match_a_foreign_table_is_still_caught(built_root, caplog):
+    path = built_root / "processed" / "exports_category.parquet"
+    _tamper(path, "another_table", built_root)
+    manifest_path = built_root / "processed" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["tables"]["exports_category"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     manifest_path.write_text(json.dumps(manifest))
     caplog.set_level(logging.WARNING)
-    monthly = Snapshot(fresh_root).exports_by_category("annex_6_1")
+    monthly = Snapshot(built_root).exports_by_category("annex_6_1")
     assert monthly.loc["2021-01", "agriculture"] == 3_869_342_817
     assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
         "tradedeal: exports_category.parquet was damaged (its columns are not those the build manifest records); "
@@ -237,13 +234,13 @@ def test_a_month_missing_from_one_fred_series_is_named(fresh_root):
     assert not (fresh_root / "processed" / "manifest.json").exists()
 
 
-def test_an_altered_or_damaged_result_cache_is_a_miss(root):
+def test_an_altered_or_damaged_result_cache_is_a_miss(built_root):
     """The disk cache of slow results (ingest.cache) serves a file only when its sha256 holds."""
     import pickle
 
     from tradedeal.ingest.cache import cached
 
-    snap = Snapshot(root)
+    snap = Snapshot(built_root)
     total_2017 = float(snap.exports_by_category("annex_6_1").loc["2017-01":"2017-12", "covered_total"].sum())
     calls = []
 

@@ -13,7 +13,6 @@ from api_server import APIServer
 from conftest import KEY
 from tradedeal.errors import SourceError
 from tradedeal.ingest import apikey, vintages
-from tradedeal.ingest.build import build
 from tradedeal.ingest.refresh import refresh
 from tradedeal.present import cli
 
@@ -64,12 +63,11 @@ def echo_in_description(form: str):
 
 
 @pytest.mark.parametrize("form", ["as sent", "upper case", "percent-encoded", "JSON-escaped"])
-def test_a_response_that_echoes_the_key_is_refused_before_anything_is_stored(fresh_root, api, capsys, monkeypatch,
+def test_a_response_that_echoes_the_key_is_refused_before_anything_is_stored(built_root, api, capsys, monkeypatch,
                                                                               form):
     server = api({"2021-01": echo_in_description(form)})
-    build(fresh_root)
-    before = everything_under(fresh_root)
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    before = everything_under(built_root)
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(built_root))
     code = cli.main(["data", "refresh", "--source", "census", "--start", "2021-01", "--end", "2021-01"])
     out, err = capsys.readouterr()
     assert any(f"key={KEY}" in r for r in server.requests)  # the key was sent
@@ -77,8 +75,8 @@ def test_a_response_that_echoes_the_key_is_refused_before_anything_is_stored(fre
     assert err.startswith("tradedeal: error: the response carries the API key back (HTTP 200); refused, nothing "
                           "stored: http://127.0.0.1:"), err
     assert "key=REDACTED" in err and not apikey.holds_key(err)
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]
-    assert everything_under(fresh_root) == before and not apikey.holds_key(before)
+    assert vintages.list_vintages(built_root) == ["snapshot"]
+    assert everything_under(built_root) == before and not apikey.holds_key(before)
 
 
 def test_a_value_that_echoes_the_key_never_reaches_stderr(fresh_root, api, capsys, monkeypatch):

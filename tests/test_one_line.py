@@ -17,7 +17,6 @@ import pytest
 
 from conftest import REPO
 from tradedeal.ingest import vintages
-from tradedeal.ingest.build import build
 
 
 @pytest.mark.parametrize("command", ["forecast", "tracker"])
@@ -59,19 +58,18 @@ def test_a_key_given_twice_in_a_parameter_file_is_an_error(run, tmp_path, text, 
 
 @pytest.mark.parametrize("pair", [("exports_category", "exports_subcategory"), ("total_goods", "category_vintages"),
                                   ("exports_hs6", "hs6_descriptions")])
-def test_two_tables_swapped_with_their_manifest_entries_are_rebuilt(fresh_root, monkeypatch, capsys, caplog, pair):
+def test_two_tables_swapped_with_their_manifest_entries_are_rebuilt(built_root, monkeypatch, capsys, caplog, pair):
     """The manifest's sha256 and columns move with the files, so only the columns a table must
     have can tell: each file is then a cache miss, rebuilt from the raw data, said in one line.
     (Once the tracker ended in a pandas traceback.)"""
     from tradedeal.ingest.processed import load_table
     from tradedeal.present import cli
 
-    build(fresh_root)
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(built_root))
     assert cli.main(["tracker", "--year", "2020", "--format", "csv"]) == 0
     expected = capsys.readouterr().out
-    tables = {name: load_table(name, fresh_root) for name in pair}
-    processed = fresh_root / "processed"
+    tables = {name: load_table(name, built_root) for name in pair}
+    processed = built_root / "processed"
     a, b = (processed / f"{name}.parquet" for name in pair)
     a.rename(processed / "swap"), b.rename(a), (processed / "swap").rename(b)
     manifest = json.loads((processed / "manifest.json").read_text())
@@ -81,22 +79,21 @@ def test_two_tables_swapped_with_their_manifest_entries_are_rebuilt(fresh_root, 
     out, err = capsys.readouterr()
     assert code == 0 and out == expected and "Traceback" not in err  # the same answer
     for name, frame in tables.items():
-        assert load_table(name, fresh_root).equals(frame)  # each table is its own again, rebuilt from raw
+        assert load_table(name, built_root).equals(frame)  # each table is its own again, rebuilt from raw
     warned = [r.getMessage() for r in caplog.records if "was damaged" in r.getMessage()]
     assert warned and all("(it holds the columns of " in w and w.endswith("rebuilt it from the raw data") for w in warned)
 
 
-def test_a_refresh_response_holding_a_partial_month_is_one_line(fresh_root, api, capsys, monkeypatch):
+def test_a_refresh_response_holding_a_partial_month_is_one_line(built_root, api, capsys, monkeypatch):
     """An edited response (not real data): the first 10 records of 2021-01 only."""
     from tradedeal.present import cli
 
     api({"2021-01": lambda rows: rows[:11]})
-    build(fresh_root)
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(built_root))
     code = cli.main(["data", "refresh", "--source", "census", "--start", "2021-01", "--end", "2021-01"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and err.startswith("tradedeal: error: "), err
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+    assert vintages.list_vintages(built_root) == ["snapshot"]
 
 
 def test_an_error_no_rule_names_is_still_one_line(run, monkeypatch):

@@ -18,7 +18,6 @@ from tradedeal import Snapshot
 from tradedeal.agreement.answers import tracker_result
 from tradedeal.errors import SchemaError, SourceError
 from tradedeal.ingest import vintages
-from tradedeal.ingest.build import build
 from tradedeal.ingest.refresh import diff, refresh
 
 
@@ -37,12 +36,11 @@ def snapshot_of(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.name.endswith(".lock")}
 
 
-def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(fresh_root, api, caplog):
+def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(built_root, api, caplog):
     server = api()
-    build(fresh_root)
-    before = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table
+    before = tracker_result(Snapshot(built_root), 2020, "2020-12").table
     caplog.set_level(logging.DEBUG)
-    created = refresh("all", "2020-11", "2021-03", root=fresh_root)
+    created = refresh("all", "2020-11", "2021-03", root=built_root)
     assert [p.parent.name for p in created] == ["census", "fred"]
     census = json.loads((created[0] / "manifest.json").read_text())
     assert sorted(census["files"]) == [f"exports_hs6_cty5700_{m}.json" for m in ("2020-11", "2020-12", "2021-01")]
@@ -51,19 +49,19 @@ def test_refresh_end_to_end_makes_a_vintage_the_tracker_uses(fresh_root, api, ca
     assert entry["rows"] == 4_083 and len(entry["sha256"]) == 64
     assert "key=REDACTED" in entry["request"]
     assert any(f"key={KEY}" in r for r in server.requests)  # the key was sent …
-    assert KEY not in written(fresh_root)  # … and never written
+    assert KEY not in written(built_root)  # … and never written
     assert KEY not in caplog.text
-    new = vintages.list_vintages(fresh_root)
+    new = vintages.list_vintages(built_root)
     assert new[0] == "snapshot" and len(new) == 2
-    after = tracker_result(Snapshot(fresh_root), 2020, "2020-12")
+    after = tracker_result(Snapshot(built_root), 2020, "2020-12")
     assert f"[vintage: {new[1]};" in after.vintage and f"Census API pulls {new[1]}" in after.vintage
     assert after.table.equals(before)  # the recorded responses are the snapshot's figures
-    assert diff("snapshot", new[1], root=fresh_root).empty
-    old = tracker_result(Snapshot(fresh_root, vintage="snapshot"), 2020, "2020-12")
+    assert diff("snapshot", new[1], root=built_root).empty
+    old = tracker_result(Snapshot(built_root, vintage="snapshot"), 2020, "2020-12")
     assert "[vintage: snapshot;" in old.vintage
 
 
-def test_a_revision_shows_in_diff_and_in_the_tracker(fresh_root, api):
+def test_a_revision_shows_in_diff_and_in_the_tracker(built_root, api):
     def revise(rows):  # a revision introduced by this test: +1,000 USD on the soybean line
         rows = [list(r) for r in rows]
         line = next(r for r in rows[1:] if r[0] == "120190")
@@ -71,16 +69,15 @@ def test_a_revision_shows_in_diff_and_in_the_tracker(fresh_root, api):
         return rows
 
     api({"2020-12": revise})
-    build(fresh_root)
-    before = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table.set_index("category")
-    (census,) = refresh("census", "2020-12", "2020-12", root=fresh_root)
-    changes = diff("snapshot", census.name, root=fresh_root)
+    before = tracker_result(Snapshot(built_root), 2020, "2020-12").table.set_index("category")
+    (census,) = refresh("census", "2020-12", "2020-12", root=built_root)
+    changes = diff("snapshot", census.name, root=built_root)
     assert len(changes) == 1
     row = changes.iloc[0]
     assert (row["source"], str(row["month"]), row["code"], row["change_usd"]) == ("census_hs6", "2020-12", "120190", 1_000)
-    after = tracker_result(Snapshot(fresh_root), 2020, "2020-12").table.set_index("category")
+    after = tracker_result(Snapshot(built_root), 2020, "2020-12").table.set_index("category")
     assert after.loc["agriculture", "purchases_ytd_usd"] == before.loc["agriculture", "purchases_ytd_usd"] + 1_000
-    assert tracker_result(Snapshot(fresh_root, vintage="snapshot"), 2020, "2020-12").table.set_index("category").equals(before)
+    assert tracker_result(Snapshot(built_root, vintage="snapshot"), 2020, "2020-12").table.set_index("category").equals(before)
 
 
 @pytest.mark.parametrize("fault", ["429-once", "500-once", "slow-once"])
@@ -102,27 +99,25 @@ def test_transient_faults_are_retried(fresh_root, api, fault):
         ({"EXPCH": "400"}, "HTTP 400 for http://127.0.0.1"),
     ],
 )
-def test_faults_leave_nothing_behind(fresh_root, api, behaviour, message, monkeypatch):
+def test_faults_leave_nothing_behind(built_root, api, behaviour, message, monkeypatch):
     api(behaviour)  # a read times out after 1 s (TRADEDEAL_HTTP_TIMEOUT); a month that answers takes 0.1 s
     monkeypatch.setenv("TRADEDEAL_HTTP_DEADLINE", "2")  # each request's total (default: five read timeouts, 5 s)
-    build(fresh_root)
-    before = snapshot_of(fresh_root)
+    before = snapshot_of(built_root)
     with pytest.raises(SourceError) as err:
-        refresh("all", "2020-12", "2021-01", root=fresh_root)
+        refresh("all", "2020-12", "2021-01", root=built_root)
     assert message in str(err.value)
     assert KEY not in str(err.value)
     if "census/" in str(err.value) or "exports/hs" in str(err.value):
         assert "key=REDACTED" in str(err.value)
-    assert snapshot_of(fresh_root) == before
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+    assert snapshot_of(built_root) == before
+    assert vintages.list_vintages(built_root) == ["snapshot"]
 
 
-def test_a_refresh_killed_midway_changes_nothing(fresh_root, api):
+def test_a_refresh_killed_midway_changes_nothing(built_root, api):
     server = api({m: "slow" for m in ("2020-03", "2020-04", "2020-05", "2020-06")}, slow_seconds=0.3)
     os.environ["TRADEDEAL_HTTP_TIMEOUT"] = "5"
-    build(fresh_root)
-    before = snapshot_of(fresh_root)
-    env = {**os.environ, "TRADEDEAL_DATA_DIR": str(fresh_root)}
+    before = snapshot_of(built_root)
+    env = {**os.environ, "TRADEDEAL_DATA_DIR": str(built_root)}
     proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "data", "refresh", "--source", "census",
                              "--start", "2020-01", "--end", "2020-12"], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -130,14 +125,14 @@ def test_a_refresh_killed_midway_changes_nothing(fresh_root, api):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert len(server.requests) >= 4  # it was killed in the middle of the pull
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]
-    after = snapshot_of(fresh_root)
+    assert vintages.list_vintages(built_root) == ["snapshot"]
+    after = snapshot_of(built_root)
     leftovers = [k for k in after if k not in before]
     assert all("/.tmp-" in k for k in leftovers)  # only the hidden staging folder, which nothing reads
-    refresh("census", "2021-01", "2021-01", root=fresh_root)  # the next refresh removes it
-    assert not list((fresh_root / "raw" / "vintages" / "census").glob(".tmp-*"))
+    refresh("census", "2021-01", "2021-01", root=built_root)  # the next refresh removes it
+    assert not list((built_root / "raw" / "vintages" / "census").glob(".tmp-*"))
     assert {k: v for k, v in after.items() if k in before} == before
-    assert Snapshot(fresh_root).exports_hs6()["month"].max().strftime("%Y-%m") == "2021-01"
+    assert Snapshot(built_root).exports_hs6()["month"].max().strftime("%Y-%m") == "2021-01"
 
 
 def test_a_vintage_whose_files_do_not_match_their_manifest_is_refused(fresh_root, api):
@@ -206,18 +201,17 @@ def test_the_key_is_redacted_for_a_handler_on_any_logger(fresh_root, api):
         (lambda lines: [*lines[:30], *lines[31:]], "month 2018-06 is missing between 2016-01 and 2026-01"),
     ],
 )
-def test_a_bad_fred_response_is_refused_and_nothing_is_committed(fresh_root, api, capsys, monkeypatch, edit, message):
+def test_a_bad_fred_response_is_refused_and_nothing_is_committed(built_root, api, capsys, monkeypatch, edit, message):
     from tradedeal.present import cli
 
     api({"EXPCH": edit})
-    build(fresh_root)
-    before = snapshot_of(fresh_root)
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    before = snapshot_of(built_root)
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(built_root))
     code = cli.main(["data", "refresh", "--source", "all", "--start", "2021-01", "--end", "2021-01"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and message in err
-    assert snapshot_of(fresh_root) == before
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]
+    assert snapshot_of(built_root) == before
+    assert vintages.list_vintages(built_root) == ["snapshot"]
 
 
 def test_an_overflowing_census_value_is_refused(fresh_root, api):
@@ -258,28 +252,26 @@ def test_a_vintage_folder_follows_the_umask(fresh_root, api, mask):
         ("TRADEDEAL_HTTP_BACKOFF", "-1", "TRADEDEAL_HTTP_BACKOFF must be a number of seconds from 0 up to 600; got '-1'"),
     ],
 )
-def test_bad_http_settings_are_one_line(fresh_root, api, capsys, monkeypatch, name, value, message):
+def test_bad_http_settings_are_one_line(built_root, api, capsys, monkeypatch, name, value, message):
     from tradedeal.present import cli
 
     server = api()
-    build(fresh_root)
-    before = snapshot_of(fresh_root)
-    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(fresh_root))
+    before = snapshot_of(built_root)
+    monkeypatch.setenv("TRADEDEAL_DATA_DIR", str(built_root))
     monkeypatch.setenv(name, value)
     code = cli.main(["data", "refresh", "--source", "all", "--start", "2021-01", "--end", "2021-01"])
     err = capsys.readouterr().err
     assert (code, err) == (2, f"tradedeal: error: {message}" + (f"; got {value!r}\n" if "; got" not in message else "\n"))
-    assert server.requests == [] and snapshot_of(fresh_root) == before
+    assert server.requests == [] and snapshot_of(built_root) == before
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
-def test_a_refresh_stopped_after_the_census_part_commits_nothing(fresh_root, api, signum):
+def test_a_refresh_stopped_after_the_census_part_commits_nothing(built_root, api, signum):
     """The attack: the Census months are in, FRED is slow, and the refresh is stopped. Once a
     Census-only vintage stayed (and a ``.tmp-*`` folder), and the next tracker used it silently."""
     server = api({"EXPCH": "slow"}, slow_seconds=600)  # FRED never answers in time
-    build(fresh_root)
-    before = snapshot_of(fresh_root)
-    env = {**os.environ, "TRADEDEAL_DATA_DIR": str(fresh_root), "TRADEDEAL_HTTP_TIMEOUT": "600"}
+    before = snapshot_of(built_root)
+    env = {**os.environ, "TRADEDEAL_DATA_DIR": str(built_root), "TRADEDEAL_HTTP_TIMEOUT": "600"}
     proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "data", "refresh", "--source", "all",
                              "--start", "2020-12", "--end", "2021-01"], env=env, cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -298,37 +290,36 @@ def test_a_refresh_stopped_after_the_census_part_commits_nothing(fresh_root, api
     else:
         assert proc.returncode == 128 + signum
         assert stderr == f"tradedeal: interrupted ({signal.Signals(signum).name})\n", stderr
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]  # no Census-only vintage
-    after = snapshot_of(fresh_root)
+    assert vintages.list_vintages(built_root) == ["snapshot"]  # no Census-only vintage
+    after = snapshot_of(built_root)
     left = sorted(k for k in after if k not in before)
     if signum == signal.SIGKILL:  # nothing can clean at that moment: only hidden staging files, which nothing reads
         assert left and all("/.tmp-" in k for k in left), left
     else:
         assert left == [], left
     assert {k: v for k, v in after.items() if k in before} == before
-    assert "[vintage: snapshot;" in tracker_result(Snapshot(fresh_root), 2020, "2020-12").vintage
+    assert "[vintage: snapshot;" in tracker_result(Snapshot(built_root), 2020, "2020-12").vintage
     # the next refresh starts by removing what the killed one left
     server.behaviour.clear()
-    created = refresh("fred", root=fresh_root)
+    created = refresh("fred", root=built_root)
     assert [p.parent.name for p in created] == ["fred"]
-    assert not [p for p in (fresh_root / "raw" / "vintages").rglob(".tmp-*")]
+    assert not [p for p in (built_root / "raw" / "vintages").rglob(".tmp-*")]
 
 
-def test_a_commit_cut_between_two_renames_is_no_vintage_and_is_removed(fresh_root, api):
+def test_a_commit_cut_between_two_renames_is_no_vintage_and_is_removed(built_root, api):
     """kill -9 between the Census and the FRED rename: the journal is still there, so the pull
     is no vintage; the next refresh removes its folder and its journal."""
     api()
-    build(fresh_root)
-    (census,) = refresh("census", "2021-01", "2021-01", root=fresh_root)
+    (census,) = refresh("census", "2021-01", "2021-01", root=built_root)
     pull = census.name
-    journal = fresh_root / "raw" / "vintages" / f".commit-{pull}.json"
+    journal = built_root / "raw" / "vintages" / f".commit-{pull}.json"
     vintages.write_json(journal, {"pull": pull, "sources": ["census", "fred"]})  # as a kill -9 leaves it
-    assert vintages.list_vintages(fresh_root) == ["snapshot"]
-    assert Snapshot(fresh_root).exports_hs6()["month"].max().strftime("%Y-%m") == "2021-01"
-    refresh("fred", root=fresh_root)
+    assert vintages.list_vintages(built_root) == ["snapshot"]
+    assert Snapshot(built_root).exports_hs6()["month"].max().strftime("%Y-%m") == "2021-01"
+    refresh("fred", root=built_root)
     assert not census.exists() and not journal.exists()
-    assert [v for v in vintages.list_vintages(fresh_root) if v != "snapshot"] == [
-        p.name for p in (fresh_root / "raw" / "vintages" / "fred").iterdir() if not p.name.startswith(".")]
+    assert [v for v in vintages.list_vintages(built_root) if v != "snapshot"] == [
+        p.name for p in (built_root / "raw" / "vintages" / "fred").iterdir() if not p.name.startswith(".")]
 
 
 def test_a_second_refresh_at_once_is_one_line(fresh_root, api, capsys, monkeypatch):

@@ -47,16 +47,15 @@ def test_a_month_missing_in_the_middle_is_reported_not_filled(fresh_root, run_cl
     assert err.strip() == "tradedeal: error: census HS6 data: month 2019-06 is missing between 2013-01 and 2021-01"
 
 
-def test_an_hs_code_no_concordance_knows(fresh_root):
-    build(fresh_root)
+def test_an_hs_code_no_concordance_knows(built_root):
     # in the data, a code outside the agreement is simply not covered …
-    hs6 = Snapshot(fresh_root).exports_hs6_classified()
+    hs6 = Snapshot(built_root).exports_hs6_classified()
     assert set(hs6.loc[hs6["hs6"] == "988000", "category"]) == {"not_covered"}
     # … asked for by name, an unknown code is an error naming it
     with pytest.raises(ParameterError, match="series: no HS6 line starts with '999999'"):
-        Snapshot(fresh_root).series("999999")
+        Snapshot(built_root).series("999999")
     with pytest.raises(ParameterError, match="product '999999': no HS6 line starts with 999999"):
-        Snapshot(fresh_root).product_frame("999999")
+        Snapshot(built_root).product_frame("999999")
 
 
 def test_unwritable_output_folder(fresh_root, run_cli, tmp_path):

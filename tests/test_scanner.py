@@ -286,14 +286,13 @@ def test_the_power_is_high_where_lines_are_smooth():
     assert "good power" in result.headline_sentences()[0]
 
 
-def test_the_placebo_calibration_is_cached_and_an_altered_cache_is_a_miss(root, hs4, monkeypatch):
+def test_the_placebo_calibration_is_cached_and_an_altered_cache_is_a_miss(built_root, hs4, monkeypatch):
     from tradedeal.ingest.paths import processed_dir
     from tradedeal.models.scan import placebos
 
-    window = select(Snapshot(root), coverage="annex_6_1")
-    cache = processed_dir(root) / "cache"
-    for old in cache.glob("scan_placebos-*.pkl"):
-        old.unlink()
+    window = select(Snapshot(built_root), coverage="annex_6_1")  # a private copy: no cache yet
+    cache = processed_dir(built_root) / "cache"
+    assert not list(cache.glob("scan_placebos-*.pkl"))
     calls = []
     real_fit_breaks = placebos.fit_breaks
     monkeypatch.setattr(placebos, "fit_breaks", lambda *a, **k: calls.append(1) or real_fit_breaks(*a, **k))
