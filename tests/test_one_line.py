@@ -157,3 +157,28 @@ def test_a_month_that_has_not_ended_is_not_pulled(fresh_root, api, capsys, monke
     err = capsys.readouterr().err
     assert code == 2 and err.startswith(f"tradedeal: error: end {month} has not ended yet (today is "), err
     assert err.endswith("); a month is pulled once it is over\n") and server.requests == []
+
+
+def test_ctrl_c_that_a_library_turns_into_an_import_error_is_still_one_line(monkeypatch, capsys):
+    """numpy re-raises what stops its C extension's import as an ImportError: a Ctrl-C during the
+    imports must still be one line and exit 130, not an ImportError (seen under load)."""
+    import builtins
+
+    from tradedeal import __main__ as entry
+
+    real_import = builtins.__import__
+
+    def importing(name, *args, **kwargs):
+        if name == "tradedeal.present.cli":
+            try:
+                os.kill(os.getpid(), signal.SIGINT)  # the handler raises here, as inside numpy
+                time.sleep(5)  # not reached: the signal is handled at once
+            except KeyboardInterrupt as exc:
+                raise ImportError("numpy's C extension failed to import") from exc
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", importing)
+    assert entry.main() == 130
+    assert capsys.readouterr().err == "tradedeal: interrupted (SIGINT)\n"
+    for signum in entry.LATE:  # main leaves them ignored for the interpreter's shutdown
+        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)

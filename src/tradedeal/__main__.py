@@ -23,8 +23,14 @@ def main() -> int:
 
     previous = signal.signal(signal.SIGINT, during_imports)
     try:
-        from tradedeal.present.cli import main as run  # pandas and the rest: a second of imports
-
+        try:
+            from tradedeal.present.cli import main as run  # pandas and the rest: a second of imports
+        except Exception:
+            if not seen:
+                raise
+            # a library turned the interrupt into its own error (numpy re-raises what stops its
+            # C extension's import as an ImportError): it is still the Ctrl-C
+            raise KeyboardInterrupt from None
         if seen:
             raise KeyboardInterrupt
         signal.signal(signal.SIGINT, previous)
