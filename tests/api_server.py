@@ -18,7 +18,6 @@ from __future__ import annotations
 import gzip
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -43,6 +42,8 @@ class APIServer:
         self.behaviour = behaviour or {}
         self.future = future_vintage.read(future) if future is not None else {}
         self.slow_seconds = slow_seconds
+        #: set when the server closes: a slow answer it is holding back ends then, not later
+        self.closing = threading.Event()
         self.requests: list[str] = []
         self.seen: dict[str, int] = {}
         server = self
@@ -92,6 +93,7 @@ class APIServer:
         return self
 
     def __exit__(self, *exc):
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -116,7 +118,9 @@ class APIServer:
         elif fault == "trickle":
             self._trickle(handler)
         elif fault == "slow" or (fault == "slow-once" and count == 0):
-            time.sleep(self.slow_seconds)
+            # the fault itself: the answer is held back this long (the client's deadline is what is
+            # tested), or until the server closes
+            self.closing.wait(self.slow_seconds)
             return False
         else:
             return False
@@ -129,7 +133,8 @@ class APIServer:
             for i in range(len(answer)):
                 handler.wfile.write(answer[i:i + 1])
                 handler.wfile.flush()
-                time.sleep(self.slow_seconds)
+                if self.closing.wait(self.slow_seconds):  # the fault's pace, until the server closes
+                    break
         except OSError:  # the client gave up
             pass
         handler.close_connection = True

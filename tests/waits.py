@@ -6,6 +6,8 @@ Each wait polls its condition and gives up after a deadline generous enough for 
 
 from __future__ import annotations
 
+import subprocess
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -14,6 +16,7 @@ import psutil
 
 T = TypeVar("T")
 DEADLINE = 300.0  # seconds: a 2-core machine at load average 15 still gets there
+POLL = 0.05  # seconds between two looks at a condition
 
 
 def wait_for(condition: Callable[[], T], what: str, *, seconds: float = DEADLINE, alive=None) -> T:
@@ -28,7 +31,20 @@ def wait_for(condition: Callable[[], T], what: str, *, seconds: float = DEADLINE
             raise AssertionError(f"the process ended (exit {alive.returncode}) before {what}: {alive.communicate()}")
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {seconds:.0f} s")
-        time.sleep(0.05)
+        _between_looks(alive)
+
+
+def _between_looks(alive) -> None:
+    """The pause between two looks at a condition: it ends at once when the process ``alive`` ends
+    (an event), else after :data:`POLL` seconds. Nothing depends on its length but how often the
+    condition is read; the deadline is what bounds the wait."""
+    if alive is None:
+        threading.Event().wait(POLL)
+        return
+    try:
+        alive.wait(timeout=POLL)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def descendants(pid: int) -> list[psutil.Process]:
