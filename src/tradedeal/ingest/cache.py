@@ -33,6 +33,16 @@ def _code_hash() -> str:
     return digest.hexdigest()
 
 
+def series_digest(series) -> str:
+    """A sha256 of a series' values, index and dtypes, for a ``cached`` key: equal series, equal
+    digests (the data's fingerprint in the key names the files, not a series derived from them)."""
+    import pandas as pd  # only the callers with a series pay for it
+
+    digest = hashlib.sha256(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
+    digest.update(f"{series.dtype}|{series.index.dtype}|{len(series)}".encode())
+    return digest.hexdigest()
+
+
 def cached(name: str, compute: Callable[[], T], *, key: tuple, snapshot) -> T:
     """Return ``compute()``, from the cache when the same data (``snapshot``: its raw files at its
     vintage), code and ``key`` produced it. An unreadable cache file is a cache miss."""

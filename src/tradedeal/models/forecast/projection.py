@@ -301,7 +301,7 @@ def fan_forecasts(snapshot: Snapshot, table: pd.DataFrame, *, horizon: int) -> d
     cached; at the data's last month, with ``horizon`` up to 12, they are those of
     :func:`realtime_backtests`.
     """
-    from tradedeal.ingest.cache import cached
+    from tradedeal.ingest.cache import cached, series_digest
 
     out = {}
     coverage = table["coverage"].iloc[0]
@@ -316,18 +316,10 @@ def fan_forecasts(snapshot: Snapshot, table: pd.DataFrame, *, horizon: int) -> d
         else:
             forecast, used = cached(
                 "monthly", partial(monthly_forecast, series, as_of=as_of, model=model, horizon=horizon),
-                key=(row.category, str(as_of), model, horizon, _fingerprint(series)), snapshot=snapshot,
+                key=(row.category, str(as_of), model, horizon, series_digest(series)), snapshot=snapshot,
             )
         out[row.category] = (series.loc[:as_of].iloc[-36:], forecast, used)
     return out
-
-
-def _fingerprint(series: pd.Series) -> str:
-    import hashlib
-
-    digest = hashlib.sha256(series.to_numpy().tobytes())
-    digest.update(str(series.index.min()).encode())
-    return digest.hexdigest()[:16]
 
 
 def _forecast_rows(bt: Backtest, model: str, origin: pd.Period, horizon: int) -> tuple[pd.DataFrame, str]:

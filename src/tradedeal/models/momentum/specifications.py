@@ -12,7 +12,6 @@ spread of the estimates.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from functools import partial
 from itertools import product
@@ -20,7 +19,7 @@ from itertools import product
 import pandas as pd
 
 from tradedeal.errors import TradedealError
-from tradedeal.ingest.cache import cached
+from tradedeal.ingest.cache import cached, series_digest
 from tradedeal.models.momentum.primary import (
     ALPHA,
     CONTROLS,
@@ -73,23 +72,16 @@ def specification_table(data: Inputs, *, methods: tuple[str, ...] | None = None,
     ``methods`` defaults to every seasonal method that runs here. Returns a frame
     (:data:`COLUMNS`, the primary specifications flagged) and notes: a seasonal method that
     cannot run here, or a specification the data cannot answer, said in one line each. Kept in
-    the disk cache of :mod:`tradedeal.ingest.cache` like the backtests, keyed also by a fingerprint
+    the disk cache of :mod:`tradedeal.ingest.cache` like the backtests, keyed also by a digest
     of the input series, the methods and the parameters.
     """
     available, notes = seasonal.methods_available()
     notes = list(notes) if methods is None else []
     chosen = tuple(methods or available)
     key = (data.name, chosen, tuple(notes), alpha, draws, seed,
-           *(fingerprint(s) for s in (data.treated, data.total, data.uncovered)))
+           *(series_digest(s) for s in (data.treated, data.total, data.uncovered)))
     return cached("momentum_specifications", partial(_table, data, chosen, notes, alpha, draws, seed), key=key,
                   snapshot=data.window.snapshot)
-
-
-def fingerprint(series: pd.Series) -> str:
-    """A sha256 of a series' values, index and dtype: equal series, equal fingerprints."""
-    digest = hashlib.sha256(pd.util.hash_pandas_object(series, index=True).to_numpy().tobytes())
-    digest.update(f"{series.dtype}|{series.index.dtype}|{len(series)}".encode())
-    return digest.hexdigest()
 
 
 def _table(data: Inputs, chosen: tuple[str, ...], notes: list[str], alpha: float, draws: int,
