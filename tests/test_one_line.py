@@ -171,14 +171,17 @@ def test_ctrl_c_that_a_library_turns_into_an_import_error_is_still_one_line(monk
     def importing(name, *args, **kwargs):
         if name == "tradedeal.present.cli":
             try:
-                os.kill(os.getpid(), signal.SIGINT)  # the handler raises here, as inside numpy
-                time.sleep(5)  # not reached: the signal is handled at once
+                signal.raise_signal(signal.SIGINT)  # its Python handler runs before this returns
             except KeyboardInterrupt as exc:
                 raise ImportError("numpy's C extension failed to import") from exc
+            raise AssertionError("the SIGINT handler did not run")
         return real_import(name, *args, **kwargs)
 
+    handlers = {signum: signal.getsignal(signum) for signum in entry.LATE}
     monkeypatch.setattr(builtins, "__import__", importing)
-    assert entry.main() == 130
+    try:
+        assert entry.main() == 130
+    finally:
+        for signum, handler in handlers.items():  # main leaves them ignored for the interpreter's shutdown
+            signal.signal(signum, handler)
     assert capsys.readouterr().err == "tradedeal: interrupted (SIGINT)\n"
-    for signum in entry.LATE:  # main leaves them ignored for the interpreter's shutdown
-        signal.signal(signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL)

@@ -28,9 +28,8 @@ def main() -> int:
         except Exception:
             if not seen:
                 raise
-            # a library turned the interrupt into its own error (numpy re-raises what stops its
-            # C extension's import as an ImportError): it is still the Ctrl-C
-            raise KeyboardInterrupt from None
+            # else a library turned the Ctrl-C into its own error (numpy re-raises what stops its
+            # C extension's import as an ImportError): it is still the Ctrl-C, just below
         if seen:
             raise KeyboardInterrupt
         signal.signal(signal.SIGINT, previous)
