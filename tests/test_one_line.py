@@ -10,12 +10,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from conftest import REPO
+from waits import has_loaded, wait_for
 from tradedeal.ingest import vintages
 
 
@@ -109,25 +108,14 @@ def test_an_error_no_rule_names_is_still_one_line(run, monkeypatch):
                         r"please report it with the command; TRADEDEAL_TRACEBACK=1 shows the traceback\)\n", err), err
 
 
-def mapped(pid: int, library: str) -> bool:
-    try:
-        return library in Path(f"/proc/{pid}/maps").read_text()
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("library", ["numpy", "pandas/_libs", "pyarrow"])
 def test_ctrl_c_during_start_up_is_one_line(tmp_path, library):
     """Ctrl-C while the command is still importing (numpy, then pandas, then pyarrow are being
     loaded): the event is the library appearing in the process's memory map."""
     proc = subprocess.Popen([sys.executable, "-m", "tradedeal", "scan", "--level", "hs6"], cwd=tmp_path,  # long after
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-    try:
-        deadline = time.monotonic() + 120
-        while not mapped(proc.pid, library):
-            assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, f"{library} never loaded"
-            time.sleep(0.002)
+    try:  # looks every 2 ms: the import lasts a fraction of a second
+        wait_for(lambda: has_loaded(proc.pid, library), f"{library} loaded", alive=proc, seconds=120, poll=0.002)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
     finally:

@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import psutil
@@ -19,9 +20,11 @@ DEADLINE = 300.0  # seconds: a 2-core machine at load average 15 still gets ther
 POLL = 0.05  # seconds between two looks at a condition
 
 
-def wait_for(condition: Callable[[], T], what: str, *, seconds: float = DEADLINE, alive=None) -> T:
+def wait_for(condition: Callable[[], T], what: str, *, seconds: float = DEADLINE, alive=None,
+             poll: float = POLL) -> T:
     """Poll ``condition`` until it returns something true, and return that. Fail naming ``what``
-    after ``seconds``, or as soon as the process ``alive`` (a ``Popen``) has ended."""
+    after ``seconds``, or as soon as the process ``alive`` (a ``Popen``) has ended. ``poll``: the
+    most time between two looks (shorter for an event that lasts only a moment)."""
     deadline = time.monotonic() + seconds
     while True:
         got = condition()
@@ -31,18 +34,18 @@ def wait_for(condition: Callable[[], T], what: str, *, seconds: float = DEADLINE
             raise AssertionError(f"the process ended (exit {alive.returncode}) before {what}: {alive.communicate()}")
         if time.monotonic() > deadline:
             raise AssertionError(f"no {what} within {seconds:.0f} s")
-        _between_looks(alive)
+        _between_looks(alive, poll)
 
 
-def _between_looks(alive) -> None:
+def _between_looks(alive, poll: float) -> None:
     """The pause between two looks at a condition: it ends at once when the process ``alive`` ends
-    (an event), else after :data:`POLL` seconds. Nothing depends on its length but how often the
+    (an event), else after ``poll`` seconds. Nothing depends on its length but how often the
     condition is read; the deadline is what bounds the wait."""
     if alive is None:
-        threading.Event().wait(POLL)
+        threading.Event().wait(poll)
         return
     try:
-        alive.wait(timeout=POLL)
+        alive.wait(timeout=poll)
     except subprocess.TimeoutExpired:
         pass
 
@@ -73,9 +76,9 @@ def wait_for_a_kernel(pid: int, *, alive=None, seconds: float = DEADLINE) -> lis
 
 
 def has_loaded(pid: int, library: str) -> bool:
-    """Whether process ``pid`` has mapped a file whose path holds ``/library/`` (an extension
-    module it imported)."""
+    """Whether process ``pid`` has mapped a file whose path holds ``/library`` (an extension module
+    it imported; ``/proc/PID/maps`` read as text, fast enough to catch an import under way)."""
     try:
-        return any(f"/{library}/" in m.path for m in psutil.Process(pid).memory_maps())
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return f"/{library}" in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
         return False
