@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 from scoringrules import crps_ensemble
 
+from tradedeal.models.forecast.bounded import from_odds, to_odds
 from tradedeal.models.forecast.scores import piled_pct
 from tradedeal.models.forecast.variance import (
     above_record_pct,
@@ -149,7 +150,8 @@ def _log_rest(totals: np.ndarray, ytd: float) -> np.ndarray:
 def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, largest: float,
                    judged: np.ndarray | None = None, *, months: np.ndarray | None = None,
                    record: float | None = None, persistent: bool = False,
-                   month_factors: np.ndarray | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
+                   month_factors: np.ndarray | None = None,
+                   bound: float | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
     """Calibrate one year-total projection by what its model's earlier projections taught.
 
     ``raw`` are the model's simulated calendar-year totals (observed months plus the simulated
@@ -179,6 +181,11 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
     factor (:func:`stretch_months`), and the totals are the sums; the row's factor is their mean.
     The year's error is still recorded in ``calibration``.
 
+    With ``bound`` (the fourth candidate, docs/forecasts.md: the months simulated on the odds of
+    the record's bound, :mod:`~tradedeal.models.forecast.bounded`), the factor is reached through
+    the path-level part of the months on that scale (:func:`stretch_persistent` with ``bound``),
+    so every calibrated month stays below ``bound``.
+
     Returns the row (quantiles, ``crps_usd`` and ``at_bound_pct`` of the totals through
     ``through``; the factor; ``largest_usd``), the calibrated calendar-year totals and the
     calibrated totals through ``through``.
@@ -200,8 +207,8 @@ def calibrate_year(info: dict, raw: np.ndarray, calibration: Calibration, larges
             months = stretch_months(months, f)
             totals = ytd + months.sum(axis=0)
             judged_totals = totals if through >= december else ytd + months[: (through - origin).n].sum(axis=0)
-        elif persistent and months is not None and months.size:
-            months = stretch_persistent(months, factor)
+        elif (persistent or bound is not None) and months is not None and months.size:
+            months = stretch_persistent(months, factor, bound=bound)
             totals = ytd + months.sum(axis=0)
             judged_totals = totals if through >= december else ytd + months[: (through - origin).n].sum(axis=0)
         else:
@@ -232,7 +239,7 @@ def stretch_months(months: np.ndarray, factors) -> np.ndarray:
     return np.exp(centre + np.asarray(factors, dtype=float)[:, None] * (logs - centre))
 
 
-def stretch_persistent(months: np.ndarray, factor: float) -> np.ndarray:
+def stretch_persistent(months: np.ndarray, factor: float, *, bound: float | None = None) -> np.ndarray:
     """Simulated months (rows months, columns paths) whose remainder (their sum) has ``factor``
     times the spread on logs (90th minus 10th percentile) of theirs, and the same median, stretched
     through the path-level part only.
@@ -243,10 +250,21 @@ def stretch_persistent(months: np.ndarray, factor: float) -> np.ndarray:
     bisection so the spread is ``factor`` times; the month-to-month part is left as it is, so a
     path that is wide because of one month is not stretched as a whole. With one month left this
     is the stretch on logs around the median.
+
+    With ``bound``, the same on the odds' logs ``log(x / (bound − x))`` in place of ``log x``
+    (:mod:`~tradedeal.models.forecast.bounded`): every month stays below ``bound``, and where it
+    keeps the spread short of ``factor`` times, the stretch is the widest the bracket reaches.
     """
-    logs = np.log(months)
-    if logs.shape[1] < 2 or factor == 1.0:
+    if months.shape[1] < 2 or factor == 1.0:
         return months
+    if bound is None:
+        logs, back = np.log(months), np.exp
+    else:
+        logs = np.log(to_odds(months, bound))
+
+        def back(z):
+            with np.errstate(over="ignore"):
+                return from_odds(np.exp(z), bound)
     common = (logs - np.median(logs, axis=1, keepdims=True)).mean(axis=0)
     common = common - np.median(common)
     rest = np.log(months.sum(axis=0))
@@ -254,7 +272,7 @@ def stretch_persistent(months: np.ndarray, factor: float) -> np.ndarray:
     target = factor * (q90 - q10)
 
     def spread(k: float) -> float:
-        r = np.log(np.exp(logs + (k - 1) * common).sum(axis=0))
+        r = np.log(back(logs + (k - 1) * common).sum(axis=0))
         lo, hi = np.quantile(r, [0.1, 0.9])
         return hi - lo
 
@@ -269,5 +287,11 @@ def stretch_persistent(months: np.ndarray, factor: float) -> np.ndarray:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if spread(mid) < target else (lo, mid)
     out = logs + (hi - 1) * common
-    out += centre - np.median(np.log(np.exp(out).sum(axis=0)))
-    return np.exp(out)
+    if bound is None:  # one shift on logs moves every remainder by the same factor
+        out += centre - np.median(np.log(np.exp(out).sum(axis=0)))
+        return np.exp(out)
+    lo, hi = -50.0, 50.0  # the shift of the odds' logs that keeps the remainder's median
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if np.median(np.log(back(out + mid).sum(axis=0))) < centre else (lo, mid)
+    return back(out + (lo + hi) / 2)

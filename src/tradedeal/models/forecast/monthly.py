@@ -41,6 +41,7 @@ from statsmodels.tsa.statespace.structural import UnobservedComponents
 from tradedeal.agreement.targets import BASELINE_YEAR
 from tradedeal.errors import ParameterError
 from tradedeal.models.forecast import MODELS
+from tradedeal.models.forecast.bounded import from_odds, to_odds
 from tradedeal.models.forecast.filtered import Filtered
 from tradedeal.models.forecast.variance import HALF_LIFE, recent_scale, recent_sd, recent_weights, weighted_quantile
 from tradedeal.models.shared.events import EVENT_RULES, Event, events, interventions
@@ -70,6 +71,14 @@ def _check_series(series: pd.Series, model: str, as_of: pd.Period | None) -> pd.
     return s
 
 
+def _odds_of(s: pd.Series, bound: float) -> pd.Series:
+    """``s`` as odds of ``bound`` (:func:`~tradedeal.models.forecast.bounded.to_odds`); every month
+    must be below it."""
+    if not np.isfinite(bound) or (s >= bound).any():
+        raise ParameterError(f"bound must be above every month of the series; got {bound:,.0f}, largest {s.max():,.0f}")
+    return to_odds(s, bound)
+
+
 def _future(as_of: pd.Period, h: int) -> pd.PeriodIndex:
     if h < 1:
         raise ParameterError(f"horizon must be at least 1; got {h}")
@@ -94,6 +103,8 @@ class Fitted:
             raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
         months = _future(self.as_of, h)
         mean, lower, upper = _ENGINES[self.model].forecast(self, h, alpha)
+        if self.bound is not None:
+            mean, lower, upper = (from_odds(v, self.bound) for v in (mean, lower, upper))
         return pd.DataFrame({"mean": mean, "lower": lower, "upper": upper}, index=months)
 
     def simulate(self, h: int, *, repetitions: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -103,11 +114,22 @@ class Fitted:
         months = _future(self.as_of, h)
         rng = np.random.default_rng(seed)
         paths = _ENGINES[self.model].simulate(self, h, repetitions, rng)
+        if self.bound is not None:
+            paths = from_odds(paths, self.bound)
         return pd.DataFrame(paths, index=months)
 
     def extend(self, series: pd.Series, as_of: pd.Period) -> Fitted:
         """The same model and parameters, with the data up to a later ``as_of`` (no refit)."""
-        return _ENGINES[self.model].extend(self, series, as_of)
+        if self.bound is None:
+            return _ENGINES[self.model].extend(self, series, as_of)
+        out = _ENGINES[self.model].extend(self, _odds_of(series.loc[:as_of], self.bound), as_of)
+        return replace(out, params={**out.params, "bound": self.bound})
+
+    @property
+    def bound(self) -> float | None:
+        """The record's bound the model works under (the odds ``y / (bound − y)`` in place of
+        ``y``; :mod:`~tradedeal.models.forecast.bounded`), or None: on logs."""
+        return self.params.get("bound")
 
 
 # --- seasonal naive ---------------------------------------------------------------------------
@@ -177,13 +199,17 @@ class _StateSpace:
         exog.index = index.to_timestamp()
         return exog
 
-    def _terms(self, s: pd.Series, rule: str) -> tuple[Event, ...]:
-        return events(s, rule=rule) if self.uses_exog else ()
+    def _terms(self, s: pd.Series, rule: str, bound: float | None = None) -> tuple[Event, ...]:
+        """The interventions, dated on the USD series (``s`` holds odds of ``bound`` when given)."""
+        if not self.uses_exog:
+            return ()
+        return events(s if bound is None else from_odds(s, bound), rule=rule)
 
     def fit(self, s: pd.Series, *, events: str = "realtime", start: Fitted | None = None,
-            half_life: float | str | None = None, ets_trend: str = "damped", **_) -> Fitted:
+            half_life: float | str | None = None, ets_trend: str = "damped", bound: float | None = None,
+            **_) -> Fitted:
         as_of = s.index[-1]
-        terms = self._terms(s, events)
+        terms = self._terms(s, events, bound)
         exog = self._exog(s.index, terms)
         model = self._model(_endog(s), exog, ets_trend)
         start_params = None  # a refit starts from the previous estimates when they fit the same terms
@@ -205,10 +231,10 @@ class _StateSpace:
         with the same estimates gives), or a refit when an event began, ended or became
         estimable."""
         s = series.loc[:as_of]
-        terms = self._terms(s, f.params["events"])
+        terms = self._terms(s, f.params["events"], f.bound)
         if terms != f.params["interventions"]:
             return self.fit(s, events=f.params["events"], start=f, half_life=f.params["half_life"],
-                            ets_trend=f.params["ets_trend"])
+                            ets_trend=f.params["ets_trend"], bound=f.bound)
         new = s.loc[f.as_of + 1:]
         exog = interventions(new.index, terms).to_numpy() if terms else np.zeros((len(new), 0))
         return replace(f, as_of=as_of, history=s, _state=f._state.step(np.log(new.to_numpy()), exog), _memo={})
@@ -361,14 +387,16 @@ _ENGINES = {
 
 def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, k: int = 3,
         baseline_year: int = BASELINE_YEAR, events: str = "realtime", start: Fitted | None = None,
-        half_life: float | str | None = HALF_LIFE, ets_trend: str = "damped") -> Fitted:
+        half_life: float | str | None = HALF_LIFE, ets_trend: str = "damped", bound: float | None = None) -> Fitted:
     """Fit ``model`` on ``series`` (USD, month PeriodIndex) up to ``as_of`` (default: its end).
 
     ``events`` is the intervention rule (:func:`events`): ``"realtime"``, or ``"ex_post"`` for an
     analysis with the dates known afterwards. ``start``: an earlier fit of the same model whose
     estimates start the optimiser (state space models, when the terms are the same).
     ``ets_trend``: ``"damped"`` (the default) or ``"none"``, ``ets``'s trend (a candidate, off by
-    default; docs/forecasts.md, third round).
+    default; docs/forecasts.md, third round). ``bound``: work on the odds ``y / (bound − y)`` in
+    place of ``y`` (:mod:`~tradedeal.models.forecast.bounded`; a candidate, off by default;
+    docs/forecasts.md, fourth round), every forecast and path below ``bound``.
 
     Raises :class:`~tradedeal.errors.ParameterError` (a ``ValueError``) naming the parameter:
     unknown model or rule, ``as_of`` outside the data, a series too short for the model.
@@ -379,5 +407,9 @@ def fit(series: pd.Series, model: str, *, as_of: str | pd.Period | None = None, 
         raise ParameterError(f"ets_trend must be one of {', '.join(ETS_TRENDS)}; got {ets_trend!r}")
     month = None if as_of is None else pd.Period(as_of, "M")
     s = _check_series(series, model, month)
-    return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start, half_life=half_life,
-                               ets_trend=ets_trend)
+    if bound is None:
+        return _ENGINES[model].fit(s, k=k, baseline_year=baseline_year, events=events, start=start,
+                                   half_life=half_life, ets_trend=ets_trend)
+    out = _ENGINES[model].fit(_odds_of(s, bound), k=k, baseline_year=baseline_year, events=events, start=start,
+                              half_life=half_life, ets_trend=ets_trend, bound=bound)
+    return replace(out, params={**out.params, "bound": bound})

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from tradedeal.errors import ParameterError
 from tradedeal.models.forecast import MODELS
+from tradedeal.models.forecast.bounded import SCALES, from_odds, judged_odds, record_bound, to_odds
 from tradedeal.models.forecast.calibration import (
     Z80,
     Calibration,
@@ -68,6 +69,7 @@ def run_backtest(
     persistent: bool = False,
     ets_trend: str = "damped",
     year_stretch: str = "remainder",
+    scale: str = "log",
     auto: bool = True,
 ) -> Backtest:
     """Rolling-origin backtest of ``models`` (and ``auto``) on one monthly series.
@@ -113,11 +115,18 @@ def run_backtest(
         :func:`~tradedeal.models.forecast.calibration.calibrate_year`) or ``"horizon"`` (each month
         stretched on logs by the monthly calibration's factor for its horizon,
         :func:`~tradedeal.models.forecast.calibration.stretch_months`).
+    scale
+        The fourth round's candidate, off by default (docs/forecasts.md, "Fourth round"):
+        ``"log"``, or ``"bounded"``: at every origin the models, the monthly calibration and the
+        year calibration (through the path-level part of the months) work on the odds of the
+        record's bound (:mod:`~tradedeal.models.forecast.bounded`), so no month goes beyond it.
     """
     if horizon < 1:
         raise ParameterError(f"horizon must be at least 1; got {horizon}")
     if year_stretch not in YEAR_STRETCHES:
         raise ParameterError(f"year_stretch must be one of {', '.join(YEAR_STRETCHES)}; got {year_stretch!r}")
+    if scale not in SCALES:
+        raise ParameterError(f"scale must be one of {', '.join(SCALES)}; got {scale!r}")
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ParameterError(f"model must be one of {', '.join(MODELS)}; got {unknown[0]!r}")
@@ -135,33 +144,43 @@ def run_backtest(
     calibration = {m: Calibration(horizon, stats.norm.ppf(1 - alpha / 2), half_life) for m in models}
     year_calibration = {m: Calibration(1, Z80, half_life) for m in models}
     rows, projections, record = [], [], []
-    paths, judged, raw_paths, raw_judged, raw_months, month_factors = {}, {}, {}, {}, {}, {}
+    paths, judged, raw_paths, raw_judged, raw_months, month_factors, bounds = {}, {}, {}, {}, {}, {}, {}
     for origin in pd.period_range(first_origin, last_origin, freq="M"):
         history = s.loc[:origin]
-        scale = seasonal_scale(history)
+        scale_usd = seasonal_scale(history)
         largest = largest_month(history)
         record_high = float(history.max())
+        bound = bounds[origin] = record_bound(history) if scale == "bounded" else None
         months = pd.period_range(origin + 1, periods=horizon, freq="M")
         actual = s.reindex(months).to_numpy()
         project = origin in wanted if wanted is not None else origin.year in projection_years
         for model in models:
-            current = _advance(fitted.get(model), s, model, origin, refit_every, k, events, half_life, ets_trend)
+            current = _advance(fitted.get(model), s, model, origin, refit_every, k, events, half_life, ets_trend,
+                               bound)
             if current is None:
                 continue
             fitted[model] = current
             fc = current[0].forecast(horizon, alpha=alpha)
-            own = log_spread(fc["lower"].to_numpy(), fc["upper"].to_numpy(), calibration[model].z)
+            mean, low, high = (fc[c].to_numpy() for c in ("mean", "lower", "upper"))
+            if bound is not None:  # the calibration learns and stretches on the odds' logs
+                mean, low, high = (to_odds(v, bound) for v in (mean, low, high))
+            own = log_spread(low, high, calibration[model].z)
             widen = calibration[model].factors(origin, own)  # from errors judged by this origin only
-            mean = fc["mean"].to_numpy()
+            lower, upper = stretch(mean, low, widen), stretch(mean, high, widen)
+            if bound is not None:
+                lower, upper = from_odds(lower, bound), from_odds(upper, bound)
             rows.append({  # one frame of all rows at the end: a frame per origin costs a tenth of the backtest
                 "model": [model] * horizon, "origin": [origin] * horizon, "horizon": np.arange(1, horizon + 1),
-                "month": list(months), "actual": actual, "mean": mean,
-                "lower": stretch(mean, fc["lower"].to_numpy(), widen),
-                "upper": stretch(mean, fc["upper"].to_numpy(), widen),
+                "month": list(months), "actual": actual, "mean": fc["mean"].to_numpy(),
+                "lower": lower, "upper": upper,
                 "model_lower": fc["lower"].to_numpy(), "model_upper": fc["upper"].to_numpy(),
-                "calibration": widen, "scale": np.full(horizon, scale), "largest_usd": np.full(horizon, largest),
+                "calibration": widen, "scale": np.full(horizon, scale_usd), "largest_usd": np.full(horizon, largest),
             })
-            calibration[model].add(months, fc, actual)
+            if bound is None:
+                calibration[model].add(months, fc, actual)
+            else:
+                calibration[model].add_arrays(months.asi8, np.arange(1, horizon + 1),
+                                              np.log(judged_odds(actual, bound) / mean), own)
             if project or (keep_record and origin.month < 12):
                 reps = repetitions if project else RECORD_REPETITIONS
                 info, raw, seen, months_paths = _project(current[0], s, origin, reps, series_seed, through_december)
@@ -171,7 +190,8 @@ def run_backtest(
                     by_horizon = month_factors[key] = widen
                 row, totals, seen_totals = calibrate_year(info, raw, year_calibration[model], largest, seen,
                                                           months=months_paths, record=record_high,
-                                                          persistent=persistent, month_factors=by_horizon)
+                                                          persistent=persistent, month_factors=by_horizon,
+                                                          bound=bound)
                 record.append({"model": model, **row})
                 raw_paths[key], paths[key], raw_months[key] = raw, totals, months_paths
                 if seen is not None:
@@ -183,7 +203,8 @@ def run_backtest(
     forecasts["month"] = pd.PeriodIndex(forecasts["month"], freq="M")
     projections = with_targets(pd.DataFrame(projections), paths, targets)
     bt = Backtest(name, forecasts, projections, alpha, refit_every, paths, pd.DataFrame(record), raw_paths,
-                  judged, raw_judged, last, half_life, raw_months, persistent, month_factors, year_stretch)
+                  judged, raw_judged, last, half_life, raw_months, persistent, month_factors, year_stretch,
+                  bounds if scale == "bounded" else {})
     return with_auto(bt) if auto else bt
 
 
@@ -194,13 +215,14 @@ def record_start(series: pd.Series, as_of: pd.Period) -> pd.Period:
     return min(max(pd.Period(RECORD_START, "M"), first), as_of)
 
 
-def _advance(previous, s, model, origin, refit_every, k, events, half_life, ets_trend="damped"):
-    """The model fitted at ``origin``: refit when due, else extend the previous fit."""
+def _advance(previous, s, model, origin, refit_every, k, events, half_life, ets_trend="damped", bound=None):
+    """The model fitted at ``origin``: refit when due (or when the record's ``bound`` it works
+    under has moved), else extend the previous fit."""
     try:
-        if previous is None or (origin - previous[1]).n >= refit_every:
+        if previous is None or (origin - previous[1]).n >= refit_every or previous[0].bound != bound:
             start = previous[0] if previous is not None else None
             return fit(s, model, as_of=origin, k=k, events=events, start=start, half_life=half_life,
-                       ets_trend=ets_trend), origin
+                       ets_trend=ets_trend, bound=bound), origin
         return previous[0].extend(s, origin), previous[1]
     except ParameterError:
         return None  # too little data for this model at this origin
@@ -250,7 +272,7 @@ def merge_models(parts: list[Backtest]) -> Backtest:
                  projections=stack([p.projections for p in parts], "as_of"),
                  record=stack([p.record for p in parts], "as_of"), paths=union("paths"),
                  raw_paths=union("raw_paths"), judged_paths=union("judged_paths"), raw_judged=union("raw_judged"),
-                 raw_months=union("raw_months"), month_factors=union("month_factors"))
+                 raw_months=union("raw_months"), month_factors=union("month_factors"), bounds=union("bounds"))
     return with_auto(bt)
 
 

@@ -62,6 +62,8 @@ class Backtest:
     #: monthly factors that stretched the year paths, by (model, as_of), with ``year_stretch="horizon"``
     month_factors: dict = field(default_factory=dict, repr=False, compare=False)
     year_stretch: str = "remainder"
+    #: the record's bound at each origin, with ``scale="bounded"`` (the fourth candidate); else empty
+    bounds: dict = field(default_factory=dict, repr=False, compare=False)
 
     def errors(self) -> pd.DataFrame:
         """Forecast rows with an observed outcome, with their errors."""
