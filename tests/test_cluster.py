@@ -1,6 +1,7 @@
 """Batch runs beyond one machine: a dask.distributed LocalCluster of 2 worker processes, on a data
 copy of its own, runs a 3-report batch (one failing in its kernel), a scan and the category
-backtests, with the same results as local processes."""
+backtests, with the same results as local processes; the command line's own LocalCluster runs a
+report to the end and leaves no process behind."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import re
 import shutil
 
 import pandas as pd
+import psutil
 import pytest
 
 from conftest import NONDEFAULT, RAW
 from notebook_outputs import reader_outputs
-from waits import wait_for, wait_for_a_kernel
+from test_faults import end, start, wait_for_a_notebook
+from waits import DEADLINE, descendants, wait_for, wait_for_a_kernel
 from tradedeal import Snapshot
 from tradedeal.agreement.window import select
-from tradedeal.executors import executor
+from tradedeal.executors import SCHEDULER_VARIABLE, executor
 from tradedeal.models.forecast.rolling import backtest_categories
 from tradedeal.models.scan.scanner import scan
 from tradedeal.present import cli, parameters, report
@@ -99,6 +102,43 @@ def test_the_command_line_runs_reports_on_dask(cluster, root, tmp_path, monkeypa
     assert cli.main(argv) == 0 and "1 of 1 reports ok" in capsys.readouterr().out
     assert cli.main(["report", "01_tracker", "--scheduler", "tcp://127.0.0.1:1"]) == 2
     assert "--scheduler goes with --executor dask" in capsys.readouterr().err
+
+
+def test_the_command_lines_own_cluster_runs_a_report_and_leaves_no_process(nondefault_run, root, tmp_path,
+                                                                          monkeypatch):
+    """``tradedeal report --executor dask`` with no scheduler anywhere starts a LocalCluster of its
+    own (its scheduler in the command's process, its worker a child of it), runs the cheapest
+    report of the local run on it (04_product for crude oil, on the run's warm cache) with the
+    same outputs, and ends with exit 0 and every process it started gone."""
+    monkeypatch.delenv(SCHEDULER_VARIABLE, raising=False)  # the subprocess inherits os.environ
+    (run,) = parameters.plan(None, [NONDEFAULT[3]])
+    given = [x for name, value in NONDEFAULT[3].items() if name != "notebook" for x in ("-p", name, str(value))]
+    out = tmp_path / "r"
+    argv = ["report", run.notebook, *given, "--executor", "dask", "--jobs", "2", "--out", str(out)]
+    proc = start(argv, root, tmp_path)
+    family = []
+    try:
+        wait_for_a_notebook(proc, out)
+        family = descendants(proc.pid)  # the worker, its kernel, multiprocessing's resource tracker
+        listening = [p for p in psutil.Process(proc.pid).children()  # a dask worker: a pool's does not listen
+                     if any(c.status == psutil.CONN_LISTEN for c in p.net_connections("tcp"))]
+        proc.wait(timeout=DEADLINE)  # its two lines are read once nothing left behind holds the pipes
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        gone, alive = psutil.wait_procs(family, timeout=DEADLINE)  # each ends by itself, soon after
+        end(alive)
+        stdout, stderr = proc.communicate(timeout=DEADLINE)
+    assert len(listening) == 1, [" ".join(p.cmdline())[:80] for p in family]
+    assert proc.returncode == 0, stderr
+    cores = os.cpu_count()  # one report: one worker, said in one line; no worker's log or traceback
+    assert stderr == f"tradedeal: --jobs 2 capped at 1 (1 report, {cores} core{'s' * (cores != 1)})\n"
+    assert stdout.startswith("1 of 1 reports ok; index: ")
+    assert [" ".join(p.cmdline())[:80] for p in alive] == [], "left running after the command ended"
+    (folder,) = out.iterdir()
+    assert sorted(p.name for p in folder.iterdir()) == [f"{run.label}.html", f"{run.label}.ipynb", "index.html"]
+    local = nondefault_run[1][run.label]
+    assert local.ok and outputs(local.ipynb) == outputs(folder / f"{run.label}.ipynb")
 
 
 def test_losing_a_worker_mid_run_loses_no_report(cluster, tmp_path):
