@@ -29,7 +29,7 @@ coverage whose data runs longest (annex_6_1_ex_civil_aircraft, to 2021-11). Prin
    1 %, except where the record itself has such months, which the line then names), with the share
    of months whose median is itself above, and, where the goal is not met, whether the variance run
    is the current one (``--variance``: the candidates of docs/forecasts.md, second round;
-   ``--ets-trend`` and ``--year-stretch``: the third round's);
+   ``--ets-trend`` and ``--year-stretch``: the third round's; ``--scale``: the fourth round's);
 8. the reliability of ``prob_reach_target`` over every scored origin (2020 only: the targets are
    2020's and 2021's, and 2021 is not complete) and of the probability that the calendar year
    beats the year before, over every origin of 2017-2020: predicted against observed frequency,
@@ -265,8 +265,9 @@ def main() -> None:
         chosen = (args.variance == "equal" and args.half_life is None and args.ets_trend == "damped"
                   and args.year_stretch == "remainder" and args.scale == "log")
         print(f"  goal not met for {', '.join(unmet)}. " + (
-            "This is the current method: no candidate of the second or third round passed the choice rule "
-            "(docs/forecasts.md, 'Variance that follows the regimes'), so it stays." if chosen else
+            "This is the current method: no candidate of the four rounds passed the choice rule "
+            "(docs/forecasts.md, 'Variance that follows the regimes'), so it stays; the goal and the rule's "
+            "coverage condition exclude each other on this record (fourth round)." if chosen else
             "This is a candidate (--variance/--half-life/--ets-trend/--year-stretch/--scale), not the current method."))
     print("\n8. reliability of auto's year-end probabilities, predicted against observed frequency (complete years "
           "only, so 2017-2020 at most):")
