@@ -82,3 +82,15 @@ def has_loaded(pid: int, library: str) -> bool:
         return f"/{library}" in Path(f"/proc/{pid}/maps").read_text()
     except OSError:
         return False
+
+
+def ignores(pid: int, signum: int) -> bool:
+    """Whether process ``pid`` ignores signal ``signum`` now (the ``SigIgn`` mask of
+    ``/proc/PID/status``): a command that has begun cleaning up after a first signal ignores the
+    next (:func:`tradedeal.interrupts.hold`). False once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigIgn:"))
+    return bool(int(mask, 16) >> (signum - 1) & 1)
