@@ -243,7 +243,7 @@ FAULTS: tuple[Fault, ...] = (
     Fault("bounded_year_stretch_on_logs", "src/**/calibration.py",
           "    if bound is None:\n        logs, back = np.log(months), np.exp", "    if True:\n        logs, back = np.log(months), np.exp",
           ("tests/test_forecast_bounded.py",)),
-    Fault("bounded_interventions_dated_on_the_odds", "src/**/monthly.py",
+    Fault("bounded_interventions_dated_on_the_odds", "src/**/statespace.py",
           "return events(s if bound is None else from_odds(s, bound), rule=rule)", "return events(s, rule=rule)",
           ("tests/test_forecast_bounded.py",)),
     Fault("figure_data_to_3_digits", "src/**/figure_data.py", 'text = f"{value:.6g}"', 'text = f"{value:.3g}"',

@@ -72,13 +72,13 @@ def test_the_seasonal_naive_on_odds_still_forecasts_the_month_a_year_earlier(mon
 
 
 def test_interventions_are_dated_on_the_usd_series_not_the_odds(monthly, monkeypatch):
-    import tradedeal.models.forecast.monthly as monthly_module
+    import tradedeal.models.forecast.statespace as statespace
 
     covered = monthly["covered_total"]
     bound = record_bound(covered.loc[:"2021-03"])
     seen = []
-    real = monthly_module.events
-    monkeypatch.setattr(monthly_module, "events", lambda s, rule: seen.append(s) or real(s, rule=rule))
+    real = statespace.events
+    monkeypatch.setattr(statespace, "events", lambda s, rule: seen.append(s) or real(s, rule=rule))
     on_odds = fit(covered, "sarimax", as_of="2021-03", bound=bound)
     on_odds.extend(covered, pd.Period("2021-05", "M"))
     assert len(seen) == 2

@@ -172,7 +172,8 @@ def test_reliability_table_counts():
 def test_one_filter_step_a_month_is_statsmodels_filter_of_the_longer_history(root, model):
     """Extending a fit month by month (one Kalman step each) against statsmodels filtering the
     whole longer history with the same estimates (ETS re-estimates its concentrated scale)."""
-    from tradedeal.models.forecast.monthly import _ENGINES, _endog, fit
+    from tradedeal.models.forecast.monthly import fit
+    from tradedeal.models.forecast.statespace import endog
     from tradedeal.models.forecast.filtered import Filtered
 
     agriculture = Snapshot(root).exports_by_category("annex_6_1")["agriculture"].dropna()
@@ -180,9 +181,9 @@ def test_one_filter_step_a_month_is_statsmodels_filter_of_the_longer_history(roo
     g = f
     for month in pd.period_range("2019-02", "2019-07", freq="M"):
         g = g.extend(agriculture, month)
-    engine, s = _ENGINES[model], agriculture.loc[:"2019-07"]
+    engine, s = f.engine, agriculture.loc[:"2019-07"]
     terms = f.params["interventions"]
-    results = engine._model(_endog(s), engine._exog(s.index, terms)).filter(f._state.results.params, cov_type="none")
+    results = engine._model(endog(s), engine._exog(s.index, terms)).filter(f._state.results.params, cov_type="none")
     own = Filtered.of(results, terms)
     assert g._state.state == pytest.approx(own.state, abs=1e-10)
     assert g._state.cov == pytest.approx(own.cov, abs=1e-12)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from tradedeal.errors import ParameterError
 from tradedeal.models.forecast.variance import RECORD_MULTIPLE
 
 #: Scales the models can work on (``run_backtest``'s ``scale``): logs (the method) or the odds of
@@ -49,3 +50,11 @@ def from_odds(w, bound: float):
 def judged_odds(actual: np.ndarray, bound: float) -> np.ndarray:
     """The odds of observed months, an outcome at or above ``bound`` counted just below it."""
     return to_odds(np.minimum(np.asarray(actual, dtype=float), _AT_BOUND * bound), bound)
+
+
+def odds_of(s: pd.Series, bound: float) -> pd.Series:
+    """``s`` as odds of ``bound`` (:func:`to_odds`); every month
+    must be below it."""
+    if not np.isfinite(bound) or (s >= bound).any():
+        raise ParameterError(f"bound must be above every month of the series; got {bound:,.0f}, largest {s.max():,.0f}")
+    return to_odds(s, bound)

@@ -32,7 +32,8 @@ from tradedeal.models.forecast.calibration import (
     year_facts,
 )
 from tradedeal.models.forecast.combination import combine, with_auto, with_targets
-from tradedeal.models.forecast.monthly import Fitted, fit
+from tradedeal.models.forecast.fitted import Fitted
+from tradedeal.models.forecast.monthly import fit
 from tradedeal.models.forecast.scores import Backtest, seasonal_scale
 from tradedeal.models.forecast.variance import HALF_LIFE
 
@@ -100,7 +101,7 @@ def run_backtest(
     targets
         Annual targets by year, for ``prob_reach_target``.
     events
-        The models' intervention rule (:func:`tradedeal.models.forecast.monthly.events`): ``"realtime"``,
+        The models' intervention rule (:func:`tradedeal.models.shared.events.events`): ``"realtime"``,
         or ``"ex_post"`` for an analysis that knows when the 2020 shock ended.
     half_life, persistent
         The variance's weights (:mod:`~tradedeal.models.forecast.variance`: a half-life in months,

@@ -9,11 +9,11 @@ change, relative to its purchases of US goods outside Annex 6.1?* The primary sp
   aircraft out, as in the control), or the log ratio of it to the control (``uncovered``: the
   HS6 lines outside Annex 6.1, same data and vintage);
 - a linear trend, eleven month effects, a step from China's retaliatory tariffs (2018-07, from
-  :data:`tradedeal.models.forecast.monthly.EVENTS`), a level change and a slope change at the break;
+  :data:`tradedeal.models.shared.events.EVENTS`), a level change and a slope change at the break;
 - the break month is fixed by the calendar (entry into force), never chosen by fit;
 - the months of the 2020 shock each get their own dummy (they inform neither trend): the shock
-  starts with :data:`~tradedeal.models.forecast.monthly.EVENTS` and ends by the real-time rule of
-  :func:`tradedeal.models.forecast.monthly.recovery_month` applied to all US goods exports to China;
+  starts with :data:`~tradedeal.models.shared.events.EVENTS` and ends by the real-time rule of
+  :func:`tradedeal.models.shared.events.recovery_month` applied to all US goods exports to China;
 - the specification itself (data, design, estimate) is :mod:`tradedeal.models.momentum.primary`;
 - the slope change's p-value and interval come from :func:`tradedeal.models.shared.calibrated.calibrated_test`
   (FGLS with AR(1) errors calibrated by a parametric bootstrap under the fitted null);
