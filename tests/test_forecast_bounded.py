@@ -14,7 +14,7 @@ import pytest
 from tradedeal import Snapshot
 from tradedeal.errors import ParameterError
 from tradedeal.ingest.concordance import AGGREGATE_COVERAGE
-from tradedeal.models.forecast.bounded import from_odds, judged_odds, record_bound, to_odds
+from tradedeal.models.forecast.bounded import from_odds, judged_on_scale, record_bound, to_odds
 from tradedeal.models.forecast.calibration import stretch_persistent
 from tradedeal.models.forecast.monthly import fit
 from tradedeal.models.forecast.rolling import backtest_categories, run_backtest
@@ -43,7 +43,7 @@ def test_odds_map_back_and_an_outcome_beyond_the_bound_is_a_large_error_not_a_lo
     np.testing.assert_allclose(to_odds(planted_months, 10.0), [1 / 9, 1.0, 9.0])
     np.testing.assert_allclose(from_odds(to_odds(planted_months, 10.0), 10.0), planted_months, rtol=1e-15)
     assert from_odds(np.inf, 10.0) == 10.0 and from_odds(0.0, 10.0) == 0.0
-    odds = judged_odds(np.array([12.0, np.nan]), 10.0)
+    odds = judged_on_scale(np.array([12.0, np.nan]), 10.0)
     assert odds[0] == pytest.approx((1 - 1e-6) / 1e-6) and np.isnan(odds[1])
 
 

@@ -47,9 +47,21 @@ def from_odds(w, bound: float):
         return bound / (1.0 + 1.0 / w)
 
 
-def judged_odds(actual: np.ndarray, bound: float) -> np.ndarray:
-    """The odds of observed months, an outcome at or above ``bound`` counted just below it."""
-    return to_odds(np.minimum(np.asarray(actual, dtype=float), _AT_BOUND * bound), bound)
+def on_scale(y, bound: float | None):
+    """Months where the models work: themselves (on logs, no bound) or their odds of ``bound``."""
+    return y if bound is None else to_odds(y, bound)
+
+
+def off_scale(w, bound: float | None):
+    """Months back from where the models work (:func:`on_scale`), in USD."""
+    return w if bound is None else from_odds(w, bound)
+
+
+def judged_on_scale(actual: np.ndarray, bound: float | None) -> np.ndarray:
+    """Observed months where the models work (:func:`on_scale`), an outcome at or above ``bound``
+    counted just below it: a large error, not a lost one."""
+    actual = np.asarray(actual, dtype=float)
+    return actual if bound is None else to_odds(np.minimum(actual, _AT_BOUND * bound), bound)
 
 
 def odds_of(s: pd.Series, bound: float) -> pd.Series:

@@ -199,6 +199,7 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
     wanted = set.intersection(*(set(zip(p.projections["model"], p.projections["as_of"], strict=True))
                                 if not p.projections.empty else set() for p in parts))
     through = parts[0].record.set_index(["model", "as_of"])["through"] if simulated else None
+    bounds = {o: sum(p.bounds[o] for p in parts) for o in parts[0].bounds}  # the bounded scale's: the parts' sum
     for model, origin in sorted(key for key in simulated if key[0] != AUTO):
         key = (model, origin)
         raw = sum(p.raw_paths[key] for p in parts)
@@ -211,11 +212,10 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
         if parts[0].year_stretch == "horizon" and months.size:  # each part stretched by its own monthly factors
             months = sum(stretch_months(p.raw_months[key], p.month_factors[key][: months.shape[0]]) for p in parts)
             by_horizon = np.ones(months.shape[0])
-        bound = sum(p.bounds[origin] for p in parts) if parts[0].bounds else None  # the parts' bounds
         row, totals, seen_totals = calibrate_year(info, raw, calibration, largest_month(s.loc[:origin]), seen,
                                                   months=months, record=float(s.loc[:origin].max()),
                                                   persistent=parts[0].persistent, month_factors=by_horizon,
-                                                  bound=bound)
+                                                  bound=bounds.get(origin))
         if by_horizon is not None:
             row["calibration"] = float(np.mean([p.month_factors[key][: months.shape[0]].mean() for p in parts]))
         record.append({"model": model, **row})
@@ -227,8 +227,7 @@ def combine(parts: list[Backtest], *, name: str, total: pd.Series, targets: dict
     projections = with_targets(pd.DataFrame(rows), paths, targets)
     bt = Backtest(name, out, projections, alpha, parts[0].refit_every, paths, pd.DataFrame(record), raw_paths,
                   judged, raw_judged, s.index.max(), parts[0].half_life, persistent=parts[0].persistent,
-                  year_stretch=parts[0].year_stretch, bounds=parts[0].bounds and
-                  {o: sum(p.bounds[o] for p in parts) for o in parts[0].bounds})
+                  year_stretch=parts[0].year_stretch, bounds=bounds)
     return with_auto(bt)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from tradedeal.errors import ParameterError
-from tradedeal.models.forecast.bounded import from_odds, odds_of
+from tradedeal.models.forecast.bounded import odds_of, off_scale
 
 
 def future(as_of: pd.Period, h: int) -> pd.PeriodIndex:
@@ -43,9 +43,7 @@ class Fitted:
         if not 0 < alpha < 1:
             raise ParameterError(f"alpha must be between 0 and 1; got {alpha}")
         months = future(self.as_of, h)
-        mean, lower, upper = self.engine.forecast(self, h, alpha)
-        if self.bound is not None:
-            mean, lower, upper = (from_odds(v, self.bound) for v in (mean, lower, upper))
+        mean, lower, upper = (off_scale(v, self.bound) for v in self.engine.forecast(self, h, alpha))
         return pd.DataFrame({"mean": mean, "lower": lower, "upper": upper}, index=months)
 
     def simulate(self, h: int, *, repetitions: int = 1000, seed: int = 0) -> pd.DataFrame:
@@ -54,9 +52,7 @@ class Fitted:
             raise ParameterError(f"repetitions must be at least 1; got {repetitions}")
         months = future(self.as_of, h)
         rng = np.random.default_rng(seed)
-        paths = self.engine.simulate(self, h, repetitions, rng)
-        if self.bound is not None:
-            paths = from_odds(paths, self.bound)
+        paths = off_scale(self.engine.simulate(self, h, repetitions, rng), self.bound)
         return pd.DataFrame(paths, index=months)
 
     def extend(self, series: pd.Series, as_of: pd.Period) -> Fitted:

@@ -21,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from tradedeal.errors import ParameterError
 from tradedeal.models.forecast import MODELS
-from tradedeal.models.forecast.bounded import SCALES, from_odds, judged_odds, record_bound, to_odds
+from tradedeal.models.forecast.bounded import SCALES, judged_on_scale, off_scale, on_scale, record_bound
 from tradedeal.models.forecast.calibration import (
     Z80,
     Calibration,
@@ -162,14 +162,11 @@ def run_backtest(
                 continue
             fitted[model] = current
             fc = current[0].forecast(horizon, alpha=alpha)
-            mean, low, high = (fc[c].to_numpy() for c in ("mean", "lower", "upper"))
-            if bound is not None:  # the calibration learns and stretches on the odds' logs
-                mean, low, high = (to_odds(v, bound) for v in (mean, low, high))
+            # the calibration learns and stretches where the models work: on logs, or the odds' logs
+            mean, low, high = (on_scale(fc[c].to_numpy(), bound) for c in ("mean", "lower", "upper"))
             own = log_spread(low, high, calibration[model].z)
             widen = calibration[model].factors(origin, own)  # from errors judged by this origin only
-            lower, upper = stretch(mean, low, widen), stretch(mean, high, widen)
-            if bound is not None:
-                lower, upper = from_odds(lower, bound), from_odds(upper, bound)
+            lower, upper = (off_scale(stretch(mean, b, widen), bound) for b in (low, high))
             rows.append({  # one frame of all rows at the end: a frame per origin costs a tenth of the backtest
                 "model": [model] * horizon, "origin": [origin] * horizon, "horizon": np.arange(1, horizon + 1),
                 "month": list(months), "actual": actual, "mean": fc["mean"].to_numpy(),
@@ -177,11 +174,8 @@ def run_backtest(
                 "model_lower": fc["lower"].to_numpy(), "model_upper": fc["upper"].to_numpy(),
                 "calibration": widen, "scale": np.full(horizon, scale_usd), "largest_usd": np.full(horizon, largest),
             })
-            if bound is None:
-                calibration[model].add(months, fc, actual)
-            else:
-                calibration[model].add_arrays(months.asi8, np.arange(1, horizon + 1),
-                                              np.log(judged_odds(actual, bound) / mean), own)
+            calibration[model].add_arrays(months.asi8, np.arange(1, horizon + 1),
+                                          np.log(judged_on_scale(actual, bound) / mean), own)
             if project or (keep_record and origin.month < 12):
                 reps = repetitions if project else RECORD_REPETITIONS
                 info, raw, seen, months_paths = _project(current[0], s, origin, reps, series_seed, through_december)
